@@ -1,0 +1,1 @@
+//! opsdeck: a terminal ops-center for Kubernetes operators.
