@@ -1,0 +1,6 @@
+//! Pure model layer: compact, display-ready rows computed from Kubernetes
+//! objects. Nothing here does I/O or reads the clock; "now" is always a
+//! parameter so every output is reproducible in tests.
+
+pub mod pod;
+pub mod time;
