@@ -2,5 +2,6 @@
 //! objects. Nothing here does I/O or reads the clock; "now" is always a
 //! parameter so every output is reproducible in tests.
 
+pub mod event;
 pub mod pod;
 pub mod time;

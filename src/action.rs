@@ -1,0 +1,149 @@
+//! What the user asked for: keys and the `:` command line both resolve to an [`Action`].
+
+use serde::{Deserialize, Serialize};
+
+/// A pane of the dashboard. The same noun is used in `state`, `ui` and `sources`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pane {
+    Pods,
+    Rollouts,
+    Alerts,
+    Logs,
+}
+
+impl Pane {
+    /// Panes in focus order (Tab).
+    pub const ALL: [Pane; 4] = [Pane::Pods, Pane::Rollouts, Pane::Alerts, Pane::Logs];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Pods => "Pods",
+            Pane::Rollouts => "Rollouts",
+            Pane::Alerts => "Alerts",
+            Pane::Logs => "Logs",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+}
+
+/// A user intent. Unit variants are the names used in the `[keys]` config table
+/// (`undo_rollout = ["u"]`); variants with data come from the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    FocusNext,
+    FocusPrev,
+    FocusPods,
+    FocusRollouts,
+    FocusAlerts,
+    FocusLogs,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Open,
+    Back,
+    Zoom,
+    Filter,
+    NextMatch,
+    PrevMatch,
+    CommandLine,
+    Help,
+    TailLogs,
+    Restart,
+    UndoRollout,
+    ScaleUp,
+    ScaleDown,
+    Silence,
+    Pause,
+    Wrap,
+    Timestamps,
+    Confirm,
+    Cancel,
+    /// `:ns NAME` / `:ns all`: `None` means every namespace.
+    SetNamespace(Option<String>),
+    /// `:ctx NAME`.
+    SetContext(String),
+    /// `:theme NAME`.
+    SetTheme(String),
+    /// A terminal resize or anything else that only needs a redraw.
+    Redraw,
+}
+
+impl Action {
+    /// Parse a `:` command line (`ns NAME`, `ns all`, `ctx NAME`, `theme NAME`, `q`).
+    pub fn from_command_line(line: &str) -> Result<Action, String> {
+        let mut words = line.split_whitespace();
+        let verb = words.next().unwrap_or("");
+        let arg = words.next();
+        if words.next().is_some() {
+            return Err(format!("too many arguments: {line}"));
+        }
+        match (verb, arg) {
+            ("ns" | "namespace", Some("all" | "*" | "-A")) => Ok(Action::SetNamespace(None)),
+            ("ns" | "namespace", Some(ns)) => Ok(Action::SetNamespace(Some(ns.to_string()))),
+            ("ctx" | "context", Some(ctx)) => Ok(Action::SetContext(ctx.to_string())),
+            ("theme", Some(name)) => Ok(Action::SetTheme(name.to_string())),
+            ("q" | "quit" | "q!", None) => Ok(Action::Quit),
+            ("ns" | "namespace" | "ctx" | "context" | "theme", None) => {
+                Err(format!("{verb} needs an argument"))
+            }
+            ("", _) => Err("empty command".to_string()),
+            _ => Err(format!("unknown command: {verb} (try ns, ctx, theme, q)")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_parses_into_actions() {
+        assert_eq!(
+            Action::from_command_line("ns payments"),
+            Ok(Action::SetNamespace(Some("payments".into())))
+        );
+        assert_eq!(
+            Action::from_command_line(" ns  all "),
+            Ok(Action::SetNamespace(None))
+        );
+        assert_eq!(
+            Action::from_command_line("ctx prod"),
+            Ok(Action::SetContext("prod".into()))
+        );
+        assert_eq!(
+            Action::from_command_line("theme light"),
+            Ok(Action::SetTheme("light".into()))
+        );
+        assert_eq!(Action::from_command_line("q"), Ok(Action::Quit));
+        assert!(
+            Action::from_command_line("ns")
+                .unwrap_err()
+                .contains("argument")
+        );
+        assert!(
+            Action::from_command_line("frob x")
+                .unwrap_err()
+                .contains("unknown")
+        );
+        assert!(Action::from_command_line("ns a b").is_err());
+    }
+
+    #[test]
+    fn unit_actions_use_snake_case_names() {
+        let a: Action = serde_json::from_str("\"undo_rollout\"").unwrap();
+        assert_eq!(a, Action::UndoRollout);
+        assert_eq!(
+            serde_json::to_string(&Action::FocusNext).unwrap(),
+            "\"focus_next\""
+        );
+    }
+}

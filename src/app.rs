@@ -1,0 +1,191 @@
+//! The UI task: owns the terminal, the state and the channels; spawns the sources and the
+//! executor; draws only when something visible changed, at most `max_fps` times a second.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use color_eyre::eyre::{Result, WrapErr};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use jiff::Timestamp;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::{Instant, MissedTickBehavior};
+
+use crate::cluster::ClusterConfig;
+use crate::command::CommandRequest;
+use crate::config::keymap::{Key, Keymap};
+use crate::exec::Executor;
+use crate::exec::audit::AuditLog;
+use crate::sources::PodWatcher;
+use crate::state::ui::Level;
+use crate::state::{AppState, Effect};
+use crate::terminal::{TerminalGuard, quit_signal};
+use crate::ui::theme::Theme;
+use crate::update::Update;
+
+/// Everything the dashboard needs to start, already validated.
+pub struct Options {
+    pub cluster: ClusterConfig,
+    /// `None`: the kubeconfig's current context.
+    pub context: Option<String>,
+    /// `None`: all namespaces.
+    pub namespace: Option<String>,
+    pub readonly: bool,
+    pub theme: Theme,
+    pub theme_dir: Option<PathBuf>,
+    pub no_color: bool,
+    pub keymap: Keymap,
+    /// Shown in the status line at start (e.g. unknown action names in `[keys]`).
+    pub warnings: Vec<String>,
+    pub max_fps: u32,
+    pub audit_log: Option<PathBuf>,
+}
+
+/// Channel capacities: sources block (back-pressure) rather than queue without bound.
+const UPDATES: usize = 4096;
+const COMMANDS: usize = 64;
+
+/// Run the dashboard until the user quits or a signal arrives.
+pub async fn run(opts: Options) -> Result<()> {
+    let (tx, mut rx) = mpsc::channel::<Update>(UPDATES);
+    let (cmd_tx, cmd_rx) = mpsc::channel::<CommandRequest>(COMMANDS);
+    let (current, contexts) = opts.cluster.contexts();
+    let context = opts.context.clone().or(current).unwrap_or_default();
+    let mut state = AppState::new(context, opts.namespace.clone(), Timestamp::now());
+    state.contexts = contexts;
+    state.readonly = opts.readonly;
+    state.tz = jiff::tz::TimeZone::system();
+    if !opts.warnings.is_empty() {
+        state
+            .ui
+            .set_status(opts.warnings.join("; "), Level::Error, state.now);
+    }
+    let executor = Executor {
+        cluster: opts.cluster.clone(),
+        readonly: opts.readonly,
+        audit: opts.audit_log.clone().map(|path| AuditLog { path }),
+        tx: tx.clone(),
+    };
+    let exec_task = tokio::spawn(executor.run(cmd_rx));
+    let mut sources = spawn_sources(&state, &opts.cluster, &tx);
+
+    let mut guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
+    let mut theme = opts.theme.clone();
+    let frame = Duration::from_millis(1000 / u64::from(opts.max_fps.max(1)));
+    let mut events = EventStream::new();
+    let quit = quit_signal();
+    tokio::pin!(quit);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let to_next_second = Duration::from_nanos(1_000_000_000 - u64::from(now.subsec_nanos()));
+    let mut tick =
+        tokio::time::interval_at(Instant::now() + to_next_second, Duration::from_secs(1));
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - frame;
+
+    let result: Result<()> = loop {
+        if dirty && last_draw.elapsed() >= frame {
+            if let Err(e) = guard
+                .terminal
+                .draw(|f| crate::ui::render(f, &state, &theme, &opts.keymap))
+            {
+                break Err(e).wrap_err("cannot draw (terminal gone?)");
+            }
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let next_frame = last_draw + frame;
+        let mut effects = Vec::new();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    dirty = true;
+                    effects = if state.is_typing() {
+                        state.handle_input_key(key)
+                    } else {
+                        let context = crate::ui::layout::key_context(&state);
+                        match opts.keymap.resolve(context, Key::from_event(&key)) {
+                            Some(action) => state.handle(action),
+                            None => Vec::new(),
+                        }
+                    };
+                }
+                Some(Ok(Event::Resize(..))) => dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => break Err(e).wrap_err("cannot read the terminal"),
+                None => break Ok(()),
+            },
+            Some(update) = rx.recv() => {
+                dirty |= state.apply(update);
+                // Drain what is already queued: a burst of watch events costs one frame.
+                while let Ok(update) = rx.try_recv() {
+                    dirty |= state.apply(update);
+                }
+            }
+            _ = tick.tick() => {
+                state.tick(Timestamp::now());
+                dirty = true;
+            }
+            signal = &mut quit => {
+                tracing::info!(signal = ?signal.ok(), "quit on signal");
+                break Ok(());
+            }
+            _ = tokio::time::sleep_until(next_frame), if dirty => {}
+        }
+        let mut quit_now = false;
+        for effect in effects {
+            match effect {
+                Effect::Quit => quit_now = true,
+                Effect::Run(req) => {
+                    if cmd_tx.try_send(req).is_err() {
+                        state
+                            .ui
+                            .set_status("too many commands in flight", Level::Error, state.now);
+                    }
+                }
+                Effect::Rescope => {
+                    abort_all(&mut sources);
+                    sources = spawn_sources(&state, &opts.cluster, &tx);
+                }
+                Effect::LoadTheme(name) => {
+                    match Theme::load(&name, opts.theme_dir.as_deref(), opts.no_color) {
+                        Ok(t) => theme = t,
+                        Err(e) => state.ui.set_status(e.to_string(), Level::Error, state.now),
+                    }
+                }
+            }
+        }
+        if quit_now {
+            break Ok(());
+        }
+    };
+    abort_all(&mut sources);
+    exec_task.abort();
+    drop(guard);
+    result
+}
+
+fn spawn_sources(
+    state: &AppState,
+    cluster: &ClusterConfig,
+    tx: &mpsc::Sender<Update>,
+) -> Vec<JoinHandle<()>> {
+    tracing::info!(context = %state.context, namespace = ?state.namespace, "watching");
+    let watcher = PodWatcher {
+        cluster: cluster.clone(),
+        context: Some(state.context.clone()).filter(|c| !c.is_empty()),
+        namespace: state.namespace.clone(),
+        scope: state.scope,
+        tx: tx.clone(),
+    };
+    vec![tokio::spawn(watcher.run())]
+}
+
+fn abort_all(tasks: &mut Vec<JoinHandle<()>>) {
+    for t in tasks.drain(..) {
+        t.abort();
+    }
+}

@@ -1,0 +1,213 @@
+//! Configuration: built-in defaults < config file < command-line flags.
+//!
+//! Every option is documented in `config.example.toml` at the repository root; a test parses
+//! that file and checks that its values are the defaults in code.
+
+pub mod keymap;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub kubernetes: KubernetesConfig,
+    pub ui: UiConfig,
+    pub safety: SafetyConfig,
+    /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+}
+
+/// Which cluster and namespace to show.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KubernetesConfig {
+    /// Kubeconfig file; default: `$KUBECONFIG`, then `~/.kube/config`, then in-cluster.
+    pub kubeconfig: Option<PathBuf>,
+    /// Context; default: the kubeconfig's current-context.
+    pub context: Option<String>,
+    /// Namespace scope: a name, or "all"; default: the context's namespace.
+    pub namespace: Option<String>,
+}
+
+/// Appearance and rendering.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// Theme name: a file `themes/NAME.toml` built in or in the config dir.
+    pub theme: String,
+    /// Frame cap (frames per second) when the screen changes quickly.
+    pub max_fps: u32,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            theme: "default".to_string(),
+            max_fps: 30,
+        }
+    }
+}
+
+/// Mutations and their record.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SafetyConfig {
+    /// Refuse every mutation (same as `--readonly`).
+    pub readonly: bool,
+    /// Append-only audit log of every action; default: `audit.log` in the state dir.
+    pub audit_log: Option<PathBuf>,
+}
+
+/// A config file that could not be used. The message names the file, line and key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Parse a config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |line: usize, key: String, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            key,
+            message,
+        };
+        let de = toml::de::Deserializer::parse(text)
+            .map_err(|e| invalid(line_of(text, e.span()), "(syntax)".into(), first_line(&e)))?;
+        let config: Config = serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            let inner = e.into_inner();
+            let key = if key == "." {
+                "(top level)".into()
+            } else {
+                key
+            };
+            invalid(line_of(text, inner.span()), key, first_line(&inner))
+        })?;
+        config.validate(text, path)?;
+        Ok(config)
+    }
+
+    /// Read and parse a config file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(&text, path)
+    }
+
+    /// The config to use: `--config` if given (must exist), else the platform config file if it
+    /// exists, else the defaults. Returns the path that was read, if any.
+    pub fn discover(explicit: Option<&Path>) -> Result<(Config, Option<PathBuf>), ConfigError> {
+        if let Some(path) = explicit {
+            return Ok((Config::load(path)?, Some(path.to_path_buf())));
+        }
+        match default_config_path() {
+            Some(path) if path.exists() => Ok((Config::load(&path)?, Some(path))),
+            _ => Ok((Config::default(), None)),
+        }
+    }
+
+    fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        if !(1..=120).contains(&self.ui.max_fps) {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: line_of_key(text, "max_fps"),
+                key: "ui.max_fps".into(),
+                message: format!("must be between 1 and 120, not {}", self.ui.max_fps),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `$XDG_CONFIG_HOME/opsdeck/config.toml` or the platform's equivalent.
+pub fn default_config_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.config_dir().join("config.toml"))
+}
+
+/// Where the log file and audit log go by default.
+pub fn state_dir() -> PathBuf {
+    project_dirs()
+        .map(|d| d.state_dir().unwrap_or_else(|| d.cache_dir()).to_path_buf())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+pub fn project_dirs() -> Option<directories::ProjectDirs> {
+    directories::ProjectDirs::from("", "", "opsdeck")
+}
+
+fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> usize {
+    let offset = span.map(|s| s.start).unwrap_or(0).min(text.len());
+    text[..offset].matches('\n').count() + 1
+}
+
+fn line_of_key(text: &str, key: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(key))
+        .map(|i| i + 1)
+        .unwrap_or(1)
+}
+
+fn first_line(e: &toml::de::Error) -> String {
+    e.message().lines().next().unwrap_or("invalid").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("/tmp/c.toml")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let err = parse("[ui]\ntheme = \"light\"\nthem = \"x\"\n").unwrap_err();
+        assert!(err.starts_with("/tmp/c.toml:3: "), "{err}");
+        assert!(err.contains("them"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_file_line_and_key() {
+        let err = parse("[ui]\n\nmax_fps = \"fast\"\n").unwrap_err();
+        assert!(err.starts_with("/tmp/c.toml:3: ui.max_fps: "), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_names_line() {
+        let err = parse("[ui]\ntheme = \n").unwrap_err();
+        assert!(err.starts_with("/tmp/c.toml:2: "), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_value_is_refused() {
+        let err = parse("[ui]\nmax_fps = 0\n").unwrap_err();
+        assert!(
+            err.contains("/tmp/c.toml:2: ui.max_fps: must be between"),
+            "{err}"
+        );
+    }
+}

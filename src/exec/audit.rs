@@ -1,0 +1,44 @@
+//! Append-only audit log: one line per mutation and its outcome. Never holds secrets.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::command::Command;
+use crate::update::Outcome;
+
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    pub path: PathBuf,
+}
+
+impl AuditLog {
+    /// Append one record: time, user, context, verb, object, outcome (JSON lines).
+    pub fn append(&self, command: &Command, outcome: &Outcome) -> std::io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let t = command.target();
+        let (result, message) = match outcome {
+            Outcome::Done(m) => ("done", m),
+            Outcome::Refused(m) => ("refused", m),
+            Outcome::Failed(m) => ("failed", m),
+        };
+        let record = serde_json::json!({
+            "time": jiff::Timestamp::now().to_string(),
+            "user": std::env::var("USER").unwrap_or_default(),
+            "context": t.context,
+            "namespace": t.namespace,
+            "name": t.name,
+            "action": command.verb(),
+            "change": command.describe(),
+            "result": result,
+            "message": message,
+        });
+        let mut f = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.path)?;
+        writeln!(f, "{record}")
+    }
+}

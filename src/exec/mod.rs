@@ -1,0 +1,178 @@
+//! The executor: runs [`Command`]s, enforces `--readonly`, writes the audit log and reports
+//! every outcome as [`Update::CommandFinished`]. Each command runs in its own task with a
+//! timeout so the UI (and other commands) never wait on it.
+
+pub mod audit;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::{Event, Pod};
+use kube::api::{DeleteParams, ListParams};
+use kube::{Api, Client};
+use tokio::sync::Mutex;
+use tokio::sync::mpsc::{Receiver, Sender};
+
+use crate::cluster::ClusterConfig;
+use crate::command::{Command, CommandRequest, Target};
+use crate::model::event;
+use crate::model::event::DescribedPod;
+use crate::model::pod::PodDetail;
+use crate::update::{Outcome, Update};
+use audit::AuditLog;
+
+/// Upper bound for one command, API calls included.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
+
+pub struct Executor {
+    pub cluster: ClusterConfig,
+    pub readonly: bool,
+    pub audit: Option<AuditLog>,
+    pub tx: Sender<Update>,
+}
+
+impl Executor {
+    /// Receive commands until the channel closes.
+    pub async fn run(self, mut rx: Receiver<CommandRequest>) {
+        let shared = Arc::new(Shared {
+            cluster: self.cluster,
+            clients: Mutex::new(HashMap::new()),
+        });
+        let audit = self.audit.map(Arc::new);
+        while let Some(req) = rx.recv().await {
+            let tx = self.tx.clone();
+            if req.command.is_mutation() && self.readonly {
+                let outcome = Outcome::Refused(format!(
+                    "read-only mode: refused to {} {}",
+                    req.command.verb(),
+                    req.command.target()
+                ));
+                record(audit.as_deref(), &req.command, &outcome);
+                let _ = tx
+                    .send(Update::CommandFinished {
+                        id: req.id,
+                        outcome,
+                    })
+                    .await;
+                continue;
+            }
+            let shared = shared.clone();
+            let audit = audit.clone();
+            tokio::spawn(async move {
+                let outcome =
+                    match tokio::time::timeout(COMMAND_TIMEOUT, shared.execute(&req.command, &tx))
+                        .await
+                    {
+                        Ok(outcome) => outcome,
+                        Err(_) => Outcome::Failed(format!(
+                            "{} {}: timed out after {}s",
+                            req.command.verb(),
+                            req.command.target(),
+                            COMMAND_TIMEOUT.as_secs()
+                        )),
+                    };
+                if req.command.is_mutation() {
+                    record(audit.as_deref(), &req.command, &outcome);
+                }
+                let _ = tx
+                    .send(Update::CommandFinished {
+                        id: req.id,
+                        outcome,
+                    })
+                    .await;
+            });
+        }
+    }
+}
+
+fn record(audit: Option<&AuditLog>, command: &Command, outcome: &Outcome) {
+    tracing::info!(command = ?command, outcome = ?outcome, "command finished");
+    if let Some(Err(e)) = audit.map(|a| a.append(command, outcome)) {
+        tracing::error!(error = %e, "cannot write the audit log");
+    }
+}
+
+struct Shared {
+    cluster: ClusterConfig,
+    clients: Mutex<HashMap<String, Client>>,
+}
+
+impl Shared {
+    async fn client(&self, context: &str) -> Result<Client, String> {
+        let mut clients = self.clients.lock().await;
+        if let Some(c) = clients.get(context) {
+            return Ok(c.clone());
+        }
+        let client = self
+            .cluster
+            .client(Some(context).filter(|c| !c.is_empty()))
+            .await
+            .map_err(|e| e.to_string())?;
+        clients.insert(context.to_string(), client.clone());
+        Ok(client)
+    }
+
+    async fn execute(&self, command: &Command, tx: &Sender<Update>) -> Outcome {
+        let target = command.target();
+        let client = match self.client(&target.context).await {
+            Ok(c) => c,
+            Err(e) => return Outcome::Failed(format!("{}: {e}", target.context)),
+        };
+        let result = match command {
+            Command::DeletePod { target } => delete_pod(client, target).await,
+            Command::LoadPodDetail { target } => match load_pod_detail(client, target).await {
+                Ok(detail) => {
+                    let _ = tx.send(Update::PodDetailLoaded(Box::new(detail))).await;
+                    return Outcome::Done(String::new());
+                }
+                Err(e) => Err(e),
+            },
+        };
+        match result {
+            Ok(text) => Outcome::Done(text),
+            Err(e) => Outcome::Failed(format!(
+                "{} {}: {}",
+                command.verb(),
+                target,
+                api_message(&e)
+            )),
+        }
+    }
+}
+
+/// The API's own message (e.g. "pods \"x\" is forbidden: …"), not the transport wrapper.
+fn api_message(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
+    }
+}
+
+async fn delete_pod(client: Client, t: &Target) -> Result<String, kube::Error> {
+    let api: Api<Pod> = Api::namespaced(client, &t.namespace);
+    api.delete(&t.name, &DeleteParams::default()).await?;
+    Ok(format!(
+        "pod {}/{} deleted on {}",
+        t.namespace, t.name, t.context
+    ))
+}
+
+async fn load_pod_detail(client: Client, t: &Target) -> Result<DescribedPod, kube::Error> {
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
+    let pod = pods.get(&t.name).await?;
+    let events: Api<Event> = Api::namespaced(client, &t.namespace);
+    let selector = format!(
+        "involvedObject.name={},involvedObject.namespace={}",
+        t.name, t.namespace
+    );
+    let events = events
+        .list(&ListParams::default().fields(&selector))
+        .await
+        .map(|l| l.items)
+        .unwrap_or_default();
+    Ok(DescribedPod {
+        pod: PodDetail::from_pod(&pod),
+        events: event::recent(&events, 20),
+    })
+}

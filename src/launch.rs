@@ -1,0 +1,108 @@
+//! Turn the command line and the config file into validated [`Options`], then run.
+//! Everything that can be wrong with the input is reported here, before the TUI starts.
+
+use std::path::PathBuf;
+
+use color_eyre::eyre::{Result, WrapErr};
+
+use crate::app::Options;
+use crate::cli::{CommonArgs, DemoArgs};
+use crate::cluster::ClusterConfig;
+use crate::config::Config;
+use crate::config::keymap::Keymap;
+use crate::sim::{SimConfig, Simulator};
+use crate::ui::theme::Theme;
+
+/// Built-in defaults < config file < command-line flags.
+pub fn options(common: &CommonArgs) -> Result<Options> {
+    let (config, _path) = Config::discover(common.config.as_deref())?;
+    let cluster = ClusterConfig {
+        kubeconfig: common
+            .kubeconfig
+            .clone()
+            .or(config.kubernetes.kubeconfig.clone()),
+    };
+    let context = common.context.clone().or(config.kubernetes.context.clone());
+    let namespace = if common.all_namespaces {
+        None
+    } else {
+        match common
+            .namespace
+            .clone()
+            .or(config.kubernetes.namespace.clone())
+        {
+            Some(ns) if ns == "all" => None,
+            Some(ns) => Some(ns),
+            None => Some(
+                cluster
+                    .context_namespace(context.as_deref())
+                    .unwrap_or_else(|| "default".to_string()),
+            ),
+        }
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme_dir = crate::config::project_dirs().map(|d| d.config_dir().join("themes"));
+    let theme_name = common.theme.clone().unwrap_or(config.ui.theme.clone());
+    let theme = Theme::load(&theme_name, theme_dir.as_deref(), no_color)?;
+    let (keymap, warnings) = Keymap::with_overrides(&config.keys);
+    for w in &warnings {
+        tracing::warn!("{w}");
+    }
+    let audit_log = Some(
+        config
+            .safety
+            .audit_log
+            .clone()
+            .unwrap_or_else(|| crate::config::state_dir().join("audit.log")),
+    );
+    Ok(Options {
+        cluster,
+        context,
+        namespace,
+        readonly: common.readonly || config.safety.readonly,
+        theme,
+        theme_dir,
+        no_color,
+        keymap,
+        warnings,
+        max_fps: config.ui.max_fps,
+        audit_log,
+    })
+}
+
+/// `opsdeck`: the dashboard against the kubeconfig's cluster.
+pub async fn run_dashboard(common: &CommonArgs) -> Result<()> {
+    let opts = options(common)?;
+    crate::app::run(opts).await
+}
+
+/// `opsdeck demo`: the simulator in-process on loopback, and the dashboard against it.
+pub async fn run_demo(common: &CommonArgs, demo: &DemoArgs) -> Result<()> {
+    let config = SimConfig {
+        scenario: demo.scenario,
+        pods: demo.pods,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start(([127, 0, 0, 1], 0).into(), config)
+        .await
+        .wrap_err("cannot start the simulated cluster")?;
+    let dir = crate::config::state_dir();
+    std::fs::create_dir_all(&dir).wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    let kubeconfig: PathBuf = dir.join(format!("demo-kubeconfig-{}.yaml", std::process::id()));
+    sim.write_kubeconfig(&kubeconfig)
+        .wrap_err_with(|| format!("cannot write {}", kubeconfig.display()))?;
+    let mut opts = options(common)?;
+    opts.cluster = ClusterConfig {
+        kubeconfig: Some(kubeconfig.clone()),
+    };
+    if common.context.is_none() {
+        opts.context = None;
+    }
+    if common.namespace.is_none() {
+        opts.namespace = None;
+    }
+    let result = crate::app::run(opts).await;
+    let _ = std::fs::remove_file(&kubeconfig);
+    drop(sim);
+    result
+}

@@ -1,0 +1,6 @@
+//! Long-lived tasks that emit [`crate::update::Update`]s. Each owns its client, never exits on
+//! error: it reports its health, backs off and retries.
+
+pub mod pods;
+
+pub use pods::PodWatcher;

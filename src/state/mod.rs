@@ -1,0 +1,372 @@
+//! All dashboard state and its transitions. Synchronous and I/O-free: sources and the executor
+//! reach it only through [`Update`]s, the user only through [`Action`]s.
+
+pub mod pods;
+pub mod ui;
+
+use std::collections::BTreeMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use jiff::Timestamp;
+
+use crate::action::{Action, Pane};
+use crate::command::{Command, CommandRequest, Target};
+use crate::update::{Outcome, SourceHealth, SourceId, Update};
+use pods::PodsState;
+use ui::{ConfirmDialog, Input, Level, Overlay, UiState};
+
+/// A side effect asked for by a state transition; performed by the app loop.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Hand a command to the executor.
+    Run(CommandRequest),
+    /// Namespace or context changed: restart the sources for the new scope.
+    Rescope,
+    /// Resolve and switch to a theme.
+    LoadTheme(String),
+    Quit,
+}
+
+/// Everything the UI shows. Owned by the UI task alone.
+#[derive(Debug)]
+pub struct AppState {
+    pub now: Timestamp,
+    /// The kube context in use.
+    pub context: String,
+    /// Contexts known from the kubeconfig (for `:ctx`).
+    pub contexts: Vec<String>,
+    /// Namespace scope; `None` is all namespaces.
+    pub namespace: Option<String>,
+    /// Increments on every rescope; updates tagged with an older scope are dropped.
+    pub scope: u64,
+    pub readonly: bool,
+    pub pods: PodsState,
+    pub ui: UiState,
+    pub sources: BTreeMap<SourceId, SourceHealth>,
+    /// Time zone for the clock and "stale since" (UTC in tests).
+    pub tz: jiff::tz::TimeZone,
+    next_command: u64,
+}
+
+impl AppState {
+    pub fn new(context: String, namespace: Option<String>, now: Timestamp) -> AppState {
+        let mut sources = BTreeMap::new();
+        sources.insert(SourceId::Kubernetes, SourceHealth::Connecting);
+        AppState {
+            now,
+            context,
+            contexts: Vec::new(),
+            namespace,
+            scope: 1,
+            readonly: false,
+            pods: PodsState::default(),
+            ui: UiState::default(),
+            sources,
+            tz: jiff::tz::TimeZone::UTC,
+            next_command: 1,
+        }
+    }
+
+    /// Apply a fact. Returns whether anything visible changed.
+    pub fn apply(&mut self, update: Update) -> bool {
+        match update {
+            Update::PodsListed { scope, rows } if scope == self.scope => {
+                self.pods.apply_listed(rows);
+            }
+            Update::PodApplied { scope, row } if scope == self.scope => self.pods.apply_pod(*row),
+            Update::PodDeleted {
+                scope,
+                namespace,
+                name,
+            } if scope == self.scope => self.pods.apply_deleted(&namespace, &name),
+            Update::SourceHealth {
+                scope,
+                source,
+                health,
+            } if scope == self.scope => {
+                let old = self.sources.insert(source, health.clone());
+                return old.as_ref() != Some(&health);
+            }
+            Update::PodDetailLoaded(detail) => {
+                let Overlay::PodDetail {
+                    target,
+                    detail: slot,
+                    ..
+                } = &mut self.ui.overlay
+                else {
+                    return false;
+                };
+                let row = &detail.pod.row;
+                if target.namespace != row.namespace || target.name != row.name {
+                    return false;
+                }
+                *slot = Some(detail);
+            }
+            Update::CommandFinished { outcome, .. } => {
+                let (text, level) = match outcome {
+                    Outcome::Done(t) => (t, Level::Ok),
+                    Outcome::Refused(t) | Outcome::Failed(t) => (t, Level::Error),
+                };
+                self.ui.set_status(text, level, self.now);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Advance the clock (1 s tick). Visible: ages and the header clock change.
+    pub fn tick(&mut self, now: Timestamp) {
+        self.now = now;
+    }
+
+    /// Handle a user intent; returns the effects to perform.
+    pub fn handle(&mut self, action: Action) -> Vec<Effect> {
+        if let Overlay::Confirm(_) = self.ui.overlay {
+            return self.handle_confirm(action);
+        }
+        match action {
+            Action::Quit => return vec![Effect::Quit],
+            Action::FocusNext => self.ui.focus_offset(1),
+            Action::FocusPrev => self.ui.focus_offset(-1),
+            Action::FocusPods => self.ui.focus = Pane::Pods,
+            Action::FocusRollouts => self.ui.focus = Pane::Rollouts,
+            Action::FocusAlerts => self.ui.focus = Pane::Alerts,
+            Action::FocusLogs => self.ui.focus = Pane::Logs,
+            Action::Zoom => self.ui.zoomed = !self.ui.zoomed,
+            Action::Help => self.toggle_overlay(Overlay::Help),
+            Action::Back | Action::Cancel => self.back(),
+            Action::Filter => {
+                let previous = self.pods.filter().to_string();
+                self.ui.input = Input::Filter {
+                    text: previous.clone(),
+                    previous,
+                };
+            }
+            Action::CommandLine => {
+                self.ui.input = Input::Command {
+                    text: String::new(),
+                }
+            }
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
+            Action::Open => return self.open(),
+            Action::Restart => return self.restart(),
+            Action::SetNamespace(ns) => {
+                self.namespace = ns;
+                return self.rescope();
+            }
+            Action::SetContext(ctx) => {
+                if !self.contexts.is_empty() && !self.contexts.contains(&ctx) {
+                    let known = self.contexts.join(", ");
+                    self.ui.set_status(
+                        format!("unknown context {ctx:?} (known: {known})"),
+                        Level::Error,
+                        self.now,
+                    );
+                    return vec![];
+                }
+                self.context = ctx;
+                return self.rescope();
+            }
+            Action::SetTheme(name) => return vec![Effect::LoadTheme(name)],
+            Action::TailLogs
+            | Action::UndoRollout
+            | Action::ScaleUp
+            | Action::ScaleDown
+            | Action::Silence
+            | Action::Pause
+            | Action::Wrap
+            | Action::Timestamps
+            | Action::NextMatch
+            | Action::PrevMatch
+            | Action::Confirm
+            | Action::Redraw => {}
+        }
+        vec![]
+    }
+
+    fn toggle_overlay(&mut self, overlay: Overlay) {
+        self.ui.overlay = if self.ui.overlay == overlay {
+            Overlay::None
+        } else {
+            overlay
+        };
+    }
+
+    fn back(&mut self) {
+        if self.ui.overlay != Overlay::None {
+            self.ui.overlay = Overlay::None;
+        } else if self.ui.zoomed {
+            self.ui.zoomed = false;
+        } else if !self.pods.filter().is_empty() && self.ui.focus == Pane::Pods {
+            self.pods.set_filter("");
+        }
+    }
+
+    fn move_cursor(&mut self, action: &Action) {
+        if let Overlay::PodDetail { scroll, .. } = &mut self.ui.overlay {
+            *scroll = match action {
+                Action::Up => scroll.saturating_sub(1),
+                Action::Down => scroll.saturating_add(1),
+                Action::PageUp => scroll.saturating_sub(10),
+                Action::PageDown => scroll.saturating_add(10),
+                Action::Top => 0,
+                _ => *scroll,
+            };
+            return;
+        }
+        if self.ui.focus != Pane::Pods {
+            return;
+        }
+        let page = self.pods.page() as isize;
+        match action {
+            Action::Up => self.pods.move_by(-1),
+            Action::Down => self.pods.move_by(1),
+            Action::PageUp => self.pods.move_by(-page),
+            Action::PageDown => self.pods.move_by(page),
+            Action::Top => self.pods.select(0),
+            Action::Bottom => self.pods.select_last(),
+            _ => {}
+        }
+    }
+
+    fn selected_pod_target(&self) -> Option<Target> {
+        if self.ui.focus != Pane::Pods {
+            return None;
+        }
+        self.pods.selected_row().map(|row| Target {
+            context: self.context.clone(),
+            namespace: row.namespace.clone(),
+            name: row.name.clone(),
+        })
+    }
+
+    fn open(&mut self) -> Vec<Effect> {
+        let Some(target) = self.selected_pod_target() else {
+            return vec![];
+        };
+        self.ui.overlay = Overlay::PodDetail {
+            target: target.clone(),
+            detail: None,
+            scroll: 0,
+        };
+        vec![self.run(Command::LoadPodDetail { target })]
+    }
+
+    fn restart(&mut self) -> Vec<Effect> {
+        let Some(target) = self.selected_pod_target() else {
+            return vec![];
+        };
+        let title = format!("Restart pod {} ?", target.name);
+        self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
+            title,
+            command: Command::DeletePod { target },
+        }));
+        vec![]
+    }
+
+    fn handle_confirm(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Confirm => {
+                if let Overlay::Confirm(dialog) = std::mem::take(&mut self.ui.overlay) {
+                    let t = dialog.command.target();
+                    let text = format!(
+                        "{} {}/{}: sent…",
+                        dialog.command.verb(),
+                        t.namespace,
+                        t.name
+                    );
+                    self.ui.set_status(text, Level::Info, self.now);
+                    return vec![self.run(dialog.command)];
+                }
+                vec![]
+            }
+            Action::Cancel | Action::Back => {
+                self.ui.overlay = Overlay::None;
+                self.ui.set_status("cancelled", Level::Info, self.now);
+                vec![]
+            }
+            Action::Quit => vec![Effect::Quit],
+            _ => vec![],
+        }
+    }
+
+    fn run(&mut self, command: Command) -> Effect {
+        let id = self.next_command;
+        self.next_command += 1;
+        Effect::Run(CommandRequest { id, command })
+    }
+
+    fn rescope(&mut self) -> Vec<Effect> {
+        self.scope += 1;
+        self.pods.clear();
+        self.ui.overlay = Overlay::None;
+        self.sources
+            .insert(SourceId::Kubernetes, SourceHealth::Connecting);
+        vec![Effect::Rescope]
+    }
+
+    /// Whether keys go to the input line rather than the keymap.
+    pub fn is_typing(&self) -> bool {
+        self.ui.input != Input::None
+    }
+
+    /// A key while the input line is open: edit, Enter to accept, Esc to cancel.
+    pub fn handle_input_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let input = std::mem::take(&mut self.ui.input);
+        match input {
+            Input::None => vec![],
+            Input::Filter { mut text, previous } => match key.code {
+                KeyCode::Esc => {
+                    self.pods.set_filter(&previous);
+                    vec![]
+                }
+                KeyCode::Enter => vec![],
+                _ => {
+                    edit(&mut text, key);
+                    self.pods.set_filter(&text);
+                    self.ui.input = Input::Filter { text, previous };
+                    vec![]
+                }
+            },
+            Input::Command { mut text } => match key.code {
+                KeyCode::Esc => vec![],
+                KeyCode::Enter => match Action::from_command_line(&text) {
+                    Ok(action) => self.handle(action),
+                    Err(e) => {
+                        self.ui.set_status(e, Level::Error, self.now);
+                        vec![]
+                    }
+                },
+                _ => {
+                    edit(&mut text, key);
+                    self.ui.input = Input::Command { text };
+                    vec![]
+                }
+            },
+        }
+    }
+
+    /// Count of unhealthy pods, for the header.
+    pub fn unhealthy_pods(&self) -> usize {
+        self.pods.counts().unhealthy()
+    }
+}
+
+/// Line editing: printable characters, Backspace, Ctrl-U (clear), Ctrl-W (delete word).
+fn edit(text: &mut String, key: KeyEvent) {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char('u') if ctrl => text.clear(),
+        KeyCode::Char('w') if ctrl => {
+            let trimmed = text.trim_end().len();
+            let cut = text[..trimmed].rfind(' ').map(|i| i + 1).unwrap_or(0);
+            text.truncate(cut);
+        }
+        KeyCode::Char(c) if !ctrl && !c.is_control() => text.push(c),
+        _ => {}
+    }
+}

@@ -1,0 +1,93 @@
+//! Focus, zoom, dialogs, the input line and the status line.
+
+use jiff::Timestamp;
+
+use crate::action::Pane;
+use crate::command::{Command, Target};
+use crate::model::event::DescribedPod;
+
+/// A window over the panes. Only one at a time.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Overlay {
+    #[default]
+    None,
+    /// `?`: every key of the focused pane.
+    Help,
+    /// Enter on a pod: loading until its detail arrives.
+    PodDetail {
+        target: Target,
+        detail: Option<Box<DescribedPod>>,
+        scroll: u16,
+    },
+    /// A mutation waiting for `y`/`n`. The dialog owns the exact command that will run.
+    Confirm(Box<ConfirmDialog>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmDialog {
+    pub title: String,
+    pub command: Command,
+}
+
+/// What the bottom input line is collecting.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Input {
+    #[default]
+    None,
+    /// `/`: the filter of the focused pane, applied as typed. `previous` is restored by Esc.
+    Filter { text: String, previous: String },
+    /// `:`: a command line.
+    Command { text: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Ok,
+    Error,
+}
+
+/// The last message for the user (outcome of an action, a warning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub level: Level,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UiState {
+    pub focus: Pane,
+    pub zoomed: bool,
+    pub overlay: Overlay,
+    pub input: Input,
+    pub status: Option<Status>,
+}
+
+impl Default for UiState {
+    fn default() -> Self {
+        UiState {
+            focus: Pane::Pods,
+            zoomed: false,
+            overlay: Overlay::None,
+            input: Input::None,
+            status: None,
+        }
+    }
+}
+
+impl UiState {
+    pub fn focus_offset(&mut self, delta: isize) {
+        let n = Pane::ALL.len() as isize;
+        let at = (self.focus.index() as isize + delta).rem_euclid(n) as usize;
+        self.focus = Pane::ALL[at];
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, level: Level, at: Timestamp) {
+        self.status = Some(Status {
+            text: text.into(),
+            level,
+            at,
+        });
+    }
+}

@@ -1,0 +1,188 @@
+//! Screen layout: header, panes (grid when large, tabs when small, zoom), input/status line,
+//! footer, overlays. Every size down to 1x1 renders without panicking.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+use crate::action::Pane;
+use crate::config::keymap::{KeyContext, Keymap};
+use crate::state::AppState;
+use crate::state::ui::Overlay;
+use crate::ui::panes::{PlaceholderPane, PodsPane};
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::{detail, dialog, footer, header, help};
+
+/// Smallest size at which all four panes are shown at once.
+pub const GRID_MIN: (u16, u16) = (160, 45);
+
+/// Draw the whole screen.
+pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keymap) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let status_rows = u16::from(area.height >= 8);
+    let [top, body, status, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(status_rows),
+        Constraint::Length(u16::from(area.height >= 3)),
+    ])
+    .areas(area);
+    frame.render_widget(header::Header { state, theme }, top);
+    render_body(frame, body, state, theme);
+    let context = key_context(state);
+    if status_rows > 0 {
+        frame.render_widget(footer::StatusLine { state, theme }, status);
+    }
+    frame.render_widget(
+        footer::Footer {
+            state,
+            theme,
+            keymap,
+            context,
+        },
+        bottom,
+    );
+    render_overlay(frame, body, state, theme, keymap);
+}
+
+/// The keymap context for the current screen.
+pub fn key_context(state: &AppState) -> KeyContext {
+    match state.ui.overlay {
+        Overlay::Confirm(_) => KeyContext::Dialog,
+        _ => KeyContext::Pane(state.ui.focus),
+    }
+}
+
+fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    if area.height == 0 {
+        return;
+    }
+    let full = frame.area();
+    let grid = full.width >= GRID_MIN.0 && full.height >= GRID_MIN.1;
+    if state.ui.zoomed || !grid {
+        let pane_area = if state.ui.zoomed || area.height < 6 {
+            area
+        } else {
+            let [tabs, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            frame.render_widget(tab_bar(state, theme), tabs);
+            rest
+        };
+        render_pane(frame, pane_area, state.ui.focus, state, theme);
+        return;
+    }
+    let [upper, lower] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    let [pods, rollouts] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(upper);
+    let [alerts, logs] =
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(lower);
+    for (pane, rect) in [
+        (Pane::Pods, pods),
+        (Pane::Rollouts, rollouts),
+        (Pane::Alerts, alerts),
+        (Pane::Logs, logs),
+    ] {
+        render_pane(frame, rect, pane, state, theme);
+    }
+}
+
+fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, theme: &Theme) {
+    let focused = state.ui.focus == pane;
+    match pane {
+        Pane::Pods => frame.render_widget(
+            PodsPane {
+                state,
+                theme,
+                focused,
+            },
+            area,
+        ),
+        other => frame.render_widget(
+            PlaceholderPane {
+                pane: other,
+                theme,
+                focused,
+            },
+            area,
+        ),
+    }
+}
+
+fn tab_bar<'a>(state: &AppState, theme: &Theme) -> Paragraph<'a> {
+    let mut spans = Vec::new();
+    for (i, pane) in Pane::ALL.iter().enumerate() {
+        let role = if *pane == state.ui.focus {
+            Role::Selection
+        } else {
+            Role::Muted
+        };
+        let badge = match pane {
+            Pane::Pods if state.unhealthy_pods() > 0 => format!(" !{}", state.unhealthy_pods()),
+            _ => String::new(),
+        };
+        spans.push(Span::styled(
+            format!(" {} {}{} ", i + 1, pane.title(), badge),
+            theme.style(role),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    Paragraph::new(Line::from(spans))
+}
+
+fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
+    match &state.ui.overlay {
+        Overlay::None => {}
+        Overlay::Help => {
+            let context = KeyContext::Pane(state.ui.focus);
+            frame.render_widget(
+                help::Help {
+                    keymap,
+                    context,
+                    theme,
+                    title: state.ui.focus.title(),
+                },
+                body,
+            );
+        }
+        Overlay::Confirm(d) => frame.render_widget(
+            dialog::ConfirmView {
+                dialog: d,
+                readonly: state.readonly,
+                theme,
+            },
+            body,
+        ),
+        Overlay::PodDetail {
+            target,
+            detail,
+            scroll,
+        } => frame.render_widget(
+            detail::PodDetailView {
+                target,
+                detail: detail.as_deref(),
+                scroll: *scroll,
+                now: state.now,
+                theme,
+            },
+            body,
+        ),
+    }
+}
+
+/// A bordered block for a pane, styled by focus.
+pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
+    let border = if focused {
+        Role::BorderFocused
+    } else {
+        Role::Border
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(border))
+        .title(title)
+}

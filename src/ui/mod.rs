@@ -1,0 +1,9 @@
+//! Rendering: a pure function of state, theme and keymap. Never mutates domain data, never
+//! does I/O, never reads the clock (time comes from `state.now`).
+
+pub mod layout;
+pub mod panes;
+pub mod theme;
+pub mod widgets;
+
+pub use layout::render;

@@ -1,0 +1,254 @@
+//! The pods pane: summary line and a virtualised table (only visible rows are formatted).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+
+use crate::model::pod::{Health, PodRow};
+use crate::state::AppState;
+use crate::ui::layout::pane_block;
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::header::source_title;
+use crate::update::SourceId;
+
+pub struct PodsPane<'a> {
+    pub state: &'a AppState,
+    pub theme: &'a Theme,
+    pub focused: bool,
+}
+
+/// Theme role for a pod's health.
+pub fn health_role(health: Health) -> Role {
+    match health {
+        Health::Ok => Role::Ok,
+        Health::Completed => Role::Muted,
+        Health::Pending | Health::Terminating => Role::Info,
+        Health::Warning => Role::Warning,
+        Health::Failed => Role::Critical,
+    }
+}
+
+impl Widget for PodsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let pods = &self.state.pods;
+        let theme = self.theme;
+        let mut title = vec![Span::styled(" Pods ", theme.style(Role::Title))];
+        title.extend(source_title(self.state, SourceId::Kubernetes, theme));
+        let block = pane_block(Line::from(title), self.focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width == 0 {
+            return;
+        }
+        if !pods.listed {
+            let text = format!("connecting to {}…", self.state.context);
+            Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(inner, buf);
+            return;
+        }
+        let [summary, table] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
+        self.render_table(table, buf);
+    }
+}
+
+impl PodsPane<'_> {
+    fn render_table(&self, area: Rect, buf: &mut Buffer) {
+        let pods = &self.state.pods;
+        let theme = self.theme;
+        let height = area.height.saturating_sub(1) as usize;
+        if height == 0 {
+            return;
+        }
+        if pods.visible_len() == 0 {
+            let text = if pods.filter().is_empty() {
+                "no pods in scope"
+            } else {
+                "no pods match the filter"
+            };
+            Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(area, buf);
+            return;
+        }
+        pods.viewport.set(height);
+        let selected = pods.selected_index();
+        let mut offset = pods.offset.get();
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + height {
+            offset = selected + 1 - height;
+        }
+        offset = offset.min(pods.visible_len().saturating_sub(height));
+        pods.offset.set(offset);
+        let rows: Vec<&PodRow> = pods.window(offset, height).collect();
+        let now = self.state.now;
+        let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none(), now);
+        let header = Row::new(cols.header()).style(theme.style(Role::Title));
+        let body = rows
+            .iter()
+            .map(|r| Row::new(cols.cells(r, now)).style(theme.style(health_role(r.health))));
+        let table = Table::new(body, cols.widths())
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(if self.focused {
+                theme.style(Role::Selection)
+            } else {
+                theme.style(Role::Text)
+            });
+        let mut ts = TableState::default().with_selected(Some(selected - offset));
+        StatefulWidget::render(table, area, buf, &mut ts);
+    }
+}
+
+fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
+    let c = state.pods.counts();
+    let mut spans = vec![
+        Span::styled(format!("{} running", c.running), theme.style(Role::Ok)),
+        Span::styled(format!("  {} pending", c.pending), theme.style(Role::Info)),
+        Span::styled(
+            format!("  {} failing", c.failing + c.warning),
+            theme.style(if c.unhealthy() > 0 {
+                Role::Critical
+            } else {
+                Role::Muted
+            }),
+        ),
+    ];
+    if c.terminating > 0 {
+        spans.push(Span::styled(
+            format!("  {} terminating", c.terminating),
+            theme.style(Role::Info),
+        ));
+    }
+    if c.completed > 0 {
+        spans.push(Span::styled(
+            format!("  {} completed", c.completed),
+            theme.style(Role::Muted),
+        ));
+    }
+    spans.push(Span::styled(
+        format!("  · {} total", c.total()),
+        theme.style(Role::Muted),
+    ));
+    let filter = state.pods.filter();
+    if !filter.is_empty() {
+        spans.push(Span::styled(
+            format!("  filter /{filter}  {} shown", state.pods.visible_len()),
+            theme.style(Role::Warning),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Which columns fit, and how wide they are (from the visible rows only).
+struct Columns {
+    namespace: Option<u16>,
+    name: u16,
+    status: u16,
+    restarts: Option<u16>,
+    age: bool,
+    node: Option<u16>,
+}
+
+impl Columns {
+    fn fit(width: u16, rows: &[&PodRow], show_ns: bool, now: jiff::Timestamp) -> Columns {
+        let w = |f: &dyn Fn(&PodRow) -> usize, min: usize, max: usize| {
+            rows.iter().map(|r| f(r)).max().unwrap_or(0).clamp(min, max) as u16
+        };
+        let mut cols = Columns {
+            namespace: show_ns.then(|| w(&|r| r.namespace.chars().count(), 9, 24)),
+            name: w(&|r| r.name.chars().count(), 4, 63),
+            status: w(&|r| r.status.chars().count(), 6, 32),
+            restarts: Some(w(&|r| r.restarts_text(now).chars().count(), 8, 20)),
+            age: true,
+            node: Some(w(&|r| r.node.chars().count(), 4, 32)),
+        };
+        let need = |c: &Columns| {
+            let opt = |o: Option<u16>| o.map(|n| n + 1).unwrap_or(0);
+            c.name
+                + 1
+                + 6
+                + c.status
+                + 1
+                + opt(c.namespace)
+                + opt(c.restarts)
+                + if c.age { 6 } else { 0 }
+                + opt(c.node)
+        };
+        let drops: [fn(&mut Columns); 4] = [
+            |c| c.node = None,
+            |c| c.age = false,
+            |c| c.restarts = None,
+            |c| c.namespace = None,
+        ];
+        for drop in drops {
+            if need(&cols) <= width {
+                break;
+            }
+            drop(&mut cols);
+        }
+        cols
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        let mut h = Vec::new();
+        if self.namespace.is_some() {
+            h.push("NAMESPACE");
+        }
+        h.extend(["NAME", "READY", "STATUS"]);
+        if self.restarts.is_some() {
+            h.push("RESTARTS");
+        }
+        if self.age {
+            h.push("AGE");
+        }
+        if self.node.is_some() {
+            h.push("NODE");
+        }
+        h
+    }
+
+    fn widths(&self) -> Vec<Constraint> {
+        let mut w = Vec::new();
+        if let Some(ns) = self.namespace {
+            w.push(Constraint::Length(ns));
+        }
+        w.extend([
+            Constraint::Length(self.name),
+            Constraint::Length(5),
+            Constraint::Length(self.status),
+        ]);
+        if let Some(r) = self.restarts {
+            w.push(Constraint::Length(r));
+        }
+        if self.age {
+            w.push(Constraint::Length(5));
+        }
+        if let Some(node) = self.node {
+            w.push(Constraint::Length(node));
+        }
+        w
+    }
+
+    fn cells(&self, r: &PodRow, now: jiff::Timestamp) -> Vec<String> {
+        let mut c = Vec::new();
+        if self.namespace.is_some() {
+            c.push(r.namespace.clone());
+        }
+        c.extend([
+            r.name.clone(),
+            format!("{}/{}", r.ready, r.total),
+            r.status.clone(),
+        ]);
+        if self.restarts.is_some() {
+            c.push(r.restarts_text(now));
+        }
+        if self.age {
+            c.push(r.age_text(now));
+        }
+        if self.node.is_some() {
+            c.push(r.node.clone());
+        }
+        c
+    }
+}

@@ -1,0 +1,190 @@
+//! Pod detail (Enter on a pod): containers, images, conditions, last termination, events.
+
+use jiff::Timestamp;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use crate::command::Target;
+use crate::model::event::DescribedPod;
+use crate::model::pod::ContainerDetail;
+use crate::model::time::{age_opt, since};
+use crate::ui::panes::pods::health_role;
+use crate::ui::theme::{Role, Theme};
+
+pub struct PodDetailView<'a> {
+    pub target: &'a Target,
+    pub detail: Option<&'a DescribedPod>,
+    pub scroll: u16,
+    pub now: Timestamp,
+    pub theme: &'a Theme,
+}
+
+impl Widget for PodDetailView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let rect = Rect {
+            x: area.x + area.width / 20,
+            y: area.y,
+            width: area.width - area.width / 10,
+            height: area.height,
+        };
+        Clear.render(rect, buf);
+        let title = format!(
+            " Pod {}/{} (Esc closes) ",
+            self.target.namespace, self.target.name
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.style(Role::BorderFocused))
+            .title(Line::styled(title, t.style(Role::Title)));
+        let lines = match self.detail {
+            None => vec![Line::styled("loading…", t.style(Role::Muted))],
+            Some(d) => self.lines(d),
+        };
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((self.scroll, 0))
+            .render(rect, buf);
+    }
+}
+
+impl PodDetailView<'_> {
+    fn lines(&self, loaded: &DescribedPod) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let d = &loaded.pod;
+        let r = &d.row;
+        let head = |s: &str| Line::styled(s.to_string(), t.style(Role::Title));
+        let kv = |k: &str, v: String| {
+            Line::from(vec![
+                Span::styled(format!("  {k:<12}"), t.style(Role::Muted)),
+                Span::styled(v, t.style(Role::Text)),
+            ])
+        };
+        let mut out = vec![
+            Line::from(vec![
+                Span::styled("  Status      ", t.style(Role::Muted)),
+                Span::styled(r.status.clone(), t.style(health_role(r.health))),
+                Span::styled(
+                    format!("   ready {}/{}", r.ready, r.total),
+                    t.style(Role::Text),
+                ),
+                Span::styled(
+                    format!("   restarts {}", r.restarts_text(self.now)),
+                    t.style(Role::Text),
+                ),
+            ]),
+            kv(
+                "Node",
+                format!("{}   pod IP {}   host IP {}", r.node, r.ip, d.host_ip),
+            ),
+            kv(
+                "Started",
+                format!(
+                    "{} ago   QoS {}",
+                    age_opt(d.start_time, self.now),
+                    d.qos_class
+                ),
+            ),
+        ];
+        if let Some((kind, name)) = &r.owner {
+            out.push(kv("Controlled", format!("by {kind}/{name}")));
+        }
+        if let Some(m) = &d.message {
+            out.push(kv("Message", m.clone()));
+        }
+        if !d.init_containers.is_empty() {
+            out.push(head("Init containers"));
+            for c in &d.init_containers {
+                out.extend(self.container(c));
+            }
+        }
+        out.push(head("Containers"));
+        for c in &d.containers {
+            out.extend(self.container(c));
+        }
+        out.push(head("Conditions"));
+        for c in &d.conditions {
+            let role = if c.status == "True" {
+                Role::Text
+            } else {
+                Role::Warning
+            };
+            let reason = c
+                .reason
+                .clone()
+                .map(|r| format!("  ({r})"))
+                .unwrap_or_default();
+            out.push(Line::styled(
+                format!("  {:<26}{}{reason}", c.kind, c.status),
+                t.style(role),
+            ));
+        }
+        let labels: Vec<String> = d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        out.push(kv("Labels", labels.join(" ")));
+        out.push(head("Events"));
+        if loaded.events.is_empty() {
+            out.push(Line::styled("  <none>", t.style(Role::Muted)));
+        }
+        for e in &loaded.events {
+            let role = if e.is_warning() {
+                Role::Warning
+            } else {
+                Role::Text
+            };
+            let when = e
+                .last_seen
+                .map(|ts| since(ts, self.now))
+                .unwrap_or_default();
+            let count = if e.count > 1 {
+                format!(" (x{})", e.count)
+            } else {
+                String::new()
+            };
+            out.push(Line::styled(
+                format!(
+                    "  {when:>6}  {:<8} {:<18} {}{count}",
+                    e.kind, e.reason, e.message
+                ),
+                t.style(role),
+            ));
+        }
+        out
+    }
+
+    fn container(&self, c: &ContainerDetail) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let role = if c.ready { Role::Ok } else { Role::Warning };
+        let sidecar = if c.sidecar { " (sidecar)" } else { "" };
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(format!("  {}{sidecar}", c.name), t.style(Role::Text)),
+                Span::styled(format!("  {}", c.state), t.style(role)),
+                Span::styled(
+                    format!("  ready {}  restarts {}", c.ready, c.restarts),
+                    t.style(Role::Muted),
+                ),
+            ]),
+            Line::styled(format!("      image {}", c.image), t.style(Role::Muted)),
+        ];
+        if let Some(m) = &c.message {
+            lines.push(Line::styled(format!("      {m}"), t.style(Role::Warning)));
+        }
+        if let Some(lt) = &c.last_termination {
+            let when = lt
+                .finished_at
+                .map(|ts| format!(", {} ago", since(ts, self.now)))
+                .unwrap_or_default();
+            lines.push(Line::styled(
+                format!(
+                    "      last terminated: {} (exit {}){when}",
+                    lt.reason, lt.exit_code
+                ),
+                t.style(Role::Critical),
+            ));
+        }
+        lines
+    }
+}

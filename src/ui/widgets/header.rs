@@ -1,0 +1,110 @@
+//! Header: context, namespace scope, connection state of every source, counts, clock.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::state::AppState;
+use crate::ui::theme::{Role, Theme};
+use crate::update::{SourceHealth, SourceId};
+
+pub struct Header<'a> {
+    pub state: &'a AppState,
+    pub theme: &'a Theme,
+}
+
+/// `HH:MM:SS` in the given zone.
+pub fn clock(ts: Timestamp, tz: &TimeZone) -> String {
+    ts.to_zoned_datetime(tz.clone())
+        .strftime("%H:%M:%S")
+        .to_string()
+}
+
+/// Short text and role for a source's connection state.
+pub fn health_text(health: &SourceHealth, tz: &TimeZone) -> (String, Role) {
+    match health {
+        SourceHealth::Connecting => ("connecting…".into(), Role::Info),
+        SourceHealth::Live => ("live".into(), Role::Ok),
+        SourceHealth::Reconnecting { since, attempt, .. } => (
+            format!("stale since {} (retry {attempt})", clock(*since, tz)),
+            Role::Warning,
+        ),
+        SourceHealth::Failed { since, reason } => (
+            format!("stale since {}: {reason}", clock(*since, tz)),
+            Role::Critical,
+        ),
+    }
+}
+
+/// Spans for a pane title when its source is not live ("stale since 12:03:04").
+pub fn source_title<'a>(state: &AppState, source: SourceId, theme: &Theme) -> Vec<Span<'a>> {
+    match state.sources.get(&source) {
+        Some(h @ (SourceHealth::Reconnecting { .. } | SourceHealth::Failed { .. })) => {
+            let (text, role) = health_text(h, &state.tz);
+            vec![Span::styled(format!("[{text}] "), theme.style(role))]
+        }
+        _ => vec![],
+    }
+}
+
+impl Widget for Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let s = self.state;
+        let t = self.theme;
+        let base = t.style(Role::Header);
+        buf.set_style(area, base);
+        let ns = s.namespace.as_deref().unwrap_or("all");
+        let mut left = vec![
+            Span::styled(" opsdeck ", base.patch(t.style(Role::Title))),
+            Span::styled(format!(" ctx {} ", s.context), base),
+            Span::styled(format!(" ns {ns} "), base),
+        ];
+        if s.readonly {
+            left.push(Span::styled(
+                " READ-ONLY ",
+                base.patch(t.style(Role::Warning)),
+            ));
+        }
+        for (source, health) in &s.sources {
+            let (text, role) = match health {
+                SourceHealth::Reconnecting { .. } | SourceHealth::Failed { .. } => {
+                    let since = health.stale_since().map(|ts| clock(ts, &s.tz));
+                    (
+                        format!("stale since {}", since.unwrap_or_default()),
+                        Role::Critical,
+                    )
+                }
+                other => health_text(other, &s.tz),
+            };
+            left.push(Span::styled(format!(" {} ", source.label()), base));
+            left.push(Span::styled(format!("{text} "), base.patch(t.style(role))));
+        }
+        let unhealthy = s.unhealthy_pods();
+        let role = if unhealthy > 0 {
+            Role::Critical
+        } else {
+            Role::Ok
+        };
+        let right = vec![
+            Span::styled(
+                format!(" {unhealthy} unhealthy "),
+                base.patch(t.style(role)),
+            ),
+            Span::styled(format!(" {} ", clock(s.now, &s.tz)), base),
+        ];
+        let mut right_width: usize = right.iter().map(|s| s.width()).sum();
+        if (area.width as usize) < right_width + 24 {
+            right_width = 0;
+        }
+        let [l, r] = ratatui::layout::Layout::horizontal([
+            ratatui::layout::Constraint::Min(0),
+            ratatui::layout::Constraint::Length(right_width as u16),
+        ])
+        .areas(area);
+        Paragraph::new(Line::from(left)).style(base).render(l, buf);
+        Paragraph::new(Line::from(right)).style(base).render(r, buf);
+    }
+}

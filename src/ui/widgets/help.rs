@@ -1,0 +1,44 @@
+//! `?`: every key of the focused pane, generated from the keymap.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use crate::config::keymap::{KeyContext, Keymap};
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::centered;
+
+pub struct Help<'a> {
+    pub keymap: &'a Keymap,
+    pub context: KeyContext,
+    pub theme: &'a Theme,
+    pub title: &'a str,
+}
+
+impl Widget for Help<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let lines: Vec<Line> = self
+            .keymap
+            .bindings_for(self.context)
+            .map(|b| {
+                let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+                Line::from(vec![
+                    Span::styled(format!(" {:<14}", keys.join(" ")), t.style(Role::Title)),
+                    Span::styled(b.description.to_string(), t.style(Role::Text)),
+                ])
+            })
+            .collect();
+        let rect = centered(area, 48, lines.len() as u16 + 2);
+        Clear.render(rect, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.style(Role::BorderFocused))
+            .title(Line::styled(
+                format!(" Keys: {} (Esc closes) ", self.title),
+                t.style(Role::Title),
+            ));
+        Paragraph::new(lines).block(block).render(rect, buf);
+    }
+}

@@ -1,0 +1,84 @@
+//! Facts that happened, sent by sources and the executor to the UI task.
+
+use jiff::Timestamp;
+
+use crate::model::event::DescribedPod;
+use crate::model::pod::PodRow;
+
+/// Which long-lived source an [`Update::SourceHealth`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceId {
+    /// The Kubernetes API (pod watch).
+    Kubernetes,
+}
+
+impl SourceId {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceId::Kubernetes => "k8s",
+        }
+    }
+}
+
+/// Connection state of a source, shown in the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceHealth {
+    /// Started, no answer yet.
+    Connecting,
+    /// Data is current.
+    Live,
+    /// The last attempt failed; retrying with backoff. Data is stale since `since`.
+    Reconnecting {
+        since: Timestamp,
+        attempt: u32,
+        reason: String,
+    },
+    /// Cannot work until something changes (e.g. no kubeconfig). Still retried.
+    Failed { since: Timestamp, reason: String },
+}
+
+impl SourceHealth {
+    /// When the data of this source became stale, if it is.
+    pub fn stale_since(&self) -> Option<Timestamp> {
+        match self {
+            SourceHealth::Reconnecting { since, .. } | SourceHealth::Failed { since, .. } => {
+                Some(*since)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Outcome of a [`crate::command::Command`], shown in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Done(String),
+    Refused(String),
+    Failed(String),
+}
+
+/// A fact for the UI task. `scope` tags data from a watch so that updates from a
+/// previous namespace/context (still queued after `:ns`) are dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// A full snapshot of the pods in scope (after a list or a relist).
+    PodsListed { scope: u64, rows: Vec<PodRow> },
+    /// A pod was added or changed.
+    PodApplied { scope: u64, row: Box<PodRow> },
+    /// A pod is gone.
+    PodDeleted {
+        scope: u64,
+        namespace: String,
+        name: String,
+    },
+    /// The detail of a pod (for the detail view) was fetched.
+    PodDetailLoaded(Box<DescribedPod>),
+    /// Health of a source changed.
+    SourceHealth {
+        scope: u64,
+        source: SourceId,
+        health: SourceHealth,
+    },
+    /// The executor finished a command.
+    CommandFinished { id: u64, outcome: Outcome },
+}

@@ -1,0 +1,267 @@
+//! State transitions: given a state and an update or action, the new state and the effects.
+
+mod common;
+
+use common::{live_state, now, row};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use opsdeck::action::{Action, Pane};
+use opsdeck::command::{Command, Target};
+use opsdeck::model::pod::Health;
+use opsdeck::state::ui::{Input, Level, Overlay};
+use opsdeck::state::{AppState, Effect};
+use opsdeck::update::{Outcome, SourceHealth, SourceId, Update};
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn code(c: KeyCode) -> KeyEvent {
+    KeyEvent::new(c, KeyModifiers::NONE)
+}
+
+fn type_text(state: &mut AppState, text: &str) {
+    for c in text.chars() {
+        state.handle_input_key(key(c));
+    }
+}
+
+fn names(state: &AppState) -> Vec<String> {
+    state
+        .pods
+        .window(0, usize::MAX)
+        .map(|r| r.name.clone())
+        .collect()
+}
+
+#[test]
+fn unhealthy_pods_sort_first_and_are_counted() {
+    let state = live_state();
+    let first: Vec<Health> = state.pods.window(0, 4).map(|r| r.health).collect();
+    assert_eq!(
+        first,
+        [
+            Health::Failed,
+            Health::Failed,
+            Health::Failed,
+            Health::Warning
+        ]
+    );
+    let c = state.pods.counts();
+    assert_eq!((c.running, c.pending, c.failing, c.warning), (27, 1, 3, 1));
+    assert_eq!(state.unhealthy_pods(), 4);
+}
+
+#[test]
+fn applied_and_deleted_pods_update_rows_counts_and_order() {
+    let mut state = live_state();
+    let scope = state.scope;
+    let fixed = row("payments", "ledger-6c8d7f9b-zt2kq", "Running", 1, 1, 7);
+    state.apply(Update::PodApplied {
+        scope,
+        row: Box::new(fixed),
+    });
+    assert_eq!(state.pods.counts().failing, 2);
+    assert_eq!(
+        state
+            .pods
+            .get("payments", "ledger-6c8d7f9b-zt2kq")
+            .unwrap()
+            .health,
+        Health::Ok
+    );
+    state.apply(Update::PodDeleted {
+        scope,
+        namespace: "platform".into(),
+        name: "search-84f5d-k2j9x".into(),
+    });
+    assert_eq!(state.pods.counts().failing, 1);
+    assert_eq!(state.pods.total_len(), 31);
+    let listed = names(&state);
+    assert!(!listed.contains(&"search-84f5d-k2j9x".to_string()));
+    assert_eq!(listed[0], "pricing-5f7b9c-ab12c");
+}
+
+#[test]
+fn selection_follows_the_pod_when_rows_move() {
+    let mut state = live_state();
+    state.handle(Action::Bottom);
+    let chosen = state.pods.selected_row().unwrap().name.clone();
+    let scope = state.scope;
+    // A pod sorted before it appears; the cursor stays on the same pod.
+    state.apply(Update::PodApplied {
+        scope,
+        row: Box::new(row("aaa", "broken-1", "Error", 0, 1, 1)),
+    });
+    assert_eq!(state.pods.selected_row().unwrap().name, chosen);
+}
+
+#[test]
+fn updates_from_an_old_scope_are_dropped() {
+    let mut state = live_state();
+    let old = state.scope;
+    let effects = state.handle(Action::SetNamespace(Some("payments".into())));
+    assert_eq!(effects, vec![Effect::Rescope]);
+    assert_eq!(state.namespace.as_deref(), Some("payments"));
+    assert!(!state.pods.listed);
+    let changed = state.apply(Update::PodApplied {
+        scope: old,
+        row: Box::new(row("checkout", "late", "Running", 1, 1, 0)),
+    });
+    assert!(!changed);
+    assert_eq!(state.pods.total_len(), 0);
+}
+
+#[test]
+fn focus_cycles_and_number_keys_jump() {
+    let mut state = live_state();
+    state.handle(Action::FocusPrev);
+    assert_eq!(state.ui.focus, Pane::Logs);
+    state.handle(Action::FocusNext);
+    assert_eq!(state.ui.focus, Pane::Pods);
+    state.handle(Action::FocusAlerts);
+    assert_eq!(state.ui.focus, Pane::Alerts);
+    state.handle(Action::Zoom);
+    assert!(state.ui.zoomed);
+    state.handle(Action::Back);
+    assert!(!state.ui.zoomed);
+}
+
+#[test]
+fn filter_applies_as_typed_and_esc_restores() {
+    let mut state = live_state();
+    state.handle(Action::Filter);
+    type_text(&mut state, "ledger");
+    assert_eq!(state.pods.visible_len(), 4);
+    state.handle_input_key(code(KeyCode::Enter));
+    assert_eq!(state.ui.input, Input::None);
+    assert_eq!(state.pods.filter(), "ledger");
+    // Edit again and cancel: the accepted filter comes back.
+    state.handle(Action::Filter);
+    type_text(&mut state, "xyz");
+    assert_eq!(state.pods.visible_len(), 0);
+    state.handle_input_key(code(KeyCode::Esc));
+    assert_eq!(state.pods.filter(), "ledger");
+    // Negation and status matching.
+    state.pods.set_filter("!running");
+    assert!(names(&state).iter().all(|n| !n.contains("7d9f6b5c4-0")));
+    state.pods.set_filter("crashloop");
+    assert_eq!(names(&state), ["ledger-6c8d7f9b-zt2kq"]);
+}
+
+#[test]
+fn restart_asks_for_confirmation_and_runs_exactly_the_shown_command() {
+    let mut state = live_state();
+    state.handle(Action::Top);
+    let effects = state.handle(Action::Restart);
+    assert!(effects.is_empty(), "nothing runs before confirmation");
+    let expected = Command::DeletePod {
+        target: Target {
+            context: "prod-eu-1".into(),
+            namespace: "checkout".into(),
+            name: "pricing-5f7b9c-ab12c".into(),
+        },
+    };
+    let Overlay::Confirm(dialog) = &state.ui.overlay else {
+        panic!("no dialog: {:?}", state.ui.overlay)
+    };
+    assert_eq!(dialog.command, expected);
+    // Keys other than y/n do nothing while the dialog is open.
+    assert!(state.handle(Action::Down).is_empty());
+    let effects = state.handle(Action::Confirm);
+    let [Effect::Run(req)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(req.command, expected);
+    assert_eq!(state.ui.overlay, Overlay::None);
+}
+
+#[test]
+fn cancel_drops_the_command() {
+    let mut state = live_state();
+    state.handle(Action::Restart);
+    assert!(state.handle(Action::Cancel).is_empty());
+    assert_eq!(state.ui.overlay, Overlay::None);
+    assert_eq!(state.ui.status.as_ref().unwrap().text, "cancelled");
+}
+
+#[test]
+fn command_outcome_shows_in_the_status_line() {
+    let mut state = live_state();
+    state.apply(Update::CommandFinished {
+        id: 1,
+        outcome: Outcome::Refused("read-only mode: refused".into()),
+    });
+    let status = state.ui.status.clone().unwrap();
+    assert_eq!(status.level, Level::Error);
+    assert!(status.text.contains("read-only"));
+}
+
+#[test]
+fn command_line_changes_namespace_and_reports_errors() {
+    let mut state = live_state();
+    state.handle(Action::CommandLine);
+    type_text(&mut state, "ns all");
+    let effects = state.handle_input_key(code(KeyCode::Enter));
+    assert_eq!(effects, vec![Effect::Rescope]);
+    assert_eq!(state.namespace, None);
+    state.handle(Action::CommandLine);
+    type_text(&mut state, "bogus");
+    assert!(state.handle_input_key(code(KeyCode::Enter)).is_empty());
+    assert!(
+        state
+            .ui
+            .status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("unknown command")
+    );
+}
+
+#[test]
+fn unknown_context_is_refused_with_the_known_ones() {
+    let mut state = live_state();
+    state.contexts = vec!["prod-eu-1".into(), "staging".into()];
+    assert!(state.handle(Action::SetContext("prdo".into())).is_empty());
+    assert!(state.ui.status.as_ref().unwrap().text.contains("staging"));
+    assert_eq!(
+        state.handle(Action::SetContext("staging".into())),
+        vec![Effect::Rescope]
+    );
+    assert_eq!(state.context, "staging");
+}
+
+#[test]
+fn open_requests_the_detail_and_accepts_only_the_matching_pod() {
+    let mut state = live_state();
+    let effects = state.handle(Action::Open);
+    let [Effect::Run(req)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert!(matches!(req.command, Command::LoadPodDetail { .. }));
+    assert!(matches!(
+        state.ui.overlay,
+        Overlay::PodDetail { detail: None, .. }
+    ));
+    state.handle(Action::Back);
+    assert_eq!(state.ui.overlay, Overlay::None);
+}
+
+#[test]
+fn source_health_changes_are_visible_once() {
+    let mut state = live_state();
+    let scope = state.scope;
+    let down = SourceHealth::Reconnecting {
+        since: now(),
+        attempt: 1,
+        reason: "connection refused".into(),
+    };
+    let update = Update::SourceHealth {
+        scope,
+        source: SourceId::Kubernetes,
+        health: down,
+    };
+    assert!(state.apply(update.clone()));
+    assert!(!state.apply(update), "same health again is not a change");
+    assert_eq!(state.pods.total_len(), 32, "data kept while stale");
+}
