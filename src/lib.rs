@@ -1,1 +1,3 @@
 //! opsdeck: a terminal ops-center for Kubernetes operators.
+
+pub mod sim;
