@@ -21,6 +21,17 @@ async fn client(path: &std::path::Path) -> Client {
     Client::try_from(config).unwrap()
 }
 
+/// A simulator with its kubeconfig written to a fresh temporary directory.
+async fn start_sim() -> (Simulator, tempfile::TempDir, std::path::PathBuf) {
+    let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    (sim, dir, kubeconfig)
+}
+
 /// The terminal is back to normal: not in the alternate screen, cooked mode, echo on.
 fn assert_restored(tmux: &Tmux, dir: &std::path::Path) {
     assert_eq!(tmux.var("alternate_on"), "0", "still in the alternate screen");
@@ -33,12 +44,7 @@ fn assert_restored(tmux: &Tmux, dir: &std::path::Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pods_appear_a_deleted_pod_is_replaced_and_q_restores_the_terminal() {
-    let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), SimConfig::default())
-        .await
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let (sim, dir, kubeconfig) = start_sim().await;
     let pods: Api<Pod> = Api::all(client(&kubeconfig).await);
     let listed = pods.list(&ListParams::default()).await.unwrap();
     let victim = listed
@@ -123,6 +129,53 @@ async fn unreachable_cluster_at_start_shows_connecting_and_sigterm_restores() {
         .status()
         .unwrap();
     assert!(killed.success());
+    tmux.wait_exit(Duration::from_secs(10));
+    assert_restored(&tmux, dir.path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_outage_shows_stale_then_live_and_a_lost_history_relists() {
+    let (sim, dir, kubeconfig) = start_sim().await;
+    let cmd = opsdeck_command(dir.path(), &format!("--kubeconfig {} -A", kubeconfig.display()));
+    let tmux = Tmux::start("outage", 120, 40, &cmd);
+    tmux.wait_for("live", WAIT, |s| s.contains("k8s live") && s.contains(" running"));
+
+    // The API server fails every request for a while and drops the open watches.
+    sim.faults().errors(500, Duration::from_secs(6));
+    sim.faults().close_watches();
+    let stale = tmux.wait_for("stale", WAIT, |s| s.contains("stale since"));
+    assert!(stale.contains(" running"), "data must stay on screen while stale");
+    tmux.wait_for("live again", WAIT, |s| s.contains("k8s live"));
+
+    // A restart that loses the watch history: the client must relist (410 Gone) and
+    // keep following changes.
+    sim.faults().restart();
+    let pods: Api<Pod> = Api::all(client(&kubeconfig).await);
+    let victim = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|p| {
+            p.status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .is_some_and(|ph| ph == "Running")
+        })
+        .expect("a running pod");
+    let name = victim.metadata.name.unwrap();
+    let ns = victim.metadata.namespace.unwrap();
+    tmux.keys(&["/"]);
+    tmux.type_text(&name);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("victim shown", WAIT, |s| s.contains(&name));
+    sim.control().crash_pod(&ns, &name).unwrap();
+    tmux.wait_for("crash shown", WAIT, |s| {
+        s.lines()
+            .any(|l| l.contains(&name) && (l.contains("CrashLoopBackOff") || l.contains("Error")))
+    });
+    tmux.keys(&["q"]);
     tmux.wait_exit(Duration::from_secs(10));
     assert_restored(&tmux, dir.path());
 }
