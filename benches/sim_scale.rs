@@ -1,0 +1,159 @@
+//! Scale benchmark of the simulator: `cargo bench --bench sim_scale`. Prints numbers.
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use opsdeck::sim::{SimConfig, Simulator};
+use rand::{RngExt, SeedableRng};
+
+fn rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn full_list(client: &reqwest::Client, base: &str) -> (usize, usize, usize) {
+    let (mut items, mut pages, mut bytes) = (0, 0, 0);
+    let mut cont = String::new();
+    loop {
+        let url = format!("{base}/api/v1/pods?limit=500&continue={cont}");
+        let body = client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        bytes += body.len();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        items += v["items"].as_array().map_or(0, Vec::len);
+        pages += 1;
+        match v["metadata"]["continue"].as_str() {
+            Some(c) => cont = c.to_string(),
+            None => return (items, pages, bytes),
+        }
+    }
+}
+
+async fn watcher(base: String, rv: String, stop: Instant) -> usize {
+    let url = format!("{base}/api/v1/pods?watch=1&resourceVersion={rv}&allowWatchBookmarks=true");
+    let mut resp = reqwest::get(&url).await.unwrap();
+    let (mut buf, mut events) = (Vec::new(), 0);
+    while let Ok(Ok(Some(chunk))) = tokio::time::timeout_at(stop.into(), resp.chunk()).await {
+        buf.extend_from_slice(&chunk);
+        while let Some(i) = buf.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = buf.drain(..=i).collect();
+            if line.starts_with(b"{\"type\":\"MODIFIED\"") {
+                events += 1;
+            }
+        }
+    }
+    events
+}
+
+async fn fan_out(sim: &Simulator, client: &reqwest::Client) {
+    let base = sim.url();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/v1/pods?limit=2000"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pods: Vec<(String, String)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["metadata"]["namespace"].as_str().unwrap().into(),
+                p["metadata"]["name"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let secs = 10;
+    let stop = Instant::now() + Duration::from_secs(secs + 2);
+    let watchers: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(watcher(base.clone(), rv.clone(), stop)))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let control = sim.control();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    let mut sent = 0;
+    let mut ready = vec![true; pods.len()];
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        tick.tick().await;
+        let i = rng.random_range(0..pods.len());
+        ready[i] = !ready[i];
+        control
+            .set_pod_ready(&pods[i].0, &pods[i].1, ready[i])
+            .unwrap();
+        sent += 1;
+    }
+    let got: Vec<usize> = futures::future::join_all(watchers)
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    println!(
+        "fan-out: {sent} pod changes in {secs} s (20/s) to 4 watchers; MODIFIED received per watcher: {got:?}"
+    );
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let cfg = SimConfig {
+            pods: 50_000,
+            deployments: 500,
+            namespaces: 20,
+            churn_per_sec: 0.0,
+            ..SimConfig::default()
+        };
+        let rss0 = rss_mb();
+        let t = Instant::now();
+        let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+            .await
+            .unwrap();
+        println!(
+            "startup: 50,000 pods / 500 deployments / 20 namespaces in {:.2} s",
+            t.elapsed().as_secs_f64()
+        );
+        println!(
+            "rss after startup: {:.0} MB (process baseline {:.0} MB)",
+            rss_mb(),
+            rss0
+        );
+        let client = reqwest::Client::new();
+        for run in 1..=3 {
+            let t = Instant::now();
+            let (items, pages, bytes) = full_list(&client, &sim.url()).await;
+            println!(
+                "full LIST run {run}: {items} pods in {pages} pages of 500, {:.1} MB, {:.3} s",
+                bytes as f64 / 1e6,
+                t.elapsed().as_secs_f64()
+            );
+        }
+        println!("rss after lists: {:.0} MB", rss_mb());
+        fan_out(&sim, &client).await;
+        println!(
+            "rss at end: {:.0} MB; requests: {:?}",
+            rss_mb(),
+            sim.stats()
+        );
+    });
+}

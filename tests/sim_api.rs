@@ -1,0 +1,244 @@
+//! The simulator's wire protocol over HTTP, and kube-rs's watcher against it.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::Pod;
+use kube::runtime::watcher::{self, Event};
+use kube::{Api, Client, Config, config::KubeConfigOptions, config::Kubeconfig};
+use opsdeck::sim::{SimConfig, Simulator};
+use serde_json::Value;
+
+async fn sim() -> Simulator {
+    let cfg = SimConfig {
+        churn_per_sec: 0.0,
+        ..SimConfig::default()
+    };
+    Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+        .await
+        .unwrap()
+}
+
+async fn get(url: &str) -> (u16, Value) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn patch(url: &str, ctype: &str, body: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .patch(url)
+        .header("content-type", ctype)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+fn assert_status(v: &Value, code: u16) {
+    assert_eq!(v["kind"], "Status", "{v}");
+    assert_eq!(v["code"], code, "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pagination_and_selectors() {
+    let s = sim().await;
+    let base = s.url();
+    let mut names = std::collections::BTreeSet::new();
+    let mut url = format!("{base}/api/v1/pods?limit=7");
+    let mut pages = 0;
+    loop {
+        let (code, page) = get(&url).await;
+        assert_eq!(code, 200);
+        assert_eq!(page["kind"], "PodList");
+        assert!(page["metadata"]["resourceVersion"].as_str().is_some());
+        for p in page["items"].as_array().unwrap() {
+            names.insert(p["metadata"]["name"].as_str().unwrap().to_string());
+        }
+        pages += 1;
+        match page["metadata"]["continue"].as_str() {
+            Some(c) => url = format!("{base}/api/v1/pods?limit=7&continue={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(names.len(), 60);
+    assert_eq!(pages, 9);
+    let (_, l) = get(&format!(
+        "{base}/api/v1/namespaces/shop/pods?labelSelector=app%3Dfrontend"
+    ))
+    .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 5);
+    let (_, l) = get(&format!(
+        "{base}/api/v1/pods?labelSelector=app%20in%20(frontend,checkout),tier%21%3Dx"
+    ))
+    .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 10);
+    let (_, l) = get(&format!(
+        "{base}/api/v1/pods?fieldSelector=status.phase%3DRunning,metadata.namespace%3Dshop"
+    ))
+    .await;
+    assert_eq!(l["items"].as_array().unwrap().len(), 20);
+    let (code, v) = get(&format!(
+        "{base}/api/v1/pods?labelSelector=app%20in%20frontend"
+    ))
+    .await;
+    assert_eq!(code, 400);
+    assert_status(&v, 400);
+    let (code, v) = get(&format!("{base}/api/v1/pods?fieldSelector=spec.bogus%3D1")).await;
+    assert_eq!(code, 400);
+    assert_status(&v, 400);
+    let (code, v) = get(&format!("{base}/api/v1/nope")).await;
+    assert_eq!(code, 404);
+    assert_eq!(v["reason"], "NotFound");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patches_conflicts_dry_run_and_bad_input() {
+    let s = sim().await;
+    let url = format!(
+        "{}/apis/apps/v1/namespaces/shop/deployments/frontend",
+        s.url()
+    );
+    let (_, d) = get(&url).await;
+    let rv = d["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let merge = "application/merge-patch+json";
+    let (code, v) = patch(&url, merge, r#"{"spec":{"replicas":6}}"#).await;
+    assert_eq!((code, v["spec"]["replicas"].as_i64()), (200, Some(6)));
+    assert_eq!(v["metadata"]["generation"], 2);
+    let stale = format!(r#"{{"metadata":{{"resourceVersion":"{rv}"}},"spec":{{"replicas":2}}}}"#);
+    let (code, v) = patch(&url, merge, &stale).await;
+    assert_eq!(code, 409);
+    assert_status(&v, 409);
+    let (code, v) = patch(
+        &format!("{url}?dryRun=All"),
+        merge,
+        r#"{"spec":{"replicas":9}}"#,
+    )
+    .await;
+    assert_eq!((code, v["spec"]["replicas"].as_i64()), (200, Some(9)));
+    assert_eq!(get(&url).await.1["spec"]["replicas"], 6);
+    let sm = r#"{"spec":{"template":{"spec":{"containers":[{"name":"frontend","image":"x/frontend:v9"}]}}}}"#;
+    let (code, v) = patch(&url, "application/strategic-merge-patch+json", sm).await;
+    assert_eq!(code, 200);
+    let c = &v["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        (c["image"].as_str(), c["ports"][0]["containerPort"].as_i64()),
+        (Some("x/frontend:v9"), Some(8080))
+    );
+    let jp = r#"[{"op":"add","path":"/spec/paused","value":true}]"#;
+    let (code, v) = patch(&url, "application/json-patch+json", jp).await;
+    assert_eq!((code, v["spec"]["paused"].as_bool()), (200, Some(true)));
+    let (code, v) = patch(&url, "application/apply-patch+yaml", "spec: {}").await;
+    assert_eq!(code, 415);
+    assert_status(&v, 415);
+    let (code, v) = patch(&url, merge, "{not json").await;
+    assert_eq!(code, 400);
+    assert_status(&v, 400);
+    let (code, v) = patch(&url, merge, r#"{"spec":{"replicas":-1}}"#).await;
+    assert_eq!(code, 422);
+    assert_status(&v, 422);
+    let (code, v) = patch(&url, merge, r#"{"spec":{"replicas":"many"}}"#).await;
+    assert_eq!(code, 400, "{v}");
+    let scale = format!("{url}/scale");
+    let (code, v) = patch(&scale, merge, r#"{"spec":{"replicas":3}}"#).await;
+    assert_eq!(
+        (code, v["kind"].as_str(), v["spec"]["replicas"].as_i64()),
+        (200, Some("Scale"), Some(3))
+    );
+    let (code, v) = get(&format!("{}/version", s.url())).await;
+    assert_eq!((code, v["major"].as_str()), (200, Some("1")));
+    assert!(s.stats().patches >= 9);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_resume_after_restart_is_gone() {
+    let s = sim().await;
+    let (_, l) = get(&format!("{}/api/v1/pods?limit=1", s.url())).await;
+    let rv = l["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.faults().restart();
+    let url = format!("{}/api/v1/pods?watch=1&resourceVersion={rv}", s.url());
+    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let ev: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(ev["type"], "ERROR");
+    assert_eq!(ev["object"]["code"], 410);
+    assert_eq!(ev["object"]["reason"], "Expired");
+}
+
+type Events = futures::stream::BoxStream<'static, watcher::Result<Event<Pod>>>;
+
+/// The next event; watcher errors (the 410 after a restart) are expected and skipped.
+async fn next(stream: &mut Events) -> Event<Pod> {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), stream.next()).await {
+            Ok(Some(Ok(e))) => return e,
+            Ok(Some(Err(e))) => eprintln!("watcher error (expected after restart): {e}"),
+            Ok(None) => panic!("watcher ended"),
+            Err(_) => panic!("no watcher event within 30 s"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_watcher_survives_restart() {
+    // Both ring (kube) and aws-lc-rs (reqwest) are compiled in, so rustls needs to be told.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = sim().await;
+    let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::all(Client::try_from(config).unwrap());
+    let first = pods
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .remove(0);
+    let (ns, name) = (
+        first.metadata.namespace.unwrap(),
+        first.metadata.name.unwrap(),
+    );
+    let mut stream: Events = watcher::watcher(pods, watcher::Config::default()).boxed();
+    assert!(matches!(next(&mut stream).await, Event::Init));
+    let mut inits = 0;
+    loop {
+        match next(&mut stream).await {
+            Event::InitApply(_) => inits += 1,
+            Event::InitDone => break,
+            e => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(inits, 60);
+    s.control().crash_pod(&ns, &name).unwrap();
+    loop {
+        if let Event::Apply(p) = next(&mut stream).await
+            && p.metadata.name.as_deref() == Some(&name)
+        {
+            break;
+        }
+    }
+    s.faults().restart();
+    loop {
+        if matches!(next(&mut stream).await, Event::InitDone) {
+            break;
+        }
+    }
+    s.control().set_pod_ready(&ns, &name, false).unwrap();
+    loop {
+        if let Event::Apply(p) = next(&mut stream).await {
+            let cs = p
+                .status
+                .and_then(|s| s.container_statuses)
+                .unwrap_or_default();
+            if p.metadata.name.as_deref() == Some(&name) && cs.iter().any(|c| !c.ready) {
+                break;
+            }
+        }
+    }
+}

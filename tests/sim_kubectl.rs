@@ -1,0 +1,351 @@
+//! The real kubectl against the simulator. kubectl must be on PATH: a missing kubectl fails
+//! these tests, it never skips them.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use opsdeck::sim::{SimConfig, Simulator};
+
+/// Polling deadline for things that happen in the background.
+const PATIENCE: Duration = Duration::from_secs(45);
+
+struct Harness {
+    sim: Simulator,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+    kubectl: PathBuf,
+    _rt: tokio::runtime::Runtime,
+}
+
+fn find_kubectl() -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("kubectl not found on PATH: these tests need the real kubectl (e.g. /usr/bin/kubectl)"))
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sim = rt
+            .block_on(Simulator::start(
+                "127.0.0.1:0".parse().unwrap(),
+                SimConfig::default(),
+            ))
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        sim.write_kubeconfig(&kubeconfig).unwrap();
+        Harness {
+            sim,
+            dir,
+            kubeconfig,
+            kubectl: find_kubectl(),
+            _rt: rt,
+        }
+    }
+
+    fn command(&self, args: &[&str], out: &Path) -> Command {
+        let mut c = Command::new(&self.kubectl);
+        c.arg("--kubeconfig").arg(&self.kubeconfig).args(args);
+        c.stdin(Stdio::null())
+            .stdout(File::create(out).unwrap())
+            .stderr(File::create(out.with_extension("err")).unwrap());
+        c
+    }
+
+    /// Runs kubectl to completion (killed after `timeout`); returns status, stdout, stderr.
+    fn run_for(&self, args: &[&str], timeout: Duration) -> (ExitStatus, String, String) {
+        let out = self.dir.path().join(format!("out-{}", rand_suffix()));
+        let mut child = Spawned(self.command(args, &out).spawn().unwrap());
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(s) = child.0.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "kubectl {args:?} timed out; stdout: {}",
+                read(&out)
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        (status, read(&out), read(&out.with_extension("err")))
+    }
+
+    /// Runs kubectl and asserts it succeeded; returns stdout.
+    fn ok(&self, args: &[&str]) -> String {
+        let (status, out, err) = self.run_for(args, PATIENCE);
+        assert!(status.success(), "kubectl {args:?} failed: {err}\n{out}");
+        out
+    }
+
+    /// Starts a long-running kubectl whose output is written to the returned file.
+    fn spawn(&self, args: &[&str]) -> (Spawned, PathBuf) {
+        let out = self.dir.path().join(format!("stream-{}", rand_suffix()));
+        (Spawned(self.command(args, &out).spawn().unwrap()), out)
+    }
+
+    fn first_pod(&self, ns: &str, app: &str) -> String {
+        let out = self.ok(&[
+            "get",
+            "pods",
+            "-n",
+            ns,
+            "-l",
+            &format!("app={app}"),
+            "-o",
+            "name",
+        ]);
+        let name = out
+            .lines()
+            .next()
+            .expect("no pods")
+            .trim_start_matches("pod/")
+            .to_string();
+        assert!(!name.is_empty());
+        name
+    }
+}
+
+/// A child process killed (and reaped) on drop.
+struct Spawned(Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn get_pods_all_namespaces_and_deployments() {
+    let h = Harness::new();
+    let out = h.ok(&["get", "pods", "-A"]);
+    assert!(out.starts_with("NAMESPACE"), "{out}");
+    assert!(out.contains("RESTARTS"), "{out}");
+    assert!(
+        out.lines().filter(|l| l.contains("Running")).count() >= 50,
+        "{out}"
+    );
+    let out = h.ok(&["get", "deploy", "-A"]);
+    assert!(
+        out.contains("UP-TO-DATE") && out.contains("checkout"),
+        "{out}"
+    );
+    let out = h.ok(&["get", "rs,ns,nodes", "-A"]);
+    assert!(
+        out.contains("DESIRED") && out.contains("Active") && out.contains("worker-000"),
+        "{out}"
+    );
+}
+
+#[test]
+fn get_pods_watch_sees_a_crash() {
+    let h = Harness::new();
+    let pod = h.first_pod("shop", "frontend");
+    let (_child, out) = h.spawn(&["get", "pods", "-n", "shop", "-w"]);
+    wait_until("initial listing", || read(&out).contains(&pod));
+    h.sim.control().crash_pod("shop", &pod).unwrap();
+    wait_until("the crash in the watch output", || {
+        read(&out)
+            .lines()
+            .any(|l| l.contains(&pod) && l.contains("CrashLoopBackOff"))
+    });
+}
+
+#[test]
+fn describe_pod_shows_events() {
+    let h = Harness::new();
+    let pod = h.first_pod("shop", "checkout");
+    let out = h.ok(&["describe", "pod", "-n", "shop", &pod]);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("Name:") && l.ends_with(&pod)),
+        "{out}"
+    );
+    assert!(out.contains("Events:"), "{out}");
+    assert!(out.contains("Scheduled"), "{out}");
+}
+
+#[test]
+fn logs_follow_tail() {
+    let h = Harness::new();
+    let pod = h.first_pod("payments", "payments-api");
+    let (_child, out) = h.spawn(&["logs", "-f", "--tail=5", "-n", "payments", &pod]);
+    wait_until("5 tail lines and then followed lines", || {
+        read(&out).lines().count() >= 8
+    });
+    let (status, text, _) = h.run_for(&["logs", "--tail=5", "-n", "payments", &pod], PATIENCE);
+    assert!(status.success());
+    assert_eq!(text.lines().count(), 5, "{text}");
+}
+
+#[test]
+fn delete_pod_is_replaced() {
+    let h = Harness::new();
+    let pod = h.first_pod("shop", "inventory");
+    let out = h.ok(&["delete", "pod", "-n", "shop", &pod]);
+    assert!(out.contains("deleted"), "{out}");
+    wait_until("a replacement pod", || {
+        let names = h.ok(&[
+            "get",
+            "pods",
+            "-n",
+            "shop",
+            "-l",
+            "app=inventory",
+            "-o",
+            "name",
+        ]);
+        !names.contains(&pod) && names.lines().count() == 5
+    });
+}
+
+#[test]
+fn rollout_restart_history_undo_status() {
+    let h = Harness::new();
+    let d = ["-n", "shop", "deploy/frontend"];
+    let template = || {
+        h.ok(&[
+            "get",
+            "-n",
+            "shop",
+            "deploy/frontend",
+            "-o",
+            "jsonpath={.spec.template.metadata.annotations}",
+        ])
+    };
+    assert!(!template().contains("restartedAt"));
+    assert!(
+        h.ok(&[&["rollout", "restart"][..], &d].concat())
+            .contains("restarted")
+    );
+    assert!(template().contains("kubectl.kubernetes.io/restartedAt"));
+    let out = h.ok(&[&["rollout", "status", "--timeout=60s"][..], &d].concat());
+    assert!(out.contains("successfully rolled out"), "{out}");
+    let out = h.ok(&[&["rollout", "history"][..], &d].concat());
+    assert!(
+        out.contains("REVISION") && out.lines().any(|l| l.starts_with('2')),
+        "{out}"
+    );
+    assert!(
+        h.ok(&[&["rollout", "undo"][..], &d].concat())
+            .contains("rolled back")
+    );
+    assert!(
+        !template().contains("restartedAt"),
+        "template must return to revision 1"
+    );
+    let out = h.ok(&[&["rollout", "status", "--timeout=60s"][..], &d].concat());
+    assert!(out.contains("successfully rolled out"), "{out}");
+    let rev = h.ok(&[
+        "get",
+        "-n",
+        "shop",
+        "deploy/frontend",
+        "-o",
+        "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision}",
+    ]);
+    assert_eq!(rev, "3");
+    let out = h.ok(&[&["rollout", "history"][..], &d].concat());
+    assert!(
+        out.lines().any(|l| l.starts_with('3')) && !out.lines().any(|l| l.starts_with('1')),
+        "{out}"
+    );
+}
+
+#[test]
+fn scale_reaches_replicas() {
+    let h = Harness::new();
+    assert!(
+        h.ok(&[
+            "scale",
+            "-n",
+            "platform",
+            "deploy/api-gateway",
+            "--replicas=8"
+        ])
+        .contains("scaled")
+    );
+    wait_until("8 ready replicas", || {
+        h.ok(&[
+            "get",
+            "-n",
+            "platform",
+            "deploy/api-gateway",
+            "-o",
+            "jsonpath={.status.readyReplicas}",
+        ]) == "8"
+    });
+    h.ok(&[
+        "scale",
+        "-n",
+        "platform",
+        "deploy/api-gateway",
+        "--replicas=2",
+    ]);
+    wait_until("2 replicas", || {
+        h.ok(&[
+            "get",
+            "-n",
+            "platform",
+            "deploy/api-gateway",
+            "-o",
+            "jsonpath={.status.replicas}",
+        ]) == "2"
+    });
+}
+
+#[test]
+fn auth_can_i_and_readonly_enforced() {
+    let h = Harness::new();
+    let (status, out, _) = h.run_for(&["auth", "can-i", "delete", "pods"], PATIENCE);
+    assert!(status.success() && out.trim() == "yes", "{out}");
+    let ro = ["--context", "opsdeck-sim-readonly"];
+    let (status, out, _) = h.run_for(
+        &[&ro[..], &["auth", "can-i", "delete", "pods"]].concat(),
+        PATIENCE,
+    );
+    assert!(!status.success() && out.trim().starts_with("no"), "{out}");
+    let (status, out, _) = h.run_for(
+        &[&ro[..], &["auth", "can-i", "list", "pods"]].concat(),
+        PATIENCE,
+    );
+    assert!(status.success() && out.trim() == "yes", "{out}");
+    let pod = h.first_pod("shop", "checkout");
+    let (status, _, err) = h.run_for(
+        &[&ro[..], &["delete", "pod", "-n", "shop", &pod]].concat(),
+        PATIENCE,
+    );
+    assert!(!status.success() && err.contains("Forbidden"), "{err}");
+    assert!(
+        h.ok(&[&ro[..], &["get", "pods", "-n", "shop"]].concat())
+            .contains(&pod)
+    );
+}
