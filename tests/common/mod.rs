@@ -1,6 +1,8 @@
 //! Helpers shared by the state and UI tests: rows and states at a fixed time.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use jiff::{SignedDuration, Timestamp};
 use opsdeck::model::pod::{Health, PodRow};
 use opsdeck::state::AppState;

@@ -1,0 +1,445 @@
+//! Deployment and ReplicaSet controllers: rolling updates, revisions, status and conditions.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::kubelet;
+use super::objects::{self, HASH_LABEL, REVISION};
+use super::server::Ctx;
+use super::store::{Key, Kind, Obj};
+
+/// Pods created per ReplicaSet per tick.
+const BURST: i64 = 200;
+
+/// Runs both controllers until shutdown.
+pub async fn run(ctx: Arc<Ctx>) {
+    let mut rx = ctx.store.events();
+    let mut stopped = ctx.stopped.subscribe();
+    let mut dirty = all_deployments(&ctx);
+    let mut tick = tokio::time::interval(Duration::from_millis(300));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            ev = rx.recv() => match ev {
+                Ok(ev) => {
+                    if let Some(k) = owner_key(ev.kind, &ev.obj) {
+                        dirty.insert(k);
+                    }
+                }
+                Err(RecvError::Lagged(_)) => dirty = all_deployments(&ctx),
+                Err(RecvError::Closed) => return,
+            },
+            _ = tick.tick() => {
+                for key in std::mem::take(&mut dirty) {
+                    if reconcile(&ctx, &key.0, &key.1) {
+                        dirty.insert(key);
+                    }
+                }
+            }
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+fn all_deployments(ctx: &Ctx) -> BTreeSet<Key> {
+    let (objs, _, _) = ctx
+        .store
+        .list(Kind::Deployment, None, None, usize::MAX, &|_| true);
+    objs.iter()
+        .map(|o| (o.ns.clone(), o.name.clone()))
+        .collect()
+}
+
+fn owner_key(kind: Kind, obj: &Obj) -> Option<Key> {
+    match kind {
+        Kind::Deployment => Some((obj.ns.clone(), obj.name.clone())),
+        Kind::Pod | Kind::ReplicaSet => obj.label("app").map(|a| (obj.ns.clone(), a.to_string())),
+        _ => None,
+    }
+}
+
+/// One ReplicaSet with its pod counts.
+struct Rs {
+    obj: Arc<Obj>,
+    v: Value,
+    revision: u64,
+    active: Vec<Arc<Obj>>,
+    ready: i64,
+}
+
+impl Rs {
+    fn replicas(&self) -> i64 {
+        self.v["spec"]["replicas"].as_i64().unwrap_or(0)
+    }
+    fn set_replicas(&mut self, n: i64) {
+        self.v["spec"]["replicas"] = json!(n.max(0));
+    }
+    fn name(&self) -> &str {
+        &self.obj.name
+    }
+}
+
+fn load_rs(ctx: &Ctx, ns: &str, name: &str, uid: &Value) -> Vec<Rs> {
+    let mut out: Vec<Rs> = ctx
+        .store
+        .with_prefix(Kind::ReplicaSet, ns, &format!("{name}-"))
+        .into_iter()
+        .filter_map(|obj| {
+            let v = obj.value();
+            let owned = v["metadata"]["ownerReferences"]
+                .as_array()
+                .is_some_and(|o| o.iter().any(|r| r["uid"] == *uid));
+            owned.then(|| {
+                let revision = v["metadata"]["annotations"][REVISION]
+                    .as_str()
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or(0);
+                let active: Vec<Arc<Obj>> = ctx
+                    .store
+                    .with_prefix(Kind::Pod, ns, &format!("{}-", obj.name))
+                    .into_iter()
+                    .filter(|p| !p.terminating && p.label(HASH_LABEL) == obj.label(HASH_LABEL))
+                    .collect();
+                let ready = active.iter().filter(|p| p.ready).count() as i64;
+                Rs {
+                    obj,
+                    v,
+                    revision,
+                    active,
+                    ready,
+                }
+            })
+        })
+        .collect();
+    out.sort_by_key(|r| r.revision);
+    out
+}
+
+fn int_or_percent(v: &Value, total: i64, round_up: bool) -> i64 {
+    match v {
+        Value::Number(n) => n.as_i64().unwrap_or(0),
+        Value::String(s) => {
+            let pct: i64 = s.trim_end_matches('%').parse().unwrap_or(25);
+            let x = total * pct;
+            if round_up { (x + 99) / 100 } else { x / 100 }
+        }
+        _ => 0,
+    }
+}
+
+/// Reconciles one deployment; true when it should be looked at again next tick.
+fn reconcile(ctx: &Ctx, ns: &str, name: &str) -> bool {
+    let Some(dobj) = ctx.store.get(Kind::Deployment, ns, name) else {
+        return false;
+    };
+    let mut d = dobj.value();
+    let uid = d["metadata"]["uid"].clone();
+    let mut rss = load_rs(ctx, ns, name, &uid);
+    let paused = d["spec"]["paused"].as_bool().unwrap_or(false);
+    let want = objects::canonical_template(&d["spec"]["template"]);
+    let max_rev = rss.iter().map(|r| r.revision).max().unwrap_or(0);
+    let mut new_idx = rss
+        .iter()
+        .position(|r| objects::canonical_template(&r.v["spec"]["template"]) == want);
+    if new_idx.is_none() && !paused {
+        new_idx = create_rs(ctx, &d, max_rev + 1, &rss).map(|rs| {
+            rss.push(rs);
+            rss.len() - 1
+        });
+    }
+    let Some(new_idx) = new_idx else {
+        return true;
+    };
+    if rss[new_idx].revision < max_rev && !paused {
+        rss[new_idx].revision = max_rev + 1;
+        rss[new_idx].v["metadata"]["annotations"][REVISION] = json!((max_rev + 1).to_string());
+    }
+    let desired = d["spec"]["replicas"].as_i64().unwrap_or(1);
+    if !paused {
+        scale(ctx, &d, &mut rss, new_idx, desired);
+    }
+    for rs in &mut rss {
+        sync_rs(ctx, rs);
+    }
+    let complete = update_status(ctx, &dobj, &mut d, &rss, new_idx, desired, paused);
+    !complete
+}
+
+fn create_rs(ctx: &Ctx, d: &Value, revision: u64, existing: &[Rs]) -> Option<Rs> {
+    let hash = objects::template_hash(&d["spec"]["template"]);
+    let uid = objects::uid(&mut *ctx.rng.lock());
+    let only = existing.iter().all(|r| r.replicas() == 0);
+    let start = if only {
+        d["spec"]["replicas"].as_i64().unwrap_or(1)
+    } else {
+        0
+    };
+    let rs = objects::replicaset(d, &hash, revision, start, &uid, &objects::now());
+    let obj = ctx
+        .store
+        .put(Kind::ReplicaSet, rs.clone(), None, true)
+        .ok()?;
+    if start > 0 {
+        let msg = format!("Scaled up replica set {} from 0 to {start}", obj.name);
+        kubelet::record_event(
+            ctx,
+            d,
+            "Normal",
+            "ScalingReplicaSet",
+            &msg,
+            "deployment-controller",
+        );
+    }
+    Some(Rs {
+        v: obj.value(),
+        obj,
+        revision,
+        active: Vec::new(),
+        ready: 0,
+    })
+}
+
+fn scale(ctx: &Ctx, d: &Value, rss: &mut [Rs], new_idx: usize, desired: i64) {
+    let strategy = &d["spec"]["strategy"];
+    let (surge, unavail) = if strategy["type"] == "Recreate" {
+        (0, desired)
+    } else {
+        let ru = &strategy["rollingUpdate"];
+        let s = int_or_percent(&ru["maxSurge"], desired, true);
+        let u = int_or_percent(&ru["maxUnavailable"], desired, false);
+        if s == 0 && u == 0 { (0, 1) } else { (s, u) }
+    };
+    let before: Vec<i64> = rss.iter().map(Rs::replicas).collect();
+    let olds_empty = rss
+        .iter()
+        .enumerate()
+        .all(|(i, r)| i == new_idx || r.replicas() == 0);
+    if olds_empty || rss[new_idx].replicas() > desired {
+        rss[new_idx].set_replicas(desired);
+    } else {
+        let total: i64 = rss.iter().map(Rs::replicas).sum();
+        let room = (desired + surge - total).min(desired - rss[new_idx].replicas());
+        if room > 0 {
+            let n = rss[new_idx].replicas() + room;
+            rss[new_idx].set_replicas(n);
+        }
+        let ready_total: i64 = rss.iter().map(|r| r.ready).sum();
+        let mut budget = ready_total - (desired - unavail);
+        for (i, rs) in rss.iter_mut().enumerate() {
+            if i == new_idx || rs.replicas() == 0 {
+                continue;
+            }
+            let unhealthy = (rs.replicas() - rs.ready).max(0);
+            let healthy_cut = budget.clamp(0, rs.replicas() - unhealthy);
+            budget -= healthy_cut;
+            let n = rs.replicas() - unhealthy - healthy_cut;
+            rs.set_replicas(n);
+        }
+    }
+    for (rs, old) in rss.iter().zip(before) {
+        let now = rs.replicas();
+        if now != old {
+            let dir = if now > old { "up" } else { "down" };
+            let msg = format!("Scaled {dir} replica set {} from {old} to {now}", rs.name());
+            kubelet::record_event(
+                ctx,
+                d,
+                "Normal",
+                "ScalingReplicaSet",
+                &msg,
+                "deployment-controller",
+            );
+        }
+    }
+}
+
+/// Creates or deletes pods toward the RS's replicas and writes its status when changed.
+fn sync_rs(ctx: &Ctx, rs: &mut Rs) {
+    let want = rs.replicas();
+    let have = rs.active.len() as i64;
+    if have < want {
+        for _ in 0..(want - have).min(BURST) {
+            if let Some(p) = kubelet::spawn_pod(ctx, &rs.v) {
+                rs.active.push(p);
+            }
+        }
+    } else if have > want {
+        let mut victims = rs.active.clone();
+        victims.sort_by_key(|p| (p.ready, std::cmp::Reverse(p.rv)));
+        for p in victims.iter().take((have - want) as usize) {
+            kubelet::delete_pod(ctx, &p.ns, &p.name, None);
+        }
+        rs.active.retain(|p| {
+            !victims
+                .iter()
+                .take((have - want) as usize)
+                .any(|v| v.name == p.name)
+        });
+    }
+    let active = rs.active.len() as i64;
+    let ready = rs.active.iter().filter(|p| p.ready).count() as i64;
+    rs.ready = ready;
+    let generation = rs.v["metadata"]["generation"].clone();
+    let status = json!({"replicas":active,"fullyLabeledReplicas":active,"readyReplicas":ready,
+        "availableReplicas":ready,"observedGeneration":generation});
+    let old = rs.obj.value();
+    rs.v["status"] = status;
+    if old != rs.v {
+        match ctx
+            .store
+            .put(Kind::ReplicaSet, rs.v.clone(), Some(rs.obj.rv), false)
+        {
+            Ok(o) => rs.obj = o,
+            Err(e) => tracing::debug!(rs = rs.name(), error = %e, "replicaset update raced"),
+        }
+    }
+}
+
+fn condition(t: &str, status: &str, reason: &str, msg: &str, now: &str, old: &Value) -> Value {
+    let transition = if old["status"] == status {
+        old["lastTransitionTime"]
+            .as_str()
+            .unwrap_or(now)
+            .to_string()
+    } else {
+        now.to_string()
+    };
+    json!({"type":t,"status":status,"reason":reason,"message":msg,"lastUpdateTime":now,
+        "lastTransitionTime":transition})
+}
+
+/// Writes the deployment status; true when the rollout is complete (or paused).
+fn update_status(
+    ctx: &Ctx,
+    dobj: &Obj,
+    d: &mut Value,
+    rss: &[Rs],
+    new_idx: usize,
+    desired: i64,
+    paused: bool,
+) -> bool {
+    let now = objects::now();
+    let new_rs = &rss[new_idx];
+    let replicas: i64 = rss.iter().map(|r| r.active.len() as i64).sum();
+    let updated = new_rs.active.len() as i64;
+    let ready: i64 = rss.iter().map(|r| r.ready).sum();
+    let unavail = int_or_percent(
+        &d["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
+        desired,
+        false,
+    );
+    let complete = updated == desired && replicas == desired && new_rs.ready >= desired;
+    let old_status = d["status"].clone();
+    let find = |t: &str| -> Value {
+        old_status["conditions"]
+            .as_array()
+            .and_then(|cs| cs.iter().find(|c| c["type"] == t).cloned())
+            .unwrap_or(Value::Null)
+    };
+    let (old_avail, old_prog) = (find("Available"), find("Progressing"));
+    let counts_changed = ["replicas", "updatedReplicas", "readyReplicas"]
+        .iter()
+        .zip([replicas, updated, ready])
+        .any(|(k, v)| old_status[*k].as_i64().unwrap_or(-1) != v);
+    let rs_name = new_rs.name();
+    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+    let stale = old_prog["lastUpdateTime"]
+        .as_str()
+        .and_then(objects::parse_ts)
+        .is_some_and(|t| jiff::Timestamp::now().as_second() - t.as_second() > deadline);
+    let prog = if paused {
+        condition(
+            "Progressing",
+            "Unknown",
+            "DeploymentPaused",
+            "Deployment is paused",
+            &now,
+            &old_prog,
+        )
+    } else if complete {
+        let msg = format!("ReplicaSet \"{rs_name}\" has successfully progressed.");
+        if old_prog["reason"] == "NewReplicaSetAvailable" && old_prog["message"] == msg.as_str() {
+            old_prog.clone()
+        } else {
+            condition(
+                "Progressing",
+                "True",
+                "NewReplicaSetAvailable",
+                &msg,
+                &now,
+                &old_prog,
+            )
+        }
+    } else if counts_changed
+        || old_prog["message"]
+            .as_str()
+            .is_none_or(|m| !m.contains(rs_name))
+    {
+        let msg = format!("ReplicaSet \"{rs_name}\" is progressing.");
+        condition(
+            "Progressing",
+            "True",
+            "ReplicaSetUpdated",
+            &msg,
+            &now,
+            &old_prog,
+        )
+    } else if stale && old_prog["reason"] != "ProgressDeadlineExceeded" {
+        let msg = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
+        condition(
+            "Progressing",
+            "False",
+            "ProgressDeadlineExceeded",
+            &msg,
+            &now,
+            &old_prog,
+        )
+    } else {
+        old_prog.clone()
+    };
+    let avail = if ready >= desired - unavail {
+        condition(
+            "Available",
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+            &now,
+            &old_avail,
+        )
+    } else {
+        condition(
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+            &now,
+            &old_avail,
+        )
+    };
+    let avail = if old_avail["status"] == avail["status"] {
+        old_avail
+    } else {
+        avail
+    };
+    let mut status = json!({"observedGeneration":d["metadata"]["generation"],"replicas":replicas,
+        "updatedReplicas":updated,"readyReplicas":ready,"availableReplicas":ready,
+        "conditions":[avail, prog]});
+    if desired > ready {
+        status["unavailableReplicas"] = json!(desired - ready);
+    }
+    d["status"] = status;
+    d["metadata"]["annotations"][REVISION] = json!(new_rs.revision.to_string());
+    if *d != dobj.value()
+        && let Err(e) = ctx
+            .store
+            .put(Kind::Deployment, d.clone(), Some(dobj.rv), false)
+    {
+        tracing::debug!(error = %e, "deployment status update raced");
+        return false;
+    }
+    complete || paused
+}
