@@ -44,7 +44,7 @@ fn status(state: &AppState) -> (String, Level) {
 fn confirm_runs(state: &mut AppState, expected: &Command) {
     assert_eq!(&dialog_command(state), expected);
     let effects = state.handle(Action::Confirm);
-    assert_eq!(commands(&effects), [expected.clone()]);
+    assert_eq!(commands(&effects), std::slice::from_ref(expected));
     assert_eq!(state.ui.overlay, Overlay::None);
 }
 
