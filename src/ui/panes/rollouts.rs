@@ -125,7 +125,9 @@ impl RolloutsPane<'_> {
     }
 }
 
-/// `████▓▒░░`: available █, ready ▓, updated ▒, missing ░ (each of desired).
+/// Rollout progress, `█████▒░░`: updated pods of desired; solid as far as pods are also
+/// available (an estimate: available pods may include old ones), shaded when updated but not
+/// yet available, empty when not updated yet.
 fn progress_bar<'a>(r: &RolloutRow, theme: &Theme) -> Line<'a> {
     let desired = r.desired.max(0) as usize;
     let cells = |n: i32| {
@@ -136,13 +138,11 @@ fn progress_bar<'a>(r: &RolloutRow, theme: &Theme) -> Line<'a> {
             .div_ceil(desired)
             .min(BAR)
     };
-    let available = cells(r.available);
-    let ready = cells(r.ready).max(available);
-    let updated = cells(r.updated).max(ready);
+    let updated = cells(r.updated);
+    let solid = cells(r.updated.min(r.available));
     Line::from(vec![
-        Span::styled("█".repeat(available), theme.style(Role::Ok)),
-        Span::styled("▓".repeat(ready - available), theme.style(Role::Info)),
-        Span::styled("▒".repeat(updated - ready), theme.style(Role::Info)),
+        Span::styled("█".repeat(solid), theme.style(Role::Ok)),
+        Span::styled("▒".repeat(updated - solid), theme.style(Role::Info)),
         Span::styled("░".repeat(BAR - updated), theme.style(Role::Muted)),
     ])
 }

@@ -71,7 +71,7 @@ impl HistoryOverlay<'_> {
             let current = if r.current { "*" } else { " " };
             let images: Vec<&str> = r.images.iter().map(|i| short_image(i)).collect();
             let text = format!(
-                "{marker}{:<9}{:<6}{:<6}{:<30}{}",
+                "{marker}{:<10}{:<6}{:<6}{:<30}{}",
                 format!("{}{current}", r.revision),
                 r.age_text(self.now),
                 format!("{}/{}", r.ready, r.replicas),
