@@ -270,6 +270,23 @@ fn undo_of_a_paused_deployment_offers_resume() {
 }
 
 #[test]
+fn restart_of_a_paused_deployment_offers_resume() {
+    let mut state = rollout_state();
+    select(&mut state, "worker");
+    assert!(actions(&state.handle(Action::Restart)).is_empty());
+    assert!(
+        status(&state)
+            .0
+            .contains("can't restart paused deployment worker")
+    );
+    let expected = Command::SetRolloutPaused {
+        target: target("jobs", "worker"),
+        paused: false,
+    };
+    confirm_runs(&mut state, &expected);
+}
+
+#[test]
 fn undo_mid_rollout_targets_the_old_revision_that_still_has_replicas() {
     let mut state = rollout_state();
     select(&mut state, "web");

@@ -161,6 +161,14 @@ impl AppState {
         let Some(d) = self.rollout_subject() else {
             return vec![];
         };
+        if d.paused {
+            let text = format!(
+                "can't restart paused deployment {} (resume it first)",
+                d.name
+            );
+            self.offer_resume(&d.clone(), text);
+            return vec![];
+        }
         let command = Command::RestartRollout {
             target: self.target_of(d),
             restarted_at: self.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
@@ -210,6 +218,18 @@ impl AppState {
         vec![]
     }
 
+    /// Explain why a paused Deployment cannot do that, and offer to resume it.
+    fn offer_resume(&mut self, d: &DeploymentInfo, why: String) {
+        let command = Command::SetRolloutPaused {
+            target: self.target_of(d),
+            paused: false,
+        };
+        let title = format!("{} is paused: resume it first?", d.name);
+        if self.confirm(&Action::Pause, ConfirmDialog::new(title, command)) {
+            self.ui.set_status(why, Level::Info, self.now);
+        }
+    }
+
     /// kubectl's undo: the previous revision (or `to`), refused when paused (resume is
     /// offered instead), skipped when the template already matches.
     fn undo(&mut self, to: Option<u64>) -> Vec<Effect> {
@@ -232,14 +252,7 @@ impl AppState {
                 "you cannot roll back a paused deployment; resume {} first and try again",
                 d.name
             );
-            let command = Command::SetRolloutPaused {
-                target: self.target_of(&d),
-                paused: false,
-            };
-            let title = format!("{} is paused: resume it first?", d.name);
-            if self.confirm(&Action::Pause, ConfirmDialog::new(title, command)) {
-                self.ui.set_status(text, Level::Info, self.now);
-            }
+            self.offer_resume(&d, text);
             return vec![];
         }
         if rs.template.fingerprint == d.template.fingerprint {
