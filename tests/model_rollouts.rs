@@ -203,3 +203,28 @@ fn stalled_keeps_the_condition_message() {
     );
     assert_eq!((d.resource_version.as_str(), d.generation), ("48213", 4));
 }
+
+#[test]
+fn after_a_rollback_the_row_shows_the_rollback_and_keeps_the_newest_change_time() {
+    // `kubectl rollout undo --to-revision=1`: revision 1's ReplicaSet becomes revision 4.
+    let (mut d, mut rss) = infos("complete");
+    let rev1 = rss.iter_mut().find(|r| r.revision == Some(1)).unwrap();
+    rev1.revision = Some(4);
+    d.template = rev1.template.clone();
+    d.revision = 4;
+    let refs: Vec<&ReplicaSetInfo> = rss.iter().collect();
+    let r = RolloutRow::build(&d, &refs);
+    assert_eq!(r.revision, 4);
+    assert_eq!(
+        r.age_text(now()),
+        "45m",
+        "the newest ReplicaSet, not revision 4's"
+    );
+    assert!(
+        r.summary.starts_with("api: image app:1.5.0 → app:1.4.1"),
+        "{}",
+        r.summary
+    );
+    assert_eq!(history(&d, &refs)[0].revision, 4);
+    assert_eq!(previous_revision(&d, &refs), Some(3));
+}

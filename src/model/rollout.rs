@@ -254,6 +254,7 @@ pub struct RolloutRow {
     pub name: String,
     pub revision: u64,
     /// Creation of the newest ReplicaSet (else of the Deployment): when it last changed.
+    /// A rollback reuses an old ReplicaSet and leaves no timestamp of its own.
     pub changed_at: Option<Timestamp>,
     pub desired: i32,
     pub updated: i32,
@@ -283,7 +284,9 @@ impl RolloutRow {
             namespace: d.namespace.clone(),
             name: d.name.clone(),
             revision: d.revision,
-            changed_at: latest.and_then(|rs| rs.created).or(d.created),
+            // The newest ReplicaSet, not the highest revision: after a rollback the current
+            // revision's ReplicaSet is an old one.
+            changed_at: owned.iter().filter_map(|rs| rs.created).max().or(d.created),
             desired: d.desired,
             updated: d.updated,
             ready: d.ready,
