@@ -17,7 +17,7 @@ use crate::command::CommandRequest;
 use crate::config::keymap::{Key, Keymap};
 use crate::exec::Executor;
 use crate::exec::audit::AuditLog;
-use crate::sources::PodWatcher;
+use crate::sources::{PodWatcher, RolloutWatcher};
 use crate::state::ui::Level;
 use crate::state::{AppState, Effect};
 use crate::terminal::{TerminalGuard, quit_signal};
@@ -181,7 +181,14 @@ fn spawn_sources(
         scope: state.scope,
         tx: tx.clone(),
     };
-    vec![tokio::spawn(watcher.run())]
+    let rollouts = RolloutWatcher {
+        cluster: cluster.clone(),
+        context: Some(state.context.clone()).filter(|c| !c.is_empty()),
+        namespace: state.namespace.clone(),
+        scope: state.scope,
+        tx: tx.clone(),
+    };
+    vec![tokio::spawn(watcher.run()), tokio::spawn(rollouts.run())]
 }
 
 fn abort_all(tasks: &mut Vec<JoinHandle<()>>) {

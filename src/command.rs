@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::model::access::AccessCheck;
+
 /// The object a command acts on, with the cluster it goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -23,12 +25,50 @@ pub enum Command {
     DeletePod { target: Target },
     /// Read a pod and its recent events for the detail view (no mutation).
     LoadPodDetail { target: Target },
+    /// `kubectl rollout restart deployment`: a strategic merge patch setting the pod template
+    /// annotation `kubectl.kubernetes.io/restartedAt` to `restarted_at` (RFC 3339).
+    RestartRollout {
+        target: Target,
+        restarted_at: String,
+    },
+    /// `kubectl rollout undo deployment [--to-revision]`, guarded by a precondition.
+    UndoRollout { target: Target, undo: Undo },
+    /// The same undo as a server-side dry run (`dryRun=All`) for the confirm dialog; its
+    /// result comes back as [`crate::update::Update::UndoPreviewed`]. No mutation.
+    PreviewUndo { target: Target, undo: Undo },
+    /// Set `spec.replicas` through the scale subresource, if it is still `from`.
+    ScaleDeployment { target: Target, from: i32, to: i32 },
+    /// `kubectl rollout pause` / `resume`: a merge patch of `spec.paused`.
+    SetRolloutPaused { target: Target, paused: bool },
+    /// Ask the API (SelfSubjectAccessReview) whether an action is allowed. No mutation.
+    ReviewAccess { target: Target, check: AccessCheck },
+}
+
+/// What an undo rolls back to, and the Deployment it was computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undo {
+    /// The revision whose ReplicaSet template is restored.
+    pub to_revision: u64,
+    /// The revision the Deployment was at when the user looked.
+    pub from_revision: u64,
+    /// `metadata.resourceVersion` when the user looked.
+    pub resource_version: String,
+    /// `metadata.generation` when the user looked: a Deployment whose spec changed since
+    /// (another rollout, a scale) is a conflict; status-only changes are not.
+    pub generation: i64,
 }
 
 impl Command {
     /// Whether the command changes the cluster (refused under `--readonly`).
     pub fn is_mutation(&self) -> bool {
-        matches!(self, Command::DeletePod { .. })
+        matches!(
+            self,
+            Command::DeletePod { .. }
+                | Command::RestartRollout { .. }
+                | Command::UndoRollout { .. }
+                | Command::ScaleDeployment { .. }
+                | Command::SetRolloutPaused { .. }
+        )
     }
 
     /// The verb for the audit log and status line.
@@ -36,12 +76,26 @@ impl Command {
         match self {
             Command::DeletePod { .. } => "delete pod",
             Command::LoadPodDetail { .. } => "get pod",
+            Command::RestartRollout { .. } => "rollout restart",
+            Command::UndoRollout { .. } => "rollout undo",
+            Command::PreviewUndo { .. } => "rollout undo (dry run)",
+            Command::ScaleDeployment { .. } => "scale",
+            Command::SetRolloutPaused { paused: true, .. } => "rollout pause",
+            Command::SetRolloutPaused { paused: false, .. } => "rollout resume",
+            Command::ReviewAccess { .. } => "access review",
         }
     }
 
     pub fn target(&self) -> &Target {
         match self {
-            Command::DeletePod { target } | Command::LoadPodDetail { target } => target,
+            Command::DeletePod { target }
+            | Command::LoadPodDetail { target }
+            | Command::RestartRollout { target, .. }
+            | Command::UndoRollout { target, .. }
+            | Command::PreviewUndo { target, .. }
+            | Command::ScaleDeployment { target, .. }
+            | Command::SetRolloutPaused { target, .. }
+            | Command::ReviewAccess { target, .. } => target,
         }
     }
 
@@ -54,6 +108,31 @@ impl Command {
                 t.name, t.namespace
             ),
             Command::LoadPodDetail { .. } => format!("Read pod {}/{}", t.namespace, t.name),
+            Command::RestartRollout { restarted_at, .. } => format!(
+                "Rollout restart deployment {}: set pod template annotation \
+                 kubectl.kubernetes.io/restartedAt={restarted_at} (pods are replaced \
+                 following the rollout strategy)",
+                t.name
+            ),
+            Command::UndoRollout { undo, .. } | Command::PreviewUndo { undo, .. } => format!(
+                "Roll back deployment {} from revision {} to the pod template of revision {} \
+                 (refused if the deployment changed since resourceVersion {})",
+                t.name, undo.from_revision, undo.to_revision, undo.resource_version
+            ),
+            Command::ScaleDeployment { from, to, .. } => format!(
+                "Scale deployment {} from {from} to {to} replicas (scale subresource)",
+                t.name
+            ),
+            Command::SetRolloutPaused { paused: true, .. } => format!(
+                "Pause the rollout of deployment {} (spec.paused=true): template changes \
+                 stop rolling out until resumed",
+                t.name
+            ),
+            Command::SetRolloutPaused { paused: false, .. } => format!(
+                "Resume the rollout of deployment {} (spec.paused=false)",
+                t.name
+            ),
+            Command::ReviewAccess { check, .. } => format!("May I {check}?"),
         }
     }
 }

@@ -2,20 +2,26 @@
 
 use jiff::Timestamp;
 
+use crate::command::{Target, Undo};
+use crate::model::access::{Access, AccessCheck};
 use crate::model::event::DescribedPod;
 use crate::model::pod::PodRow;
+use crate::model::rollout::{RolloutChange, UndoPreview};
 
 /// Which long-lived source an [`Update::SourceHealth`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceId {
     /// The Kubernetes API (pod watch).
     Kubernetes,
+    /// The Kubernetes API (Deployment and ReplicaSet watches).
+    Rollouts,
 }
 
 impl SourceId {
     pub fn label(self) -> &'static str {
         match self {
             SourceId::Kubernetes => "k8s",
+            SourceId::Rollouts => "deploy",
         }
     }
 }
@@ -79,6 +85,16 @@ pub enum Update {
         source: SourceId,
         health: SourceHealth,
     },
+    /// Deployments or ReplicaSets in scope changed.
+    RolloutsChanged { scope: u64, change: RolloutChange },
+    /// The server's dry run of an undo (for the confirm dialog).
+    UndoPreviewed {
+        target: Target,
+        undo: Undo,
+        preview: UndoPreview,
+    },
+    /// The answer to an RBAC question.
+    AccessReviewed { check: AccessCheck, access: Access },
     /// The executor finished a command.
     CommandFinished { id: u64, outcome: Outcome },
 }

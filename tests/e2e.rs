@@ -34,7 +34,11 @@ async fn start_sim() -> (Simulator, tempfile::TempDir, std::path::PathBuf) {
 
 /// The terminal is back to normal: not in the alternate screen, cooked mode, echo on.
 fn assert_restored(tmux: &Tmux, dir: &std::path::Path) {
-    assert_eq!(tmux.var("alternate_on"), "0", "still in the alternate screen");
+    assert_eq!(
+        tmux.var("alternate_on"),
+        "0",
+        "still in the alternate screen"
+    );
     let stty = std::fs::read_to_string(dir.join("stty-after")).unwrap();
     assert!(
         stty.contains(" icanon") && stty.contains(" echo "),
@@ -52,7 +56,10 @@ async fn pods_appear_a_deleted_pod_is_replaced_and_q_restores_the_terminal() {
         .iter()
         .find(|p| {
             p.metadata.deletion_timestamp.is_none()
-                && p.metadata.owner_references.as_ref().is_some_and(|o| !o.is_empty())
+                && p.metadata
+                    .owner_references
+                    .as_ref()
+                    .is_some_and(|o| !o.is_empty())
         })
         .expect("a pod owned by a ReplicaSet");
     let name = victim.metadata.name.clone().unwrap();
@@ -60,9 +67,14 @@ async fn pods_appear_a_deleted_pod_is_replaced_and_q_restores_the_terminal() {
     // Pods of one ReplicaSet share the name up to the last dash.
     let prefix = name[..name.rfind('-').unwrap()].to_string();
 
-    let cmd = opsdeck_command(dir.path(), &format!("--kubeconfig {} -A", kubeconfig.display()));
+    let cmd = opsdeck_command(
+        dir.path(),
+        &format!("--kubeconfig {} -A", kubeconfig.display()),
+    );
     let tmux = Tmux::start("pods", 120, 40, &cmd);
-    tmux.wait_for("pods on screen", WAIT, |s| s.contains(" running") && s.contains("live"));
+    tmux.wait_for("pods on screen", WAIT, |s| {
+        s.contains(" running") && s.contains("live")
+    });
     // Narrow the list to the victim's ReplicaSet with the filter.
     tmux.keys(&["/"]);
     tmux.type_text(&prefix);
@@ -70,7 +82,10 @@ async fn pods_appear_a_deleted_pod_is_replaced_and_q_restores_the_terminal() {
     let before = tmux.wait_for("victim on screen", WAIT, |s| s.contains(&name));
 
     let ns_api: Api<Pod> = Api::namespaced(client(&kubeconfig).await, &ns);
-    ns_api.delete(&name, &DeleteParams::default()).await.unwrap();
+    ns_api
+        .delete(&name, &DeleteParams::default())
+        .await
+        .unwrap();
     let old_names: Vec<String> = before
         .split_whitespace()
         .filter(|w| w.starts_with(&prefix))
@@ -87,7 +102,10 @@ async fn pods_appear_a_deleted_pod_is_replaced_and_q_restores_the_terminal() {
     let status = std::fs::read_to_string(dir.path().join("status")).unwrap();
     assert_eq!(status.trim(), "0", "opsdeck exit status");
     assert_restored(&tmux, dir.path());
-    assert!(!tmux.screen().contains(" running"), "dashboard left on screen");
+    assert!(
+        !tmux.screen().contains(" running"),
+        "dashboard left on screen"
+    );
     drop(sim);
 }
 
@@ -110,12 +128,19 @@ async fn unreachable_cluster_at_start_shows_connecting_and_sigterm_restores() {
         ),
     )
     .unwrap();
-    let cmd = opsdeck_command(dir.path(), &format!("--kubeconfig {}", kubeconfig.display()));
+    let cmd = opsdeck_command(
+        dir.path(),
+        &format!("--kubeconfig {}", kubeconfig.display()),
+    );
     let tmux = Tmux::start("gone", 100, 30, &cmd);
     tmux.wait_for("connecting", WAIT, |s| s.contains("connecting to gone"));
     tmux.wait_for("stale", WAIT, |s| s.contains("stale since"));
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(tmux.var("pane_dead"), "0", "opsdeck exited on an unreachable cluster");
+    assert_eq!(
+        tmux.var("pane_dead"),
+        "0",
+        "opsdeck exited on an unreachable cluster"
+    );
     // The program is the shell's child: find it and send SIGTERM.
     let shell = tmux.var("pane_pid");
     let out = std::process::Command::new("pgrep")

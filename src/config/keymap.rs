@@ -155,6 +155,41 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
             "restart (delete pod)",
             true,
         ),
+        (
+            Pane(crate::action::Pane::Rollouts),
+            "r",
+            Restart,
+            "rollout restart",
+            true,
+        ),
+        (
+            Pane(crate::action::Pane::Rollouts),
+            "u",
+            UndoRollout,
+            "undo rollout",
+            true,
+        ),
+        (
+            Pane(crate::action::Pane::Rollouts),
+            "+",
+            ScaleUp,
+            "scale up",
+            true,
+        ),
+        (
+            Pane(crate::action::Pane::Rollouts),
+            "-",
+            ScaleDown,
+            "scale down",
+            true,
+        ),
+        (
+            Pane(crate::action::Pane::Rollouts),
+            "p",
+            Pause,
+            "pause/resume",
+            false,
+        ),
         (Global, "enter", Open, "details", true),
         (Global, "/", Filter, "filter", true),
         (Global, "n", NextMatch, "next match", false),
@@ -309,6 +344,13 @@ mod tests {
             Some(Action::Confirm)
         );
         assert_eq!(map.resolve(KeyContext::Dialog, key("q")), None);
+        let rollouts = KeyContext::Pane(Pane::Rollouts);
+        assert_eq!(map.resolve(rollouts, key("r")), Some(Action::Restart));
+        assert_eq!(map.resolve(rollouts, key("u")), Some(Action::UndoRollout));
+        assert_eq!(map.resolve(rollouts, key("+")), Some(Action::ScaleUp));
+        assert_eq!(map.resolve(rollouts, key("-")), Some(Action::ScaleDown));
+        assert_eq!(map.resolve(rollouts, key("p")), Some(Action::Pause));
+        assert_eq!(map.resolve(pods, key("u")), None);
     }
 
     #[test]

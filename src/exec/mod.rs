@@ -3,6 +3,7 @@
 //! timeout so the UI (and other commands) never wait on it.
 
 pub mod audit;
+pub mod rollouts;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -128,6 +129,11 @@ impl Shared {
                 }
                 Err(e) => Err(e),
             },
+            other => {
+                return rollouts::execute(client, other, tx)
+                    .await
+                    .unwrap_or_else(|| Outcome::Failed(format!("{} not supported", other.verb())));
+            }
         };
         match result {
             Ok(text) => Outcome::Done(text),

@@ -2,6 +2,8 @@
 //! objects. Nothing here does I/O or reads the clock; "now" is always a
 //! parameter so every output is reproducible in tests.
 
+pub mod access;
 pub mod event;
 pub mod pod;
+pub mod rollout;
 pub mod time;

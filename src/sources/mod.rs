@@ -2,5 +2,7 @@
 //! error: it reports its health, backs off and retries.
 
 pub mod pods;
+pub mod rollouts;
 
 pub use pods::PodWatcher;
+pub use rollouts::RolloutWatcher;

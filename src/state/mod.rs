@@ -2,17 +2,21 @@
 //! reach it only through [`Update`]s, the user only through [`Action`]s.
 
 pub mod pods;
+mod rollout_actions;
+pub mod rollouts;
 pub mod ui;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 
 use crate::action::{Action, Pane};
 use crate::command::{Command, CommandRequest, Target};
+use crate::model::access::{Access, AccessCheck};
 use crate::update::{Outcome, SourceHealth, SourceId, Update};
 use pods::PodsState;
+use rollouts::RolloutsState;
 use ui::{ConfirmDialog, Input, Level, Overlay, UiState};
 
 /// A side effect asked for by a state transition; performed by the app loop.
@@ -41,6 +45,9 @@ pub struct AppState {
     pub scope: u64,
     pub readonly: bool,
     pub pods: PodsState,
+    pub rollouts: RolloutsState,
+    /// RBAC answers, per context/namespace/verb/resource.
+    pub access: HashMap<AccessCheck, Access>,
     pub ui: UiState,
     pub sources: BTreeMap<SourceId, SourceHealth>,
     /// Time zone for the clock and "stale since" (UTC in tests).
@@ -60,6 +67,8 @@ impl AppState {
             scope: 1,
             readonly: false,
             pods: PodsState::default(),
+            rollouts: RolloutsState::default(),
+            access: HashMap::new(),
             ui: UiState::default(),
             sources,
             tz: jiff::tz::TimeZone::UTC,
@@ -70,6 +79,15 @@ impl AppState {
     /// Apply a fact. Returns whether anything visible changed.
     pub fn apply(&mut self, update: Update) -> bool {
         match update {
+            Update::RolloutsChanged { scope, change } if scope == self.scope => {
+                return self.rollouts.apply(change);
+            }
+            Update::AccessReviewed { check, access } => return self.apply_access(check, access),
+            Update::UndoPreviewed {
+                target,
+                undo,
+                preview,
+            } => return self.apply_preview(&target, &undo, preview),
             Update::PodsListed { scope, rows } if scope == self.scope => {
                 self.pods.apply_listed(rows);
             }
@@ -102,6 +120,10 @@ impl AppState {
                 }
                 *slot = Some(detail);
             }
+            Update::CommandFinished {
+                outcome: Outcome::Done(text),
+                ..
+            } if text.is_empty() => return false,
             Update::CommandFinished { outcome, .. } => {
                 let (text, level) = match outcome {
                     Outcome::Done(t) => (t, Level::Ok),
@@ -124,6 +146,15 @@ impl AppState {
         if let Overlay::Confirm(_) = self.ui.overlay {
             return self.handle_confirm(action);
         }
+        let mut effects = match self.handle_rollouts(&action) {
+            Some(effects) => effects,
+            None => self.handle_global(action),
+        };
+        effects.extend(self.review_access());
+        effects
+    }
+
+    fn handle_global(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => return vec![Effect::Quit],
             Action::FocusNext => self.ui.focus_offset(1),
@@ -258,10 +289,10 @@ impl AppState {
             return vec![];
         };
         let title = format!("Restart pod {} ?", target.name);
-        self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog {
+        self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog::new(
             title,
-            command: Command::DeletePod { target },
-        }));
+            Command::DeletePod { target },
+        )));
         vec![]
     }
 
@@ -300,9 +331,13 @@ impl AppState {
     fn rescope(&mut self) -> Vec<Effect> {
         self.scope += 1;
         self.pods.clear();
+        self.rollouts.clear();
         self.ui.overlay = Overlay::None;
         self.sources
             .insert(SourceId::Kubernetes, SourceHealth::Connecting);
+        if let Some(h) = self.sources.get_mut(&SourceId::Rollouts) {
+            *h = SourceHealth::Connecting;
+        }
         vec![Effect::Rescope]
     }
 

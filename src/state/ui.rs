@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use crate::action::Pane;
 use crate::command::{Command, Target};
 use crate::model::event::DescribedPod;
+use crate::model::rollout::{DiffLine, UndoPreview};
 
 /// A window over the panes. Only one at a time.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -21,12 +22,58 @@ pub enum Overlay {
     },
     /// A mutation waiting for `y`/`n`. The dialog owns the exact command that will run.
     Confirm(Box<ConfirmDialog>),
+    /// Enter on a rollout: its revisions (`kubectl rollout history`) and a diff.
+    RolloutHistory(HistoryView),
+}
+
+/// The revision history of one Deployment; rows come from the rollouts state at render time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryView {
+    pub namespace: String,
+    pub name: String,
+    /// Index into the revisions, newest first.
+    pub selected: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfirmDialog {
     pub title: String,
     pub command: Command,
+    /// What else the dialog shows (diff, warning, server dry run).
+    pub detail: ConfirmDetail,
+}
+
+impl ConfirmDialog {
+    /// A dialog with nothing but the command.
+    pub fn new(title: impl Into<String>, command: Command) -> ConfirmDialog {
+        ConfirmDialog {
+            title: title.into(),
+            command,
+            detail: ConfirmDetail::default(),
+        }
+    }
+}
+
+/// Extra lines of a confirmation dialog.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ConfirmDetail {
+    /// The change, line by line (e.g. the template diff of an undo).
+    pub diff: Vec<DiffLine>,
+    /// One line of warning (e.g. the object is managed by GitOps).
+    pub warning: Option<String>,
+    /// A server-side dry run of the command, when one was asked for.
+    pub preview: Preview,
+}
+
+/// The server-side dry run shown in a confirmation dialog.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Preview {
+    /// Not applicable to this command.
+    #[default]
+    None,
+    /// Asked, no answer yet.
+    Pending,
+    Done(UndoPreview),
 }
 
 /// What the bottom input line is collecting.

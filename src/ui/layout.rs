@@ -10,9 +10,9 @@ use crate::action::Pane;
 use crate::config::keymap::{KeyContext, Keymap};
 use crate::state::AppState;
 use crate::state::ui::Overlay;
-use crate::ui::panes::{PlaceholderPane, PodsPane};
+use crate::ui::panes::{PlaceholderPane, PodsPane, RolloutsPane};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{detail, dialog, footer, header, help};
+use crate::ui::widgets::{detail, dialog, footer, header, help, history};
 
 /// Smallest size at which all four panes are shown at once.
 pub const GRID_MIN: (u16, u16) = (160, 45);
@@ -102,6 +102,14 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             },
             area,
         ),
+        Pane::Rollouts => frame.render_widget(
+            RolloutsPane {
+                state,
+                theme,
+                focused,
+            },
+            area,
+        ),
         other => frame.render_widget(
             PlaceholderPane {
                 pane: other,
@@ -145,6 +153,11 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                     context,
                     theme,
                     title: state.ui.focus.title(),
+                    denied: keymap
+                        .bindings_for(context)
+                        .map(|b| b.action.clone())
+                        .filter(|a| state.is_denied(a))
+                        .collect(),
                 },
                 body,
             );
@@ -166,6 +179,15 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 target,
                 detail: detail.as_deref(),
                 scroll: *scroll,
+                now: state.now,
+                theme,
+            },
+            body,
+        ),
+        Overlay::RolloutHistory(view) => frame.render_widget(
+            history::HistoryOverlay {
+                rollouts: &state.rollouts,
+                view,
                 now: state.now,
                 theme,
             },

@@ -2,6 +2,8 @@
 
 pub mod placeholder;
 pub mod pods;
+pub mod rollouts;
 
 pub use placeholder::PlaceholderPane;
 pub use pods::PodsPane;
+pub use rollouts::RolloutsPane;

@@ -5,9 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
-use crate::state::ui::ConfirmDialog;
+use crate::model::rollout::UndoPreview;
+use crate::state::ui::{ConfirmDetail, ConfirmDialog, Preview};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::centered;
+use crate::ui::widgets::history::diff_role;
 
 pub struct ConfirmView<'a> {
     pub dialog: &'a ConfirmDialog,
@@ -34,6 +36,8 @@ impl Widget for ConfirmView<'_> {
             Line::styled(format!(" {}", cmd.describe()), t.style(Role::Text)),
             Line::default(),
         ];
+        let detail = &self.dialog.detail;
+        lines.extend(detail_lines(detail, t));
         if self.readonly {
             lines.push(Line::styled(
                 " read-only mode: this will be refused",
@@ -46,7 +50,8 @@ impl Widget for ConfirmView<'_> {
             Span::styled("n", t.style(Role::Title)),
             Span::styled(" cancel", t.style(Role::Text)),
         ]));
-        let width = 70.min(area.width);
+        let wide = !detail.diff.is_empty() || detail.preview != Preview::None;
+        let width = if wide { 100 } else { 70 }.min(area.width);
         let inner = usize::from(width.saturating_sub(2)).max(1);
         let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
         let rect = centered(area, width, rows as u16 + 2);
@@ -63,4 +68,42 @@ impl Widget for ConfirmView<'_> {
             .block(block)
             .render(rect, buf);
     }
+}
+
+/// Diff, warning and server dry run of a dialog (nothing for a plain command).
+fn detail_lines<'a>(detail: &ConfirmDetail, t: &Theme) -> Vec<Line<'a>> {
+    let mut lines = Vec::new();
+    if !detail.diff.is_empty() {
+        lines.push(Line::styled(" pod template change:", t.style(Role::Title)));
+        for d in &detail.diff {
+            lines.push(Line::styled(
+                format!("   {}", d.text()),
+                t.style(diff_role(d)),
+            ));
+        }
+    }
+    if let Some(w) = &detail.warning {
+        lines.push(Line::styled(format!(" ⚠ {w}"), t.style(Role::Warning)));
+    }
+    let preview = match &detail.preview {
+        Preview::None => None,
+        Preview::Pending => Some(("server dry run: waiting…".to_string(), Role::Muted)),
+        Preview::Done(UndoPreview::Accepted(diff)) => Some((
+            format!("server dry run: accepted ({} template changes)", diff.len()),
+            Role::Ok,
+        )),
+        Preview::Done(UndoPreview::Skipped(text)) => {
+            Some((format!("server dry run: {text}"), Role::Info))
+        }
+        Preview::Done(UndoPreview::Refused(text)) => {
+            Some((format!("server dry run: refused: {text}"), Role::Critical))
+        }
+    };
+    if let Some((text, role)) = preview {
+        lines.push(Line::styled(format!(" {text}"), t.style(role)));
+    }
+    if !lines.is_empty() {
+        lines.push(Line::default());
+    }
+    lines
 }

@@ -2,6 +2,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
@@ -43,6 +44,13 @@ impl Widget for Footer<'_> {
                 used += key.chars().count() + desc.chars().count();
                 if used > area.width as usize {
                     break;
+                }
+                if self.state.is_denied(&b.action) {
+                    // Forbidden by RBAC: still listed, visibly unavailable.
+                    let style = t.style(Role::Muted).add_modifier(Modifier::CROSSED_OUT);
+                    spans.push(Span::styled(key, style));
+                    spans.push(Span::styled(desc, style));
+                    continue;
                 }
                 spans.push(Span::styled(key, t.style(Role::Title)));
                 spans.push(Span::styled(desc, t.style(Role::Muted)));

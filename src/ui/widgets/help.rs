@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
+use crate::action::Action;
 use crate::config::keymap::{KeyContext, Keymap};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::centered;
@@ -14,6 +15,8 @@ pub struct Help<'a> {
     pub context: KeyContext,
     pub theme: &'a Theme,
     pub title: &'a str,
+    /// Actions the user's RBAC forbids here (listed, marked).
+    pub denied: Vec<Action>,
 }
 
 impl Widget for Help<'_> {
@@ -24,6 +27,12 @@ impl Widget for Help<'_> {
             .bindings_for(self.context)
             .map(|b| {
                 let keys: Vec<String> = b.keys.iter().map(|k| k.to_string()).collect();
+                if self.denied.contains(&b.action) {
+                    return Line::styled(
+                        format!(" {:<14}{} (forbidden)", keys.join(" "), b.description),
+                        t.style(Role::Muted),
+                    );
+                }
                 Line::from(vec![
                     Span::styled(format!(" {:<14}", keys.join(" ")), t.style(Role::Title)),
                     Span::styled(b.description.to_string(), t.style(Role::Text)),

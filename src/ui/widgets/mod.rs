@@ -5,6 +5,7 @@ pub mod dialog;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod history;
 
 use ratatui::layout::Rect;
 

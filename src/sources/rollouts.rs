@@ -1,0 +1,206 @@
+//! Deployments and their ReplicaSets from two kube-rs watchers merged into one stream,
+//! converted to compact records at the source (no whole API object reaches the state).
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use jiff::Timestamp;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use kube::Api;
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use tokio::sync::mpsc::Sender;
+
+use crate::cluster::ClusterConfig;
+use crate::model::rollout::{DeploymentInfo, ReplicaSetInfo, RolloutChange};
+use crate::update::{SourceHealth, SourceId, Update};
+
+/// How often to try again when no client can be built at all.
+const CLIENT_RETRY: Duration = Duration::from_secs(5);
+/// How often to probe the API server while a watch is failing.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// Watches the Deployments and ReplicaSets of one scope (context + namespace) until aborted.
+pub struct RolloutWatcher {
+    pub cluster: ClusterConfig,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub scope: u64,
+    pub tx: Sender<Update>,
+}
+
+/// One event of either watch.
+enum Either {
+    Deployment(Result<Event<Deployment>, watcher::Error>),
+    ReplicaSet(Result<Event<ReplicaSet>, watcher::Error>),
+}
+
+/// Init…InitDone snapshots in progress.
+#[derive(Default)]
+struct Snapshots {
+    deployments: Vec<DeploymentInfo>,
+    replica_sets: Vec<ReplicaSetInfo>,
+}
+
+impl RolloutWatcher {
+    async fn health(&self, health: SourceHealth) {
+        let update = Update::SourceHealth {
+            scope: self.scope,
+            source: SourceId::Rollouts,
+            health,
+        };
+        let _ = self.tx.send(update).await;
+    }
+
+    /// Run forever (the app aborts the task on rescope or quit).
+    pub async fn run(self) {
+        loop {
+            match self.cluster.client(self.context.as_deref()).await {
+                Ok(client) => self.watch(client).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "rollouts: cannot build a Kubernetes client");
+                    self.health(SourceHealth::Failed {
+                        since: Timestamp::now(),
+                        reason: e.to_string(),
+                    })
+                    .await;
+                    tokio::time::sleep(CLIENT_RETRY).await;
+                }
+            }
+        }
+    }
+
+    fn api<K>(&self, client: kube::Client) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        match &self.namespace {
+            Some(ns) => Api::namespaced(client, ns),
+            None => Api::all(client),
+        }
+    }
+
+    async fn watch(&self, client: kube::Client) {
+        let config = watcher::Config::default().page_size(500);
+        let deployments = watcher::watcher(self.api::<Deployment>(client.clone()), config.clone())
+            .default_backoff()
+            .map(Either::Deployment);
+        let replica_sets = watcher::watcher(self.api::<ReplicaSet>(client.clone()), config)
+            .default_backoff()
+            .map(Either::ReplicaSet);
+        let stream = futures::stream::select(deployments, replica_sets);
+        futures::pin_mut!(stream);
+        let mut snapshots = Snapshots::default();
+        let mut failing: Option<(Timestamp, u32)> = None;
+        let mut probe = tokio::time::interval(PROBE_EVERY);
+        loop {
+            let event = tokio::select! {
+                event = stream.next() => event,
+                _ = probe.tick(), if failing.is_some() => {
+                    if client.apiserver_version().await.is_ok() {
+                        tracing::info!("rollouts: Kubernetes API reachable again");
+                        failing = None;
+                        self.health(SourceHealth::Live).await;
+                    }
+                    continue;
+                }
+            };
+            let Some(event) = event else { return };
+            let change = match event {
+                Either::Deployment(Ok(e)) => deployment_change(e, &mut snapshots),
+                Either::ReplicaSet(Ok(e)) => replica_set_change(e, &mut snapshots),
+                Either::Deployment(Err(e)) | Either::ReplicaSet(Err(e)) => {
+                    let (since, attempt) = failing.get_or_insert((Timestamp::now(), 0));
+                    *attempt += 1;
+                    tracing::warn!(error = %e, attempt = *attempt, "rollout watch failed; backing off");
+                    let health = SourceHealth::Reconnecting {
+                        since: *since,
+                        attempt: *attempt,
+                        reason: e.to_string(),
+                    };
+                    self.health(health).await;
+                    continue;
+                }
+            };
+            if failing.take().is_some() {
+                self.health(SourceHealth::Live).await;
+            }
+            let Some(change) = change else { continue };
+            if matches!(change, RolloutChange::DeploymentsListed(_)) {
+                self.health(SourceHealth::Live).await;
+            }
+            let update = Update::RolloutsChanged {
+                scope: self.scope,
+                change,
+            };
+            if self.tx.send(update).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn deployment_change(event: Event<Deployment>, s: &mut Snapshots) -> Option<RolloutChange> {
+    match event {
+        Event::Init => {
+            s.deployments.clear();
+            None
+        }
+        Event::InitApply(d) => {
+            s.deployments.push(DeploymentInfo::from_deployment(&d));
+            None
+        }
+        Event::InitDone => {
+            tracing::info!(deployments = s.deployments.len(), "deployments listed");
+            Some(RolloutChange::DeploymentsListed(std::mem::take(
+                &mut s.deployments,
+            )))
+        }
+        Event::Apply(d) => Some(RolloutChange::DeploymentApplied(Box::new(
+            DeploymentInfo::from_deployment(&d),
+        ))),
+        Event::Delete(d) => Some(RolloutChange::DeploymentDeleted {
+            namespace: d.metadata.namespace.unwrap_or_default(),
+            name: d.metadata.name.unwrap_or_default(),
+        }),
+    }
+}
+
+/// ReplicaSets not controlled by a Deployment are not rollouts: they are dropped here.
+fn replica_set_change(event: Event<ReplicaSet>, s: &mut Snapshots) -> Option<RolloutChange> {
+    match event {
+        Event::Init => {
+            s.replica_sets.clear();
+            None
+        }
+        Event::InitApply(rs) => {
+            let info = ReplicaSetInfo::from_replica_set(&rs);
+            if info.owner.is_some() {
+                s.replica_sets.push(info);
+            }
+            None
+        }
+        Event::InitDone => {
+            tracing::info!(replica_sets = s.replica_sets.len(), "replicasets listed");
+            Some(RolloutChange::ReplicaSetsListed(std::mem::take(
+                &mut s.replica_sets,
+            )))
+        }
+        Event::Apply(rs) => {
+            let info = ReplicaSetInfo::from_replica_set(&rs);
+            Some(match info.owner {
+                Some(_) => RolloutChange::ReplicaSetApplied(Box::new(info)),
+                // Orphaned (or never owned): no longer part of a rollout.
+                None => RolloutChange::ReplicaSetDeleted {
+                    namespace: info.namespace,
+                    name: info.name,
+                },
+            })
+        }
+        Event::Delete(rs) => Some(RolloutChange::ReplicaSetDeleted {
+            namespace: rs.metadata.namespace.unwrap_or_default(),
+            name: rs.metadata.name.unwrap_or_default(),
+        }),
+    }
+}

@@ -1,0 +1,279 @@
+//! The rollouts pane: one row per Deployment, most recent change first, with revision, age,
+//! progress (updated/ready/available of desired), state and what the last revision changed.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+
+use crate::model::rollout::{RolloutRow, RolloutState};
+use crate::state::AppState;
+use crate::ui::layout::pane_block;
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::header::source_title;
+use crate::update::SourceId;
+
+/// Cells of the progress bar.
+const BAR: usize = 8;
+
+pub struct RolloutsPane<'a> {
+    pub state: &'a AppState,
+    pub theme: &'a Theme,
+    pub focused: bool,
+}
+
+/// Theme role for a rollout's state.
+pub fn state_role(state: RolloutState) -> Role {
+    match state {
+        RolloutState::Complete => Role::Ok,
+        RolloutState::Progressing => Role::Info,
+        RolloutState::Stalled => Role::Critical,
+        RolloutState::Paused => Role::Warning,
+        RolloutState::ScaledToZero => Role::Muted,
+    }
+}
+
+impl Widget for RolloutsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let theme = self.theme;
+        let mut title = vec![Span::styled(" Rollouts ", theme.style(Role::Title))];
+        title.extend(source_title(self.state, SourceId::Rollouts, theme));
+        let block = pane_block(Line::from(title), self.focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width == 0 {
+            return;
+        }
+        let rollouts = &self.state.rollouts;
+        if !rollouts.listed {
+            let text = format!("connecting to {}…", self.state.context);
+            Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(inner, buf);
+            return;
+        }
+        let [summary, table] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
+        self.render_table(table, buf);
+    }
+}
+
+fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
+    let rows: Vec<&RolloutRow> = state.rollouts.window(0, usize::MAX).collect();
+    let count = |s: RolloutState| rows.iter().filter(|r| r.state == s).count();
+    let mut spans = vec![Span::styled(
+        format!("{} deployments", rows.len()),
+        theme.style(Role::Text),
+    )];
+    for s in [
+        RolloutState::Progressing,
+        RolloutState::Stalled,
+        RolloutState::Paused,
+    ] {
+        let n = count(s);
+        if n > 0 {
+            spans.push(Span::styled(
+                format!("  {n} {}", s.label().to_lowercase()),
+                theme.style(state_role(s)),
+            ));
+        }
+    }
+    Line::from(spans)
+}
+
+impl RolloutsPane<'_> {
+    fn render_table(&self, area: Rect, buf: &mut Buffer) {
+        let rollouts = &self.state.rollouts;
+        let theme = self.theme;
+        let height = area.height.saturating_sub(1) as usize;
+        if height == 0 {
+            return;
+        }
+        if rollouts.is_empty() {
+            Paragraph::new(Line::styled(
+                "no deployments in scope",
+                theme.style(Role::Muted),
+            ))
+            .render(area, buf);
+            return;
+        }
+        rollouts.viewport.set(height);
+        let selected = rollouts.selected_index();
+        let mut offset = rollouts.offset.get();
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + height {
+            offset = selected + 1 - height;
+        }
+        offset = offset.min(rollouts.len().saturating_sub(height));
+        rollouts.offset.set(offset);
+        let rows: Vec<&RolloutRow> = rollouts.window(offset, height).collect();
+        let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none());
+        let header = Row::new(cols.header()).style(theme.style(Role::Title));
+        let body = rows.iter().map(|r| {
+            Row::new(cols.cells(r, self.state.now, theme)).style(theme.style(state_role(r.state)))
+        });
+        let table = Table::new(body, cols.widths())
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(if self.focused {
+                theme.style(Role::Selection)
+            } else {
+                theme.style(Role::Text)
+            });
+        let mut ts = TableState::default().with_selected(Some(selected - offset));
+        StatefulWidget::render(table, area, buf, &mut ts);
+    }
+}
+
+/// Rollout progress, `█████▒░░`: updated pods of desired; solid as far as pods are also
+/// available (an estimate: available pods may include old ones), shaded when updated but not
+/// yet available, empty when not updated yet.
+fn progress_bar<'a>(r: &RolloutRow, theme: &Theme) -> Line<'a> {
+    let desired = r.desired.max(0) as usize;
+    let cells = |n: i32| {
+        if desired == 0 {
+            return 0;
+        }
+        (n.clamp(0, r.desired) as usize * BAR)
+            .div_ceil(desired)
+            .min(BAR)
+    };
+    let updated = cells(r.updated);
+    let solid = cells(r.updated.min(r.available));
+    Line::from(vec![
+        Span::styled("█".repeat(solid), theme.style(Role::Ok)),
+        Span::styled("▒".repeat(updated - solid), theme.style(Role::Info)),
+        Span::styled("░".repeat(BAR - updated), theme.style(Role::Muted)),
+    ])
+}
+
+/// Which columns fit at a width.
+struct Columns {
+    namespace: Option<u16>,
+    name: u16,
+    rev: bool,
+    age: bool,
+    bar: bool,
+    counts: bool,
+    state: u16,
+    change: u16,
+}
+
+impl Columns {
+    fn fit(width: u16, rows: &[&RolloutRow], show_ns: bool) -> Columns {
+        let w = |f: &dyn Fn(&RolloutRow) -> usize, min: usize, max: usize| {
+            rows.iter().map(|r| f(r)).max().unwrap_or(0).clamp(min, max) as u16
+        };
+        let mut cols = Columns {
+            namespace: show_ns.then(|| w(&|r| r.namespace.chars().count(), 9, 20)),
+            name: w(&|r| r.name.chars().count(), 4, 40),
+            rev: true,
+            age: true,
+            bar: true,
+            counts: true,
+            state: w(&|r| r.state.label().len(), 5, 12),
+            change: 0,
+        };
+        let need = |c: &Columns| {
+            c.namespace.map(|n| n + 1).unwrap_or(0)
+                + c.name
+                + 1
+                + if c.rev { 4 } else { 0 }
+                + if c.age { 6 } else { 0 }
+                + if c.bar { BAR as u16 + 1 } else { 0 }
+                + 6
+                + if c.counts { 8 } else { 0 }
+                + c.state
+                + 1
+        };
+        let drops: [fn(&mut Columns); 5] = [
+            |c| c.counts = false,
+            |c| c.bar = false,
+            |c| c.namespace = None,
+            |c| c.age = false,
+            |c| c.rev = false,
+        ];
+        for drop in drops {
+            if need(&cols) + 20 <= width {
+                break;
+            }
+            drop(&mut cols);
+        }
+        cols.change = width.saturating_sub(need(&cols));
+        cols
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        let mut h = Vec::new();
+        if self.namespace.is_some() {
+            h.push("NAMESPACE");
+        }
+        h.push("NAME");
+        if self.rev {
+            h.push("REV");
+        }
+        if self.age {
+            h.push("AGE");
+        }
+        if self.bar {
+            h.push("PROGRESS");
+        }
+        h.push("READY");
+        if self.counts {
+            h.extend(["UPD", "AVL"]);
+        }
+        h.extend(["STATE", "CHANGE"]);
+        h
+    }
+
+    fn widths(&self) -> Vec<Constraint> {
+        let mut w = Vec::new();
+        if let Some(ns) = self.namespace {
+            w.push(Constraint::Length(ns));
+        }
+        w.push(Constraint::Length(self.name));
+        if self.rev {
+            w.push(Constraint::Length(3));
+        }
+        if self.age {
+            w.push(Constraint::Length(5));
+        }
+        if self.bar {
+            w.push(Constraint::Length(BAR as u16));
+        }
+        w.push(Constraint::Length(5));
+        if self.counts {
+            w.extend([Constraint::Length(3), Constraint::Length(3)]);
+        }
+        w.extend([
+            Constraint::Length(self.state),
+            Constraint::Length(self.change),
+        ]);
+        w
+    }
+
+    fn cells<'a>(&self, r: &RolloutRow, now: jiff::Timestamp, theme: &Theme) -> Vec<Cell<'a>> {
+        let mut c: Vec<Cell> = Vec::new();
+        if self.namespace.is_some() {
+            c.push(Cell::from(r.namespace.clone()));
+        }
+        c.push(Cell::from(r.name.clone()));
+        if self.rev {
+            c.push(Cell::from(r.revision.to_string()));
+        }
+        if self.age {
+            c.push(Cell::from(r.age_text(now)));
+        }
+        if self.bar {
+            c.push(Cell::from(progress_bar(r, theme)));
+        }
+        c.push(Cell::from(format!("{}/{}", r.ready, r.desired)));
+        if self.counts {
+            c.push(Cell::from(r.updated.to_string()));
+            c.push(Cell::from(r.available.to_string()));
+        }
+        c.push(Cell::from(r.state.label()));
+        c.push(Cell::from(r.summary.clone()));
+        c
+    }
+}

@@ -1,0 +1,117 @@
+//! Enter on a rollout: its revisions like `kubectl rollout history`, and the diff of the
+//! selected revision's template against the current one (what `u` would change).
+
+use jiff::Timestamp;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use crate::model::rollout::{DiffKind, DiffLine, short_image, template_diff};
+use crate::state::rollouts::RolloutsState;
+use crate::state::ui::HistoryView;
+use crate::ui::theme::{Role, Theme};
+
+pub struct HistoryOverlay<'a> {
+    pub rollouts: &'a RolloutsState,
+    pub view: &'a HistoryView,
+    pub now: Timestamp,
+    pub theme: &'a Theme,
+}
+
+/// Theme role of a diff line.
+pub fn diff_role(d: &DiffLine) -> Role {
+    match d.kind() {
+        DiffKind::Added => Role::Ok,
+        DiffKind::Removed => Role::Critical,
+        DiffKind::Changed => Role::Warning,
+    }
+}
+
+impl Widget for HistoryOverlay<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let rect = Rect {
+            x: area.x + area.width / 20,
+            y: area.y,
+            width: area.width - area.width / 10,
+            height: area.height,
+        };
+        Clear.render(rect, buf);
+        let v = self.view;
+        let title = format!(
+            " History {}/{} (u undo to selected · Esc closes) ",
+            v.namespace, v.name
+        );
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.style(Role::BorderFocused))
+            .title(Line::styled(title, t.style(Role::Title)));
+        Paragraph::new(self.lines()).block(block).render(rect, buf);
+    }
+}
+
+impl HistoryOverlay<'_> {
+    fn lines(&self) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let v = self.view;
+        let Some(d) = self.rollouts.deployment(&v.namespace, &v.name) else {
+            return vec![Line::styled("deployment is gone", t.style(Role::Muted))];
+        };
+        let revisions = self.rollouts.history(&v.namespace, &v.name);
+        let mut out = vec![Line::styled(
+            format!(
+                " {:<10}{:<6}{:<6}{:<30}CHANGE-CAUSE",
+                "REVISION", "AGE", "PODS", "IMAGES"
+            ),
+            t.style(Role::Title),
+        )];
+        for (i, r) in revisions.iter().enumerate() {
+            let marker = if i == v.selected { "▶" } else { " " };
+            let current = if r.current { "*" } else { " " };
+            let images: Vec<&str> = r.images.iter().map(|i| short_image(i)).collect();
+            let text = format!(
+                "{marker}{:<10}{:<6}{:<6}{:<30}{}",
+                format!("{}{current}", r.revision),
+                r.age_text(self.now),
+                format!("{}/{}", r.ready, r.replicas),
+                images.join(","),
+                r.change_cause.as_deref().unwrap_or("<none>"),
+            );
+            let role = if i == v.selected {
+                Role::Selection
+            } else {
+                Role::Text
+            };
+            out.push(Line::styled(text, t.style(role)));
+        }
+        out.push(Line::default());
+        let Some(chosen) = revisions.get(v.selected) else {
+            out.push(Line::styled(" no revisions", t.style(Role::Muted)));
+            return out;
+        };
+        let head = format!(
+            " revision {} ({}) against the current template (revision {}):",
+            chosen.revision, chosen.replica_set, d.revision
+        );
+        out.push(Line::styled(head, t.style(Role::Title)));
+        let diff = self
+            .rollouts
+            .revision(d, chosen.revision)
+            .map(|rs| template_diff(&d.template, &rs.template))
+            .unwrap_or_default();
+        if diff.is_empty() {
+            out.push(Line::styled(
+                "   same template as the current one",
+                t.style(Role::Muted),
+            ));
+        }
+        for line in &diff {
+            out.push(Line::styled(
+                format!("   {}", line.text()),
+                t.style(diff_role(line)),
+            ));
+        }
+        out
+    }
+}
