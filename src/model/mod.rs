@@ -2,6 +2,7 @@
 //! objects. Nothing here does I/O or reads the clock; "now" is always a
 //! parameter so every output is reproducible in tests.
 
+pub mod alert;
 pub mod event;
 pub mod pod;
 pub mod time;
