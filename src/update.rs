@@ -2,20 +2,31 @@
 
 use jiff::Timestamp;
 
+use crate::model::alert::{AlertRow, PrometheusRule};
 use crate::model::event::DescribedPod;
 use crate::model::pod::PodRow;
+use crate::model::signal::ServiceSignals;
 
 /// Which long-lived source an [`Update::SourceHealth`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceId {
     /// The Kubernetes API (pod watch).
     Kubernetes,
+    /// Alertmanager's alert API (every configured instance).
+    Alertmanager,
+    /// Prometheus's alert API (when no Alertmanager is configured).
+    Prometheus,
+    /// Prometheus range queries for the golden signals.
+    Metrics,
 }
 
 impl SourceId {
     pub fn label(self) -> &'static str {
         match self {
             SourceId::Kubernetes => "k8s",
+            SourceId::Alertmanager => "am",
+            SourceId::Prometheus => "prom",
+            SourceId::Metrics => "metrics",
         }
     }
 }
@@ -78,6 +89,23 @@ pub enum Update {
         scope: u64,
         source: SourceId,
         health: SourceHealth,
+    },
+    /// The current alerts of one alert source (`source` is its base URL), replacing its previous
+    /// ones; alerts no longer listed are resolved.
+    AlertsFetched {
+        scope: u64,
+        source: String,
+        alerts: Vec<AlertRow>,
+    },
+    /// Prometheus's alerting rules (for the expression in the alert detail).
+    AlertRulesFetched {
+        scope: u64,
+        rules: Vec<PrometheusRule>,
+    },
+    /// Golden-signal series of every configured service, over the configured window.
+    SignalsFetched {
+        scope: u64,
+        services: Vec<ServiceSignals>,
     },
     /// The executor finished a command.
     CommandFinished { id: u64, outcome: Outcome },

@@ -155,6 +155,13 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
             "restart (delete pod)",
             true,
         ),
+        (
+            Pane(crate::action::Pane::Alerts),
+            "s",
+            Silence,
+            "silence",
+            true,
+        ),
         (Global, "enter", Open, "details", true),
         (Global, "/", Filter, "filter", true),
         (Global, "n", NextMatch, "next match", false),

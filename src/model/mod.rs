@@ -5,4 +5,5 @@
 pub mod alert;
 pub mod event;
 pub mod pod;
+pub mod signal;
 pub mod time;
