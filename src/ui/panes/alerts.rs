@@ -83,10 +83,18 @@ impl Widget for AlertsPane<'_> {
         } else {
             0
         };
-        let [summary, table, bottom] = Layout::vertical([
+        // The table takes what its rows need (up to what the signals leave); signals follow it.
+        let rows_needed = alerts.visible_len().max(1) as u16 + 1;
+        let table_rows = if signal_rows > 0 {
+            rows_needed.min(inner.height.saturating_sub(2 + signal_rows))
+        } else {
+            inner.height.saturating_sub(1)
+        };
+        let [summary, table, _, bottom] = Layout::vertical([
             Constraint::Length(1),
+            Constraint::Length(table_rows),
+            Constraint::Length(u16::from(signal_rows > 0)),
             Constraint::Min(0),
-            Constraint::Length(signal_rows),
         ])
         .areas(inner);
         if !alerts.fetched {
