@@ -388,3 +388,15 @@ fn s_does_nothing_on_other_panes() {
     assert!(state.handle(Action::Silence).is_empty());
     assert_eq!(state.ui.overlay, Overlay::None);
 }
+
+#[test]
+fn an_unchanged_poll_is_not_a_redraw() {
+    let mut state = alert_state();
+    assert!(
+        !fetch(&mut state, AM, incident()),
+        "same answer, nothing visible changed"
+    );
+    let mut rows = incident();
+    rows.pop();
+    assert!(fetch(&mut state, AM, rows));
+}

@@ -109,14 +109,18 @@ impl AlertsState {
 
     /// Replace the alerts of one source. Alerts it no longer reports (and no other source
     /// does) become resolved. The first answer of a source is the baseline: nothing in it is
-    /// "new". When `seen_all` (the pane is focused) every alert counts as seen.
+    /// "new". When `seen_all` (the pane is focused) every alert counts as seen. Returns false
+    /// when the source reported exactly what it reported last time (nothing to redraw).
     pub fn apply_fetched(
         &mut self,
         source: String,
         rows: Vec<AlertRow>,
         now: Timestamp,
         seen_all: bool,
-    ) {
+    ) -> bool {
+        if self.by_source.get(&source) == Some(&rows) {
+            return false;
+        }
         let first = !self.by_source.contains_key(&source);
         let old = self.by_source.insert(source, rows).unwrap_or_default();
         let current: HashSet<&str> = self
@@ -147,6 +151,7 @@ impl AlertsState {
         if seen_all {
             self.mark_all_seen();
         }
+        true
     }
 
     fn merge(&mut self) {

@@ -113,7 +113,7 @@ impl AppState {
                 alerts,
             } if scope == self.scope => {
                 let focused = self.ui.focus == Pane::Alerts;
-                self.alerts.apply_fetched(source, alerts, self.now, focused);
+                return self.alerts.apply_fetched(source, alerts, self.now, focused);
             }
             Update::AlertRulesFetched { scope, rules } if scope == self.scope => {
                 self.alerts.apply_rules(rules);
