@@ -205,6 +205,7 @@ fn namespace_scope_keeps_cluster_wide_alerts() {
         names(&state),
         ["CheckoutDown", "KubeContainerOOMKilled", "CertExpiresSoon"]
     );
+    assert_eq!(state.alerts.out_of_scope(), 2, "said in the summary line");
 }
 
 #[test]

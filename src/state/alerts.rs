@@ -375,6 +375,18 @@ impl AlertsState {
         c
     }
 
+    /// Active alerts hidden because they belong to another namespace than the scope.
+    pub fn out_of_scope(&self) -> usize {
+        match &self.namespace {
+            None => 0,
+            Some(scope) => self
+                .active
+                .iter()
+                .filter(|r| r.namespace().is_some_and(|ns| ns != scope))
+                .count(),
+        }
+    }
+
     pub fn apply_rules(&mut self, rules: Vec<PrometheusRule>) {
         self.rules = rules.into_iter().map(|r| (r.name, r.expr)).collect();
     }

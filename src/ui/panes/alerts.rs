@@ -185,6 +185,13 @@ fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
             theme.style(Role::Critical).add_modifier(Modifier::BOLD),
         ));
     }
+    let hidden = alerts.out_of_scope();
+    if hidden > 0 {
+        spans.push(Span::styled(
+            format!("  · {hidden} in other namespaces (:ns all)"),
+            theme.style(Role::Muted),
+        ));
+    }
     let filter = alerts.filter();
     if !filter.is_empty() {
         spans.push(Span::styled(
