@@ -17,7 +17,9 @@ use crate::command::CommandRequest;
 use crate::config::keymap::{Key, Keymap};
 use crate::exec::Executor;
 use crate::exec::audit::AuditLog;
-use crate::sources::{PodWatcher, RolloutWatcher};
+use crate::http::{HttpClient, HttpOptions};
+use crate::sources::alerts::AlertEndpoint;
+use crate::sources::{AlertPoller, MetricsPoller, PodWatcher, RolloutWatcher};
 use crate::state::ui::Level;
 use crate::state::{AppState, Effect};
 use crate::terminal::{TerminalGuard, quit_signal};
@@ -40,7 +42,25 @@ pub struct Options {
     pub warnings: Vec<String>,
     pub max_fps: u32,
     pub audit_log: Option<PathBuf>,
+    pub alerts: AlertsOptions,
 }
+
+/// The alert feed and golden signals, resolved from the config and the flags.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertsOptions {
+    pub alertmanager_urls: Vec<String>,
+    pub prometheus_url: Option<String>,
+    pub interval: Duration,
+    pub resolved_fade: Duration,
+    pub silence_duration: Duration,
+    pub created_by: String,
+    /// Timeouts, auth (secrets already read), headers, TLS.
+    pub http: HttpOptions,
+    pub signals: crate::config::SignalsConfig,
+}
+
+/// Longest retry delay of a failing alert or metrics source.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Channel capacities: sources block (back-pressure) rather than queue without bound.
 const UPDATES: usize = 4096;
@@ -61,14 +81,22 @@ pub async fn run(opts: Options) -> Result<()> {
             .ui
             .set_status(opts.warnings.join("; "), Level::Error, state.now);
     }
+    let http = alerts_setup(&mut state, &opts.alerts);
     let executor = Executor {
         cluster: opts.cluster.clone(),
         readonly: opts.readonly,
         audit: opts.audit_log.clone().map(|path| AuditLog { path }),
         tx: tx.clone(),
+        http: http.clone(),
     };
     let exec_task = tokio::spawn(executor.run(cmd_rx));
     let mut sources = spawn_sources(&state, &opts.cluster, &tx);
+    sources.extend(spawn_alert_sources(
+        &state,
+        &opts.alerts,
+        http.as_ref(),
+        &tx,
+    ));
 
     let mut guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
     let mut theme = opts.theme.clone();
@@ -149,6 +177,12 @@ pub async fn run(opts: Options) -> Result<()> {
                 Effect::Rescope => {
                     abort_all(&mut sources);
                     sources = spawn_sources(&state, &opts.cluster, &tx);
+                    sources.extend(spawn_alert_sources(
+                        &state,
+                        &opts.alerts,
+                        http.as_ref(),
+                        &tx,
+                    ));
                 }
                 Effect::LoadTheme(name) => {
                     match Theme::load(&name, opts.theme_dir.as_deref(), opts.no_color) {
@@ -189,6 +223,71 @@ fn spawn_sources(
         tx: tx.clone(),
     };
     vec![tokio::spawn(watcher.run()), tokio::spawn(rollouts.run())]
+}
+
+/// Configure the alerts pane and build the shared HTTP client (`None`: nothing configured, or
+/// the client cannot be built, which the status line then says).
+fn alerts_setup(state: &mut AppState, alerts: &AlertsOptions) -> Option<HttpClient> {
+    let enabled = !alerts.alertmanager_urls.is_empty() || alerts.prometheus_url.is_some();
+    let span = |d: Duration| jiff::SignedDuration::try_from(d).unwrap_or_default();
+    let settings = &mut state.alerts.settings;
+    settings.enabled = enabled;
+    settings.alertmanagers = alerts.alertmanager_urls.clone();
+    settings.resolved_fade = span(alerts.resolved_fade);
+    settings.silence_duration = span(alerts.silence_duration);
+    settings.created_by = alerts.created_by.clone();
+    if !enabled {
+        return None;
+    }
+    match HttpClient::new(&alerts.http) {
+        Ok(client) => Some(client),
+        Err(e) => {
+            tracing::error!(error = %e, "alerts disabled");
+            state
+                .ui
+                .set_status(format!("alerts: {e}"), Level::Error, state.now);
+            None
+        }
+    }
+}
+
+/// The alert poller and, when services are configured, the metrics poller.
+fn spawn_alert_sources(
+    state: &AppState,
+    alerts: &AlertsOptions,
+    http: Option<&HttpClient>,
+    tx: &mpsc::Sender<Update>,
+) -> Vec<JoinHandle<()>> {
+    let Some(http) = http else { return Vec::new() };
+    let mut tasks = Vec::new();
+    let endpoints =
+        AlertEndpoint::select(&alerts.alertmanager_urls, alerts.prometheus_url.as_deref());
+    if !endpoints.is_empty() {
+        let poller = AlertPoller {
+            http: http.clone(),
+            endpoints,
+            prometheus_url: alerts.prometheus_url.clone(),
+            interval: alerts.interval,
+            max_backoff: MAX_BACKOFF,
+            scope: state.scope,
+            tx: tx.clone(),
+        };
+        tasks.push(tokio::spawn(poller.run()));
+    }
+    if let (Some(url), false) = (&alerts.prometheus_url, alerts.signals.services.is_empty()) {
+        let poller = MetricsPoller {
+            http: http.clone(),
+            prometheus_url: url.clone(),
+            services: alerts.signals.services.clone(),
+            window: alerts.signals.window.0,
+            interval: alerts.signals.interval.0,
+            max_backoff: MAX_BACKOFF,
+            scope: state.scope,
+            tx: tx.clone(),
+        };
+        tasks.push(tokio::spawn(poller.run()));
+    }
+    tasks
 }
 
 fn abort_all(tasks: &mut Vec<JoinHandle<()>>) {

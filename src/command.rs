@@ -1,6 +1,7 @@
 //! Side effects the dashboard can perform, fully specified so that the executor needs no state.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::model::access::AccessCheck;
 
@@ -18,6 +19,38 @@ impl fmt::Display for Target {
     }
 }
 
+/// One matcher of an Alertmanager silence (`name="value"`, `name=~"regex"`, `!=`, `!~`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matcher {
+    pub name: String,
+    pub value: String,
+    pub is_regex: bool,
+    pub is_equal: bool,
+}
+
+impl fmt::Display for Matcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = match (self.is_equal, self.is_regex) {
+            (true, false) => "=",
+            (true, true) => "=~",
+            (false, false) => "!=",
+            (false, true) => "!~",
+        };
+        write!(f, "{}{op}{:?}", self.name, self.value)
+    }
+}
+
+/// A silence to create, exactly as it will be sent (`startsAt` is the moment it runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilenceSpec {
+    /// Base URL of the Alertmanager that receives it.
+    pub alertmanager: String,
+    pub matchers: Vec<Matcher>,
+    pub duration: Duration,
+    pub created_by: String,
+    pub comment: String,
+}
+
 /// A side effect. Mutations are confirmed by the user before they reach the executor.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
@@ -25,6 +58,18 @@ pub enum Command {
     DeletePod { target: Target },
     /// Read a pod and its recent events for the detail view (no mutation).
     LoadPodDetail { target: Target },
+    /// Create an Alertmanager silence (`POST /api/v2/silences`). `target` names the alert:
+    /// the kube context, the alert's namespace label and its name.
+    CreateSilence {
+        target: Target,
+        silence: Box<SilenceSpec>,
+    },
+    /// Expire a silence (`DELETE /api/v2/silence/{id}`).
+    ExpireSilence {
+        target: Target,
+        alertmanager: String,
+        silence_id: String,
+    },
     /// `kubectl rollout restart deployment`: a strategic merge patch setting the pod template
     /// annotation `kubectl.kubernetes.io/restartedAt` to `restarted_at` (RFC 3339).
     RestartRollout {
@@ -68,6 +113,8 @@ impl Command {
                 | Command::UndoRollout { .. }
                 | Command::ScaleDeployment { .. }
                 | Command::SetRolloutPaused { .. }
+                | Command::CreateSilence { .. }
+                | Command::ExpireSilence { .. }
         )
     }
 
@@ -83,6 +130,8 @@ impl Command {
             Command::SetRolloutPaused { paused: true, .. } => "rollout pause",
             Command::SetRolloutPaused { paused: false, .. } => "rollout resume",
             Command::ReviewAccess { .. } => "access review",
+            Command::CreateSilence { .. } => "create silence",
+            Command::ExpireSilence { .. } => "expire silence",
         }
     }
 
@@ -96,6 +145,7 @@ impl Command {
             | Command::ScaleDeployment { target, .. }
             | Command::SetRolloutPaused { target, .. }
             | Command::ReviewAccess { target, .. } => target,
+            Command::CreateSilence { target, .. } | Command::ExpireSilence { target, .. } => target,
         }
     }
 
@@ -133,8 +183,31 @@ impl Command {
                 t.name
             ),
             Command::ReviewAccess { check, .. } => format!("May I {check}?"),
+            Command::CreateSilence { silence, .. } => describe_silence(silence),
+            Command::ExpireSilence {
+                alertmanager,
+                silence_id,
+                ..
+            } => format!(
+                "Expire silence {silence_id} on Alertmanager {alertmanager} (alert {} fires again)",
+                t.name
+            ),
         }
     }
+}
+
+fn describe_silence(s: &SilenceSpec) -> String {
+    let matchers: Vec<String> = s.matchers.iter().map(ToString::to_string).collect();
+    let duration = jiff::SignedDuration::try_from(s.duration)
+        .map(|d| format!("{d:#}"))
+        .unwrap_or_else(|_| format!("{:?}", s.duration));
+    format!(
+        "Silence alerts matching {{{}}} for {duration} from now on Alertmanager {}, created by {:?}, comment {:?}",
+        matchers.join(", "),
+        s.alertmanager,
+        s.created_by,
+        s.comment
+    )
 }
 
 /// A command with the id its [`crate::update::Update::CommandFinished`] refers to.

@@ -5,11 +5,15 @@ use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use crate::app::Options;
+use color_eyre::eyre::eyre;
+
+use crate::app::{AlertsOptions, Options};
 use crate::cli::{CommonArgs, DemoArgs};
 use crate::cluster::ClusterConfig;
 use crate::config::Config;
+use crate::config::alerts::HttpAuthConfig;
 use crate::config::keymap::Keymap;
+use crate::http::{Auth, HttpOptions, Secret};
 use crate::sim::{SimConfig, Simulator};
 use crate::ui::theme::Theme;
 
@@ -67,6 +71,77 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         warnings,
         max_fps: config.ui.max_fps,
         audit_log,
+        alerts: alerts_options(common, &config)?,
+    })
+}
+
+/// `[alerts]` and `[signals]` with `--alertmanager-url` / `--prometheus-url` applied and the
+/// secrets read (from their environment variable or file).
+pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOptions> {
+    let a = &config.alerts;
+    let alertmanager_urls = match &common.alertmanager_url {
+        Some(url) => vec![url.clone()],
+        None => a.alertmanager_urls.clone(),
+    };
+    let prometheus_url = common.prometheus_url.clone().or(a.prometheus_url.clone());
+    for url in alertmanager_urls.iter().chain(&prometheus_url) {
+        crate::config::alerts::check_url(url).map_err(|e| eyre!(e))?;
+    }
+    let created_by = a
+        .created_by
+        .clone()
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "opsdeck".to_string());
+    let http = HttpOptions {
+        timeout: a.timeout.0,
+        connect_timeout: a.timeout.0.min(std::time::Duration::from_secs(3)),
+        auth: resolve_auth(&a.auth)?,
+        headers: a.auth.headers.clone().into_iter().collect(),
+        ca_file: a.auth.ca_file.clone(),
+        insecure_skip_verify: a.auth.insecure_skip_verify,
+        ..HttpOptions::default()
+    };
+    Ok(AlertsOptions {
+        alertmanager_urls,
+        prometheus_url,
+        interval: a.interval.0,
+        resolved_fade: a.resolved_fade.0,
+        silence_duration: a.silence_duration.0,
+        created_by,
+        http,
+        signals: config.signals.clone(),
+    })
+}
+
+/// Read the token or password. Errors name the variable or file, never the value.
+fn resolve_auth(auth: &HttpAuthConfig) -> Result<Auth> {
+    let from_env = |var: &str| {
+        std::env::var(var)
+            .map(|v| Secret(v.trim().to_string()))
+            .map_err(|_| eyre!("[alerts.auth]: environment variable {var} is not set"))
+    };
+    let from_file = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .map(|v| Secret(v.trim().to_string()))
+            .wrap_err_with(|| format!("[alerts.auth]: cannot read {}", path.display()))
+    };
+    if let Some(path) = &auth.bearer_token_file {
+        return Ok(Auth::Bearer(from_file(path)?));
+    }
+    if let Some(var) = &auth.bearer_token_env {
+        return Ok(Auth::Bearer(from_env(var)?));
+    }
+    let Some(user) = &auth.basic_user else {
+        return Ok(Auth::None);
+    };
+    let password = match (&auth.basic_password_file, &auth.basic_password_env) {
+        (Some(path), _) => from_file(path)?,
+        (None, Some(var)) => from_env(var)?,
+        (None, None) => Secret::default(),
+    };
+    Ok(Auth::Basic {
+        user: user.clone(),
+        password,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod exec;
+pub mod http;
 pub mod launch;
 pub mod logging;
 pub mod model;

@@ -12,6 +12,7 @@ fn main() -> Result<()> {
         .log_file
         .clone()
         .unwrap_or_else(logging::default_log_file);
+    opsdeck::http::install_crypto_provider();
     let _guard = logging::init(&log_file, &cli.common.log_level)
         .wrap_err_with(|| format!("cannot open the log file {}", log_file.display()))?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "opsdeck starting");

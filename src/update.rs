@@ -4,9 +4,11 @@ use jiff::Timestamp;
 
 use crate::command::{Target, Undo};
 use crate::model::access::{Access, AccessCheck};
+use crate::model::alert::{AlertRow, PrometheusRule};
 use crate::model::event::DescribedPod;
 use crate::model::pod::PodRow;
 use crate::model::rollout::{RolloutChange, UndoPreview};
+use crate::model::signal::ServiceSignals;
 
 /// Which long-lived source an [`Update::SourceHealth`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -15,6 +17,12 @@ pub enum SourceId {
     Kubernetes,
     /// The Kubernetes API (Deployment and ReplicaSet watches).
     Rollouts,
+    /// Alertmanager's alert API (every configured instance).
+    Alertmanager,
+    /// Prometheus's alert API (when no Alertmanager is configured).
+    Prometheus,
+    /// Prometheus range queries for the golden signals.
+    Metrics,
 }
 
 impl SourceId {
@@ -22,6 +30,9 @@ impl SourceId {
         match self {
             SourceId::Kubernetes => "k8s",
             SourceId::Rollouts => "deploy",
+            SourceId::Alertmanager => "am",
+            SourceId::Prometheus => "prom",
+            SourceId::Metrics => "metrics",
         }
     }
 }
@@ -95,6 +106,23 @@ pub enum Update {
     },
     /// The answer to an RBAC question.
     AccessReviewed { check: AccessCheck, access: Access },
+    /// The current alerts of one alert source (`source` is its base URL), replacing its previous
+    /// ones; alerts no longer listed are resolved.
+    AlertsFetched {
+        scope: u64,
+        source: String,
+        alerts: Vec<AlertRow>,
+    },
+    /// Prometheus's alerting rules (for the expression in the alert detail).
+    AlertRulesFetched {
+        scope: u64,
+        rules: Vec<PrometheusRule>,
+    },
+    /// Golden-signal series of every configured service, over the configured window.
+    SignalsFetched {
+        scope: u64,
+        services: Vec<ServiceSignals>,
+    },
     /// The executor finished a command.
     CommandFinished { id: u64, outcome: Outcome },
 }

@@ -161,15 +161,23 @@ async fn unreachable_cluster_at_start_shows_connecting_and_sigterm_restores() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn api_outage_shows_stale_then_live_and_a_lost_history_relists() {
     let (sim, dir, kubeconfig) = start_sim().await;
-    let cmd = opsdeck_command(dir.path(), &format!("--kubeconfig {} -A", kubeconfig.display()));
+    let cmd = opsdeck_command(
+        dir.path(),
+        &format!("--kubeconfig {} -A", kubeconfig.display()),
+    );
     let tmux = Tmux::start("outage", 120, 40, &cmd);
-    tmux.wait_for("live", WAIT, |s| s.contains("k8s live") && s.contains(" running"));
+    tmux.wait_for("live", WAIT, |s| {
+        s.contains("k8s live") && s.contains(" running")
+    });
 
     // The API server fails every request for a while and drops the open watches.
     sim.faults().errors(500, Duration::from_secs(6));
     sim.faults().close_watches();
     let stale = tmux.wait_for("stale", WAIT, |s| s.contains("stale since"));
-    assert!(stale.contains(" running"), "data must stay on screen while stale");
+    assert!(
+        stale.contains(" running"),
+        "data must stay on screen while stale"
+    );
     tmux.wait_for("live again", WAIT, |s| s.contains("k8s live"));
 
     // A restart that loses the watch history: the client must relist (410 Gone) and
@@ -189,6 +197,12 @@ async fn api_outage_shows_stale_then_live_and_a_lost_history_relists() {
                 .is_some_and(|ph| ph == "Running")
         })
         .expect("a running pod");
+    let restarts: i32 = victim
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .map(|cs| cs.iter().map(|c| c.restart_count).sum())
+        .unwrap_or(0);
     let name = victim.metadata.name.unwrap();
     let ns = victim.metadata.namespace.unwrap();
     tmux.keys(&["/"]);
@@ -196,9 +210,13 @@ async fn api_outage_shows_stale_then_live_and_a_lost_history_relists() {
     tmux.keys(&["Enter"]);
     tmux.wait_for("victim shown", WAIT, |s| s.contains(&name));
     sim.control().crash_pod(&ns, &name).unwrap();
+    // The crash shows as a failing status or (once the container restarted) a higher count.
+    let counted = format!(" {} (", restarts + 1);
     tmux.wait_for("crash shown", WAIT, |s| {
-        s.lines()
-            .any(|l| l.contains(&name) && (l.contains("CrashLoopBackOff") || l.contains("Error")))
+        s.lines().any(|l| {
+            l.contains(&name)
+                && (l.contains("CrashLoopBackOff") || l.contains("Error") || l.contains(&counted))
+        })
     });
     tmux.keys(&["q"]);
     tmux.wait_exit(Duration::from_secs(10));

@@ -77,6 +77,7 @@ impl Cluster {
                 path: self.audit_path(),
             }),
             tx,
+            http: None,
         };
         let task = tokio::spawn(executor.run(cmd_rx));
         cmd_tx

@@ -25,6 +25,7 @@ async fn get(url: &str) -> (u16, Value) {
 }
 
 async fn patch(url: &str, ctype: &str, body: &str) -> (u16, Value) {
+    opsdeck::http::install_crypto_provider();
     let r = reqwest::Client::new()
         .patch(url)
         .header("content-type", ctype)
@@ -187,7 +188,7 @@ async fn next(stream: &mut Events) -> Event<Pod> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kube_watcher_survives_restart() {
     // Both ring (kube) and aws-lc-rs (reqwest) are compiled in, so rustls needs to be told.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    opsdeck::http::install_crypto_provider();
     let s = sim().await;
     let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
     let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())

@@ -156,6 +156,13 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
             true,
         ),
         (
+            Pane(crate::action::Pane::Alerts),
+            "s",
+            Silence,
+            "silence",
+            true,
+        ),
+        (
             Pane(crate::action::Pane::Rollouts),
             "r",
             Restart,

@@ -3,12 +3,15 @@
 //! Every option is documented in `config.example.toml` at the repository root; a test parses
 //! that file and checks that its values are the defaults in code.
 
+pub mod alerts;
 pub mod keymap;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+pub use alerts::{AlertsConfig, ConfigDuration, SignalsConfig};
 
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -17,6 +20,8 @@ pub struct Config {
     pub kubernetes: KubernetesConfig,
     pub ui: UiConfig,
     pub safety: SafetyConfig,
+    pub alerts: AlertsConfig,
+    pub signals: SignalsConfig,
     /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`.
     pub keys: BTreeMap<String, Vec<String>>,
 }
@@ -134,6 +139,20 @@ impl Config {
                 message: format!("must be between 1 and 120, not {}", self.ui.max_fps),
             });
         }
+        let sections = [
+            ("alerts", self.alerts.problems()),
+            ("signals", self.signals.problems()),
+        ];
+        for (section, problems) in sections {
+            if let Some((key, message)) = problems.into_iter().next() {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    line: line_of_section_key(text, section, key),
+                    key: format!("{section}.{key}"),
+                    message,
+                });
+            }
+        }
         Ok(())
     }
 }
@@ -164,6 +183,18 @@ fn line_of_key(text: &str, key: &str) -> usize {
         .position(|l| l.trim_start().starts_with(key))
         .map(|i| i + 1)
         .unwrap_or(1)
+}
+
+/// The line of `key` after the `[section]` header (else anywhere).
+fn line_of_section_key(text: &str, section: &str, key: &str) -> usize {
+    let header = format!("[{section}]");
+    let start = text.lines().position(|l| l.trim() == header).unwrap_or(0);
+    text.lines()
+        .enumerate()
+        .skip(start)
+        .find(|(_, l)| l.trim_start().starts_with(key))
+        .map(|(i, _)| i + 1)
+        .unwrap_or_else(|| line_of_key(text, key))
 }
 
 fn first_line(e: &toml::de::Error) -> String {

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod rollouts;
+pub mod silence;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use tokio::sync::mpsc::{Receiver, Sender};
 
 use crate::cluster::ClusterConfig;
 use crate::command::{Command, CommandRequest, Target};
+use crate::http::HttpClient;
 use crate::model::event;
 use crate::model::event::DescribedPod;
 use crate::model::pod::PodDetail;
@@ -31,6 +33,8 @@ pub struct Executor {
     pub readonly: bool,
     pub audit: Option<AuditLog>,
     pub tx: Sender<Update>,
+    /// For Alertmanager silences; `None` when no alert source is configured.
+    pub http: Option<HttpClient>,
 }
 
 impl Executor {
@@ -39,6 +43,7 @@ impl Executor {
         let shared = Arc::new(Shared {
             cluster: self.cluster,
             clients: Mutex::new(HashMap::new()),
+            http: self.http,
         });
         let audit = self.audit.map(Arc::new);
         while let Some(req) = rx.recv().await {
@@ -97,6 +102,7 @@ fn record(audit: Option<&AuditLog>, command: &Command, outcome: &Outcome) {
 struct Shared {
     cluster: ClusterConfig,
     clients: Mutex<HashMap<String, Client>>,
+    http: Option<HttpClient>,
 }
 
 impl Shared {
@@ -115,6 +121,9 @@ impl Shared {
     }
 
     async fn execute(&self, command: &Command, tx: &Sender<Update>) -> Outcome {
+        if let Some(outcome) = silence::execute(command, self.http.as_ref()).await {
+            return outcome;
+        }
         let target = command.target();
         let client = match self.client(&target.context).await {
             Ok(c) => c,
@@ -129,6 +138,9 @@ impl Shared {
                 }
                 Err(e) => Err(e),
             },
+            Command::CreateSilence { .. } | Command::ExpireSilence { .. } => {
+                return Outcome::Failed("silence commands go to Alertmanager".to_string());
+            }
             other => {
                 return rollouts::execute(client, other, tx)
                     .await

@@ -88,7 +88,10 @@ pub(super) async fn execute(
             let _ = tx.send(update).await;
             Outcome::Done(String::new())
         }
-        Command::DeletePod { .. } | Command::LoadPodDetail { .. } => return None,
+        Command::DeletePod { .. }
+        | Command::LoadPodDetail { .. }
+        | Command::CreateSilence { .. }
+        | Command::ExpireSilence { .. } => return None,
     };
     Some(outcome)
 }

@@ -3,7 +3,9 @@
 //! parameter so every output is reproducible in tests.
 
 pub mod access;
+pub mod alert;
 pub mod event;
 pub mod pod;
 pub mod rollout;
+pub mod signal;
 pub mod time;

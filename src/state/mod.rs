@@ -1,9 +1,11 @@
 //! All dashboard state and its transitions. Synchronous and I/O-free: sources and the executor
 //! reach it only through [`Update`]s, the user only through [`Action`]s.
 
+pub mod alerts;
 pub mod pods;
 mod rollout_actions;
 pub mod rollouts;
+pub mod silence;
 pub mod ui;
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,6 +17,7 @@ use crate::action::{Action, Pane};
 use crate::command::{Command, CommandRequest, Target};
 use crate::model::access::{Access, AccessCheck};
 use crate::update::{Outcome, SourceHealth, SourceId, Update};
+use alerts::AlertsState;
 use pods::PodsState;
 use rollouts::RolloutsState;
 use ui::{ConfirmDialog, Input, Level, Overlay, UiState};
@@ -48,6 +51,7 @@ pub struct AppState {
     pub rollouts: RolloutsState,
     /// RBAC answers, per context/namespace/verb/resource.
     pub access: HashMap<AccessCheck, Access>,
+    pub alerts: AlertsState,
     pub ui: UiState,
     pub sources: BTreeMap<SourceId, SourceHealth>,
     /// Time zone for the clock and "stale since" (UTC in tests).
@@ -63,12 +67,13 @@ impl AppState {
             now,
             context,
             contexts: Vec::new(),
-            namespace,
+            namespace: namespace.clone(),
             scope: 1,
             readonly: false,
             pods: PodsState::default(),
             rollouts: RolloutsState::default(),
             access: HashMap::new(),
+            alerts: AlertsState::scoped(namespace.clone()),
             ui: UiState::default(),
             sources,
             tz: jiff::tz::TimeZone::UTC,
@@ -124,6 +129,20 @@ impl AppState {
                 outcome: Outcome::Done(text),
                 ..
             } if text.is_empty() => return false,
+            Update::AlertsFetched {
+                scope,
+                source,
+                alerts,
+            } if scope == self.scope => {
+                let focused = self.ui.focus == Pane::Alerts;
+                return self.alerts.apply_fetched(source, alerts, self.now, focused);
+            }
+            Update::AlertRulesFetched { scope, rules } if scope == self.scope => {
+                self.alerts.apply_rules(rules);
+            }
+            Update::SignalsFetched { scope, services } if scope == self.scope => {
+                self.alerts.signals = services;
+            }
             Update::CommandFinished { outcome, .. } => {
                 let (text, level) = match outcome {
                     Outcome::Done(t) => (t, Level::Ok),
@@ -139,6 +158,7 @@ impl AppState {
     /// Advance the clock (1 s tick). Visible: ages and the header clock change.
     pub fn tick(&mut self, now: Timestamp) {
         self.now = now;
+        self.alerts.expire(now);
     }
 
     /// Handle a user intent; returns the effects to perform.
@@ -167,7 +187,7 @@ impl AppState {
             Action::Help => self.toggle_overlay(Overlay::Help),
             Action::Back | Action::Cancel => self.back(),
             Action::Filter => {
-                let previous = self.pods.filter().to_string();
+                let previous = self.focused_filter().to_string();
                 self.ui.input = Input::Filter {
                     text: previous.clone(),
                     previous,
@@ -182,6 +202,7 @@ impl AppState {
             Action::PageUp | Action::PageDown => self.move_cursor(&action),
             Action::Open => return self.open(),
             Action::Restart => return self.restart(),
+            Action::Silence => return self.silence(),
             Action::SetNamespace(ns) => {
                 self.namespace = ns;
                 return self.rescope();
@@ -204,7 +225,6 @@ impl AppState {
             | Action::UndoRollout
             | Action::ScaleUp
             | Action::ScaleDown
-            | Action::Silence
             | Action::Pause
             | Action::Wrap
             | Action::Timestamps
@@ -212,6 +232,9 @@ impl AppState {
             | Action::PrevMatch
             | Action::Confirm
             | Action::Redraw => {}
+        }
+        if self.ui.focus == Pane::Alerts {
+            self.alerts.mark_all_seen();
         }
         vec![]
     }
@@ -231,11 +254,15 @@ impl AppState {
             self.ui.zoomed = false;
         } else if !self.pods.filter().is_empty() && self.ui.focus == Pane::Pods {
             self.pods.set_filter("");
+        } else if self.ui.focus == Pane::Alerts {
+            self.alerts.set_filter("", self.now);
         }
     }
 
     fn move_cursor(&mut self, action: &Action) {
-        if let Overlay::PodDetail { scroll, .. } = &mut self.ui.overlay {
+        if let Overlay::PodDetail { scroll, .. } | Overlay::AlertDetail { scroll, .. } =
+            &mut self.ui.overlay
+        {
             *scroll = match action {
                 Action::Up => scroll.saturating_sub(1),
                 Action::Down => scroll.saturating_add(1),
@@ -245,6 +272,9 @@ impl AppState {
                 _ => *scroll,
             };
             return;
+        }
+        if self.ui.focus == Pane::Alerts {
+            return self.move_alert_cursor(action);
         }
         if self.ui.focus != Pane::Pods {
             return;
@@ -273,6 +303,10 @@ impl AppState {
     }
 
     fn open(&mut self) -> Vec<Effect> {
+        if self.ui.focus == Pane::Alerts {
+            self.open_alert();
+            return vec![];
+        }
         let Some(target) = self.selected_pod_target() else {
             return vec![];
         };
@@ -332,6 +366,7 @@ impl AppState {
         self.scope += 1;
         self.pods.clear();
         self.rollouts.clear();
+        self.alerts.set_namespace(self.namespace.clone(), self.now);
         self.ui.overlay = Overlay::None;
         self.sources
             .insert(SourceId::Kubernetes, SourceHealth::Connecting);
@@ -343,23 +378,27 @@ impl AppState {
 
     /// Whether keys go to the input line rather than the keymap.
     pub fn is_typing(&self) -> bool {
-        self.ui.input != Input::None
+        self.ui.input != Input::None || matches!(self.ui.overlay, Overlay::Silence(_))
     }
 
     /// A key while the input line is open: edit, Enter to accept, Esc to cancel.
     pub fn handle_input_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Overlay::Silence(_) = self.ui.overlay {
+            self.handle_silence_key(key);
+            return vec![];
+        }
         let input = std::mem::take(&mut self.ui.input);
         match input {
             Input::None => vec![],
             Input::Filter { mut text, previous } => match key.code {
                 KeyCode::Esc => {
-                    self.pods.set_filter(&previous);
+                    self.set_focused_filter(&previous);
                     vec![]
                 }
                 KeyCode::Enter => vec![],
                 _ => {
                     edit(&mut text, key);
-                    self.pods.set_filter(&text);
+                    self.set_focused_filter(&text);
                     self.ui.input = Input::Filter { text, previous };
                     vec![]
                 }

@@ -10,9 +10,9 @@ use crate::action::Pane;
 use crate::config::keymap::{KeyContext, Keymap};
 use crate::state::AppState;
 use crate::state::ui::Overlay;
-use crate::ui::panes::{PlaceholderPane, PodsPane, RolloutsPane};
+use crate::ui::panes::{AlertsPane, PlaceholderPane, PodsPane, RolloutsPane};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{detail, dialog, footer, header, help, history};
+use crate::ui::widgets::{alert_detail, detail, dialog, footer, header, help, history, silence};
 
 /// Smallest size at which all four panes are shown at once.
 pub const GRID_MIN: (u16, u16) = (160, 45);
@@ -110,6 +110,14 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             },
             area,
         ),
+        Pane::Alerts => frame.render_widget(
+            AlertsPane {
+                state,
+                theme,
+                focused,
+            },
+            area,
+        ),
         other => frame.render_widget(
             PlaceholderPane {
                 pane: other,
@@ -131,6 +139,9 @@ fn tab_bar<'a>(state: &AppState, theme: &Theme) -> Paragraph<'a> {
         };
         let badge = match pane {
             Pane::Pods if state.unhealthy_pods() > 0 => format!(" !{}", state.unhealthy_pods()),
+            Pane::Alerts if state.alerts.firing_counts().critical > 0 => {
+                format!(" !{}", state.alerts.firing_counts().critical)
+            }
             _ => String::new(),
         };
         spans.push(Span::styled(
@@ -193,6 +204,20 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             },
             body,
         ),
+        Overlay::AlertDetail {
+            fingerprint,
+            scroll,
+        } => frame.render_widget(
+            alert_detail::AlertDetailView {
+                alerts: &state.alerts,
+                fingerprint,
+                scroll: *scroll,
+                now: state.now,
+                theme,
+            },
+            body,
+        ),
+        Overlay::Silence(form) => frame.render_widget(silence::SilenceView { form, theme }, body),
     }
 }
 

@@ -1,9 +1,11 @@
 //! One widget per pane, built from borrowed state.
 
+pub mod alerts;
 pub mod placeholder;
 pub mod pods;
 pub mod rollouts;
 
+pub use alerts::AlertsPane;
 pub use placeholder::PlaceholderPane;
 pub use pods::PodsPane;
 pub use rollouts::RolloutsPane;

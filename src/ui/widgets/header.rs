@@ -50,6 +50,26 @@ pub fn source_title<'a>(state: &AppState, source: SourceId, theme: &Theme) -> Ve
     }
 }
 
+/// Firing critical / warning counts, when an alert source is configured.
+fn alert_counts<'a>(s: &AppState, t: &Theme) -> Vec<Span<'a>> {
+    if !s.alerts.settings.enabled {
+        return Vec::new();
+    }
+    let base = t.style(Role::Header);
+    let c = s.alerts.firing_counts();
+    let role = |n: usize, r: Role| base.patch(t.style(if n > 0 { r } else { Role::Ok }));
+    vec![
+        Span::styled(
+            format!(" {} crit", c.critical),
+            role(c.critical, Role::Critical),
+        ),
+        Span::styled(
+            format!(" {} warn ", c.warning),
+            role(c.warning, Role::Warning),
+        ),
+    ]
+}
+
 impl Widget for Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let s = self.state;
@@ -88,13 +108,14 @@ impl Widget for Header<'_> {
         } else {
             Role::Ok
         };
-        let right = vec![
+        let mut right = alert_counts(s, t);
+        right.extend([
             Span::styled(
                 format!(" {unhealthy} unhealthy "),
                 base.patch(t.style(role)),
             ),
             Span::styled(format!(" {} ", clock(s.now, &s.tz)), base),
-        ];
+        ]);
         let mut right_width: usize = right.iter().map(|s| s.width()).sum();
         if (area.width as usize) < right_width + 24 {
             right_width = 0;

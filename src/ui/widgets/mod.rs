@@ -1,11 +1,14 @@
 //! Reusable pieces: header, footer and status line, help, dialogs.
 
+pub mod alert_detail;
 pub mod detail;
 pub mod dialog;
 pub mod footer;
 pub mod header;
 pub mod help;
 pub mod history;
+pub mod signals;
+pub mod silence;
 
 use ratatui::layout::Rect;
 

@@ -1,0 +1,163 @@
+//! Polls Prometheus `query_range` for the golden signals of the configured services. A failing
+//! query becomes an error on its series; an unreachable server is reported as reconnecting and
+//! retried with backoff, keeping the last series on screen.
+
+use std::time::Duration;
+
+use futures::future::join_all;
+use jiff::Timestamp;
+use tokio::sync::mpsc::Sender;
+use tokio::time::MissedTickBehavior;
+
+use crate::config::alerts::{ServiceConfig, SignalQuery};
+use crate::http::{HttpClient, HttpError, join};
+use crate::model::signal::{ServiceSignals, SignalKind, SignalSeries, parse_query_range};
+use crate::update::{SourceHealth, SourceId, Update};
+
+/// Points per sparkline (the step is `window / POINTS`).
+const POINTS: u64 = 120;
+
+/// Polls the signals of every service until aborted.
+pub struct MetricsPoller {
+    pub http: HttpClient,
+    pub prometheus_url: String,
+    pub services: Vec<ServiceConfig>,
+    pub window: Duration,
+    pub interval: Duration,
+    pub max_backoff: Duration,
+    pub scope: u64,
+    pub tx: Sender<Update>,
+}
+
+/// Outcome of one query: a transport failure means the server is down, an API error does not.
+enum QueryError {
+    Unreachable(String),
+    Query(String),
+}
+
+impl MetricsPoller {
+    /// Run forever (the app aborts the task on rescope or quit).
+    pub async fn run(self) {
+        let mut tick = tokio::time::interval(self.interval);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut down: Option<(Timestamp, u32)> = None;
+        loop {
+            tick.tick().await;
+            let now = Timestamp::now();
+            let mut unreachable = None;
+            let mut services = Vec::new();
+            for svc in &self.services {
+                let (series, err) = self.service(svc, now).await;
+                unreachable = unreachable.or(err);
+                services.push(series);
+            }
+            let health = match unreachable {
+                None => {
+                    down = None;
+                    let update = Update::SignalsFetched {
+                        scope: self.scope,
+                        services,
+                    };
+                    if self.tx.send(update).await.is_err() {
+                        return;
+                    }
+                    SourceHealth::Live
+                }
+                Some(reason) => {
+                    let (since, attempt) = down.get_or_insert((now, 0));
+                    *attempt += 1;
+                    tracing::warn!(attempt = *attempt, error = %reason, "metrics source failed");
+                    SourceHealth::Reconnecting {
+                        since: *since,
+                        attempt: *attempt,
+                        reason,
+                    }
+                }
+            };
+            let update = Update::SourceHealth {
+                scope: self.scope,
+                source: SourceId::Metrics,
+                health,
+            };
+            if self.tx.send(update).await.is_err() {
+                return;
+            }
+            if let Some((_, attempt)) = down {
+                let exp = attempt.saturating_sub(1).min(16);
+                let delay = self.interval.saturating_mul(1 << exp).min(self.max_backoff);
+                tokio::time::sleep(delay.saturating_sub(self.interval)).await;
+            }
+        }
+    }
+
+    /// The series of one service, and the transport error if the server was unreachable.
+    async fn service(
+        &self,
+        svc: &ServiceConfig,
+        now: Timestamp,
+    ) -> (ServiceSignals, Option<String>) {
+        let queries: Vec<(SignalKind, &SignalQuery)> = SignalKind::ALL
+            .into_iter()
+            .zip([&svc.latency, &svc.traffic, &svc.errors, &svc.saturation])
+            .filter_map(|(k, q)| q.as_ref().map(|q| (k, q)))
+            .collect();
+        let results = join_all(queries.iter().map(|(_, q)| self.query(&q.query, now))).await;
+        let mut unreachable = None;
+        let series = queries
+            .into_iter()
+            .zip(results)
+            .map(|((kind, q), result)| {
+                let (points, error) = match result {
+                    Ok(points) => (points, None),
+                    Err(QueryError::Query(e)) => (Vec::new(), Some(e)),
+                    Err(QueryError::Unreachable(e)) => {
+                        unreachable = Some(e.clone());
+                        (Vec::new(), Some(e))
+                    }
+                };
+                SignalSeries {
+                    kind,
+                    unit: q.unit.clone(),
+                    points,
+                    warning: q.warning,
+                    critical: q.critical,
+                    error,
+                }
+            })
+            .collect();
+        let signals = ServiceSignals {
+            service: svc.name.clone(),
+            series,
+        };
+        (signals, unreachable)
+    }
+
+    async fn query(&self, promql: &str, now: Timestamp) -> Result<Vec<(i64, f64)>, QueryError> {
+        let end = now.as_second();
+        let window = i64::try_from(self.window.as_secs()).unwrap_or(1800);
+        let step = (window as u64 / POINTS).max(1);
+        let url = join(&self.prometheus_url, "api/v1/query_range");
+        let url = reqwest::Url::parse_with_params(
+            &url,
+            [
+                ("query", promql.to_string()),
+                ("start", (end - window).to_string()),
+                ("end", end.to_string()),
+                ("step", step.to_string()),
+            ],
+        )
+        .map_err(|e| QueryError::Query(e.to_string()))?;
+        match self.http.get(url.as_str()).await {
+            Ok(body) => parse_query_range(&body).map_err(|e| QueryError::Query(e.to_string())),
+            // Prometheus answers a bad query with 400/422 and a JSON error: the server is fine.
+            Err(HttpError::Status { status, body }) if status == 400 || status == 422 => {
+                let msg = serde_json::from_str::<serde_json::Value>(&body)
+                    .ok()
+                    .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+                    .unwrap_or(body);
+                Err(QueryError::Query(msg))
+            }
+            Err(e) => Err(QueryError::Unreachable(e.to_string())),
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! The alerts pane: summary line, the alert table (severity, state, name, telling labels,
+//! since, summary) and, when services are configured, golden-signal sparklines below it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+
+use crate::model::alert::{AlertState, Severity};
+use crate::model::time::since;
+use crate::state::AppState;
+use crate::state::alerts::AlertView;
+use crate::ui::layout::pane_block;
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::signals::SignalsView;
+use crate::update::SourceId;
+
+pub struct AlertsPane<'a> {
+    pub state: &'a AppState,
+    pub theme: &'a Theme,
+    pub focused: bool,
+}
+
+/// Theme role for a severity.
+pub fn severity_role(severity: &Severity) -> Role {
+    match severity {
+        Severity::Critical => Role::Critical,
+        Severity::Warning => Role::Warning,
+        Severity::Info => Role::Info,
+        Severity::Other(_) => Role::Text,
+    }
+}
+
+/// Role of a whole row: severity colour while it fires, muted when muted or resolved.
+pub fn row_role(v: &AlertView) -> Role {
+    match (v.resolved_at, v.row.state) {
+        (Some(_), _) | (None, AlertState::Silenced | AlertState::Inhibited) => Role::Muted,
+        (None, AlertState::Pending) => Role::Info,
+        (None, AlertState::Firing) => severity_role(&v.row.severity),
+    }
+}
+
+/// The source whose health the pane title shows.
+fn source_id(state: &AppState) -> SourceId {
+    if state.alerts.settings.alertmanagers.is_empty() {
+        SourceId::Prometheus
+    } else {
+        SourceId::Alertmanager
+    }
+}
+
+impl Widget for AlertsPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let alerts = &self.state.alerts;
+        let theme = self.theme;
+        let mut title = vec![Span::styled(" Alerts ", theme.style(Role::Title))];
+        title.extend(source_title(self.state, source_id(self.state), theme));
+        let block = pane_block(Line::from(title), self.focused, theme);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width == 0 {
+            return;
+        }
+        let muted =
+            |text: &str| Paragraph::new(Line::styled(text.to_string(), theme.style(Role::Muted)));
+        if !alerts.settings.enabled {
+            muted(
+                "no alert source: --alertmanager-url, --prometheus-url or [alerts] in the config",
+            )
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .render(inner, buf);
+            return;
+        }
+        let signals = SignalsView {
+            services: &alerts.signals,
+            theme,
+        };
+        let want = signals.height();
+        let signal_rows = if want > 0 && inner.height >= 10 {
+            want.min(inner.height / 2)
+        } else {
+            0
+        };
+        // The table takes what its rows need (up to what the signals leave); signals follow it.
+        let rows_needed = alerts.visible_len().max(1) as u16 + 1;
+        let table_rows = if signal_rows > 0 {
+            rows_needed.min(inner.height.saturating_sub(2 + signal_rows))
+        } else {
+            inner.height.saturating_sub(1)
+        };
+        let [summary, table, _, bottom] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(table_rows),
+            Constraint::Length(u16::from(signal_rows > 0)),
+            Constraint::Min(0),
+        ])
+        .areas(inner);
+        if !alerts.fetched {
+            muted("connecting…").render(inner, buf);
+            return;
+        }
+        Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
+        self.render_table(table, buf);
+        if signal_rows > 0 {
+            signals.render(bottom, buf);
+        }
+    }
+}
+
+impl AlertsPane<'_> {
+    fn render_table(&self, area: Rect, buf: &mut Buffer) {
+        let alerts = &self.state.alerts;
+        let theme = self.theme;
+        let height = area.height.saturating_sub(1) as usize;
+        if height == 0 {
+            return;
+        }
+        if alerts.visible_len() == 0 {
+            let text = if alerts.filter().is_empty() {
+                "no alerts: all quiet"
+            } else {
+                "no alerts match the filter"
+            };
+            Paragraph::new(Line::styled(text, theme.style(Role::Ok))).render(area, buf);
+            return;
+        }
+        alerts.viewport.set(height);
+        let selected = alerts.selected_index();
+        let mut offset = alerts.offset.get();
+        if selected < offset {
+            offset = selected;
+        } else if selected >= offset + height {
+            offset = selected + 1 - height;
+        }
+        offset = offset.min(alerts.visible_len().saturating_sub(height));
+        alerts.offset.set(offset);
+        let rows: Vec<AlertView> = alerts.window(offset, height).collect();
+        let cols = Columns::fit(area.width, &rows);
+        let header = Row::new(cols.header()).style(theme.style(Role::Title));
+        let now = self.state.now;
+        let body = rows.iter().map(|v| {
+            let mut style = theme.style(row_role(v));
+            if v.new {
+                style = style.add_modifier(Modifier::BOLD);
+            }
+            Row::new(cols.cells(v, now)).style(style)
+        });
+        let table = Table::new(body, cols.widths())
+            .header(header)
+            .column_spacing(1)
+            .row_highlight_style(if self.focused {
+                theme.style(Role::Selection)
+            } else {
+                theme.style(Role::Text)
+            });
+        let mut ts = TableState::default().with_selected(Some(selected - offset));
+        StatefulWidget::render(table, area, buf, &mut ts);
+    }
+}
+
+fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
+    let alerts = &state.alerts;
+    let c = alerts.firing_counts();
+    let role = |n: usize, r: Role| theme.style(if n > 0 { r } else { Role::Muted });
+    let mut spans = vec![
+        Span::styled(
+            format!("{} critical", c.critical),
+            role(c.critical, Role::Critical),
+        ),
+        Span::styled(
+            format!("  {} warning", c.warning),
+            role(c.warning, Role::Warning),
+        ),
+        Span::styled(
+            format!("  {} other firing", c.other),
+            role(c.other, Role::Info),
+        ),
+    ];
+    let unseen = alerts.unseen();
+    if unseen > 0 {
+        spans.push(Span::styled(
+            format!("  ● {unseen} new"),
+            theme.style(Role::Critical).add_modifier(Modifier::BOLD),
+        ));
+    }
+    let hidden = alerts.out_of_scope();
+    if hidden > 0 {
+        spans.push(Span::styled(
+            format!("  · {hidden} in other namespaces (:ns all)"),
+            theme.style(Role::Muted),
+        ));
+    }
+    let filter = alerts.filter();
+    if !filter.is_empty() {
+        spans.push(Span::styled(
+            format!("  filter /{filter}  {} shown", alerts.visible_len()),
+            theme.style(Role::Warning),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Which columns fit, and how wide they are (from the visible rows only).
+struct Columns {
+    name: u16,
+    labels: Option<u16>,
+    summary: bool,
+}
+
+impl Columns {
+    /// Fixed: marker 1, SEVERITY 8, STATE 9, SINCE 6 (plus spacing).
+    const FIXED: u16 = 1 + 1 + 8 + 1 + 9 + 1 + 6 + 1;
+
+    fn fit(width: u16, rows: &[AlertView]) -> Columns {
+        let w = |f: &dyn Fn(&AlertView) -> usize, min: usize, max: usize| {
+            rows.iter().map(f).max().unwrap_or(0).clamp(min, max) as u16
+        };
+        let name = w(&|v| v.row.name.chars().count(), 4, 40);
+        let labels = w(&|v| v.row.telling_labels_text().chars().count(), 6, 60);
+        let rest = width.saturating_sub(Self::FIXED + name + 1);
+        let labels = (rest >= labels + 1 + 20).then_some(labels);
+        Columns {
+            name,
+            labels,
+            summary: rest >= 8,
+        }
+    }
+
+    fn header(&self) -> Vec<&'static str> {
+        let mut h = vec!["", "SEVERITY", "STATE", "NAME"];
+        if self.labels.is_some() {
+            h.push("LABELS");
+        }
+        h.push("SINCE");
+        if self.summary {
+            h.push("SUMMARY");
+        }
+        h
+    }
+
+    fn widths(&self) -> Vec<Constraint> {
+        let mut w = vec![
+            Constraint::Length(1),
+            Constraint::Length(8),
+            Constraint::Length(9),
+            Constraint::Length(self.name),
+        ];
+        if let Some(l) = self.labels {
+            w.push(Constraint::Length(l));
+        }
+        w.push(Constraint::Length(6));
+        if self.summary {
+            w.push(Constraint::Fill(1));
+        }
+        w
+    }
+
+    fn cells(&self, v: &AlertView, now: jiff::Timestamp) -> Vec<String> {
+        let state = if v.resolved_at.is_some() {
+            "resolved"
+        } else {
+            v.row.state.as_str()
+        };
+        let mut c = vec![
+            if v.new { "●" } else { " " }.to_string(),
+            v.row.severity.as_str().to_string(),
+            state.to_string(),
+            v.row.name.clone(),
+        ];
+        if self.labels.is_some() {
+            c.push(v.row.telling_labels_text());
+        }
+        c.push(v.row.starts_at.map(|t| since(t, now)).unwrap_or_default());
+        if self.summary {
+            c.push(v.row.summary.clone());
+        }
+        c
+    }
+}

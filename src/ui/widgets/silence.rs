@@ -1,0 +1,86 @@
+//! The silence dialog: labels to match (toggle to widen), duration, comment, author.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use crate::state::silence::{Field, SilenceForm};
+use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::centered;
+
+pub struct SilenceView<'a> {
+    pub form: &'a SilenceForm,
+    pub theme: &'a Theme,
+}
+
+impl Widget for SilenceView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let f = self.form;
+        let cursor = f.field();
+        let mark = |on: bool| if on { "▸ " } else { "  " };
+        let mut lines = vec![
+            Line::from(vec![
+                Span::styled(" on ", t.style(Role::Muted)),
+                Span::styled(f.alertmanager.clone(), t.style(Role::Title)),
+            ]),
+            Line::styled(
+                " Labels to match (Space toggles; fewer labels = wider silence):",
+                t.style(Role::Muted),
+            ),
+        ];
+        for (i, (name, value, on)) in f.matchers.iter().enumerate() {
+            let here = cursor == Field::Matcher(i);
+            let role = match (here, on) {
+                (true, _) => Role::Selection,
+                (false, true) => Role::Text,
+                (false, false) => Role::Muted,
+            };
+            let check = if *on { "[x]" } else { "[ ]" };
+            lines.push(Line::styled(
+                format!(" {}{check} {name}={value:?}", mark(here)),
+                t.style(role),
+            ));
+        }
+        let text_field = |label: &str, value: &str, field: Field| {
+            let here = cursor == field;
+            let caret = if here { "█" } else { "" };
+            Line::from(vec![
+                Span::styled(format!(" {}{label:<11}", mark(here)), t.style(Role::Muted)),
+                Span::styled(
+                    format!("{value}{caret}"),
+                    t.style(if here { Role::Selection } else { Role::Text }),
+                ),
+            ])
+        };
+        lines.push(Line::default());
+        lines.push(text_field("duration", &f.duration, Field::Duration));
+        lines.push(text_field("comment", &f.comment, Field::Comment));
+        lines.push(text_field("created by", &f.created_by, Field::CreatedBy));
+        lines.push(Line::default());
+        if let Some(e) = &f.error {
+            lines.push(Line::styled(format!(" {e}"), t.style(Role::Critical)));
+        }
+        lines.push(Line::styled(
+            " ↑↓ move  Space toggle  Enter review  Esc cancel",
+            t.style(Role::Muted),
+        ));
+        let width = 76.min(area.width);
+        let inner = usize::from(width.saturating_sub(2)).max(1);
+        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
+        let rect = centered(area, width, rows as u16 + 2);
+        Clear.render(rect, buf);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .border_style(t.style(Role::BorderFocused))
+            .title(Line::styled(
+                format!(" Silence {} ", f.target.name),
+                t.style(Role::Title),
+            ));
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block)
+            .render(rect, buf);
+    }
+}
