@@ -164,6 +164,14 @@ pub fn namespace_name(i: usize) -> String {
     indexed(NAMESPACES, i)
 }
 
+/// `(namespace, name)` of the i-th deployment.
+pub fn deployment_key(ctx: &Ctx, i: usize) -> (String, String) {
+    (
+        namespace_name(i % ctx.cfg.namespaces.max(1)),
+        indexed(APPS, i),
+    )
+}
+
 fn ago(secs: i64) -> String {
     objects::ts(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs))
 }
@@ -295,15 +303,19 @@ fn populate_pod(ctx: &Ctx, rs: &Value, crashing: bool) -> Result<(), StoreError>
             .unwrap_or_default()
             .to_string();
         let msg = format!("Successfully assigned {ns}/{name} to {node}");
-        kubelet::record_event(ctx, &pod, "Normal", "Scheduled", &msg, "default-scheduler");
-        kubelet::record_event(
+        let when = ago(age);
+        let cname = pod["spec"]["containers"][0]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let started = format!("Started container {cname}");
+        kubelet::record_event_at(
             ctx,
             &pod,
-            "Normal",
-            "Started",
-            "Started container",
-            "kubelet",
+            ("Normal", "Scheduled", &msg, "default-scheduler"),
+            &when,
         );
+        kubelet::record_event_at(ctx, &pod, ("Normal", "Started", &started, "kubelet"), &when);
     }
     ctx.store.insert_silently(Kind::Pod, pod)?;
     if crashing {
