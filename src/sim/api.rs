@@ -227,7 +227,7 @@ pub async fn handle(ctx: Arc<Ctx>, req: Request) -> Response {
 
 async fn serve(ctx: Arc<Ctx>, req: Request, path: &str, params: &Params) -> ApiResult {
     if let Some((code, _)) = ctx.faults.error_now() {
-        ctx.stats.bump(&ctx.stats.gets);
+        ctx.stats.bump_total();
         return Err(ApiError::new(
             code,
             "injected fault: the server is unavailable",
