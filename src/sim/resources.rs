@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
@@ -86,9 +86,8 @@ pub fn list(ctx: &Ctx, t: &Target, p: &Params, headers: &HeaderMap) -> ApiResult
         })
         .flatten();
     if let Some(include) = table::requested(headers, p.get("includeObject")) {
-        let values: Vec<Value> = objs.iter().map(|o| o.value()).collect();
-        let tbl = table::table(t.kind, &values, rv, next.as_deref(), include);
-        return Ok(json_response(200, &tbl));
+        let tbl = table::table_bytes(t.kind, &objs, rv, next.as_deref(), include);
+        return Ok(bytes_response(200, "application/json", tbl.into()));
     }
     Ok(bytes_response(
         200,
