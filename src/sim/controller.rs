@@ -166,7 +166,24 @@ fn reconcile(ctx: &Ctx, ns: &str, name: &str) -> bool {
         sync_rs(ctx, rs);
     }
     let complete = update_status(ctx, &dobj, &mut d, &rss, new_idx, desired, paused);
+    if complete {
+        let limit = d["spec"]["revisionHistoryLimit"].as_u64().unwrap_or(10) as usize;
+        prune_history(ctx, &rss, new_idx, limit);
+    }
     !complete
+}
+
+/// Deletes the oldest scaled-down ReplicaSets beyond `revisionHistoryLimit`.
+fn prune_history(ctx: &Ctx, rss: &[Rs], new_idx: usize, limit: usize) {
+    let old: Vec<&Rs> = rss
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i != new_idx && r.replicas() == 0 && r.active.is_empty())
+        .map(|(_, r)| r)
+        .collect();
+    for rs in old.iter().take(old.len().saturating_sub(limit)) {
+        ctx.store.delete(Kind::ReplicaSet, &rs.obj.ns, &rs.obj.name);
+    }
 }
 
 fn create_rs(ctx: &Ctx, d: &Value, revision: u64, existing: &[Rs]) -> Option<Rs> {
