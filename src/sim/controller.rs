@@ -244,18 +244,7 @@ fn scale(ctx: &Ctx, d: &Value, rss: &mut [Rs], new_idx: usize, desired: i64) {
             let n = rss[new_idx].replicas() + room;
             rss[new_idx].set_replicas(n);
         }
-        let ready_total: i64 = rss.iter().map(|r| r.ready).sum();
-        let mut budget = ready_total - (desired - unavail);
-        for (i, rs) in rss.iter_mut().enumerate() {
-            if i == new_idx || rs.replicas() == 0 {
-                continue;
-            }
-            let unhealthy = (rs.replicas() - rs.ready).max(0);
-            let healthy_cut = budget.clamp(0, rs.replicas() - unhealthy);
-            budget -= healthy_cut;
-            let n = rs.replicas() - unhealthy - healthy_cut;
-            rs.set_replicas(n);
-        }
+        scale_down_old(rss, new_idx, desired - unavail);
     }
     for (rs, old) in rss.iter().zip(before) {
         let now = rs.replicas();
@@ -271,6 +260,35 @@ fn scale(ctx: &Ctx, d: &Value, rss: &mut [Rs], new_idx: usize, desired: i64) {
                 "deployment-controller",
             );
         }
+    }
+}
+
+/// Scales old ReplicaSets down like the real controller: unhealthy pods first, but never below
+/// `min_available` counting the new ReplicaSet's unavailable pods, then healthy ones while the
+/// available total stays above `min_available`.
+fn scale_down_old(rss: &mut [Rs], new_idx: usize, min_available: i64) {
+    let total: i64 = rss.iter().map(Rs::replicas).sum();
+    let new_unavailable = (rss[new_idx].replicas() - rss[new_idx].ready).max(0);
+    let mut cleanup = total - min_available - new_unavailable;
+    for (i, rs) in rss.iter_mut().enumerate() {
+        if i == new_idx || cleanup <= 0 {
+            continue;
+        }
+        let cut = (rs.replicas() - rs.ready).clamp(0, cleanup);
+        cleanup -= cut;
+        let n = rs.replicas() - cut;
+        rs.set_replicas(n);
+    }
+    let available: i64 = rss.iter().map(|r| r.ready.min(r.replicas())).sum();
+    let mut budget = available - min_available;
+    for (i, rs) in rss.iter_mut().enumerate() {
+        if i == new_idx || budget <= 0 {
+            continue;
+        }
+        let cut = budget.min(rs.replicas());
+        budget -= cut;
+        let n = rs.replicas() - cut;
+        rs.set_replicas(n);
     }
 }
 
@@ -459,4 +477,44 @@ fn update_status(
         return false;
     }
     complete || paused
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::store::Store;
+
+    fn rs(store: &Store, name: &str, replicas: i64, ready: i64) -> Rs {
+        let v = json!({"metadata":{"name":name,"namespace":"n"},"spec":{"replicas":replicas}});
+        let obj = store.put(Kind::ReplicaSet, v.clone(), None, true).unwrap();
+        Rs {
+            obj,
+            v,
+            revision: 1,
+            active: Vec::new(),
+            ready,
+        }
+    }
+
+    #[test]
+    fn a_bad_new_replicaset_never_eats_the_old_one() {
+        let store = Store::new(10);
+        // desired 5, maxUnavailable 1: old RS 4 (one pod briefly unready), new RS 3 never ready.
+        let mut rss = vec![rs(&store, "old", 4, 3), rs(&store, "new", 3, 0)];
+        scale_down_old(&mut rss, 1, 4);
+        assert_eq!(rss[0].replicas(), 4);
+        // Once the new pods are ready, the old ones go.
+        let mut rss = vec![rs(&store, "old2", 4, 4), rs(&store, "new2", 3, 3)];
+        scale_down_old(&mut rss, 1, 4);
+        assert_eq!(rss[0].replicas(), 1);
+    }
+
+    #[test]
+    fn unhealthy_old_pods_are_cleaned_up_first() {
+        let store = Store::new(10);
+        // Undo: the healthy RS is new again; the bad one (3 unready) is old and goes at once.
+        let mut rss = vec![rs(&store, "bad", 3, 0), rs(&store, "good", 4, 4)];
+        scale_down_old(&mut rss, 1, 4);
+        assert_eq!(rss[0].replicas(), 0);
+    }
 }
