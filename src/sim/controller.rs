@@ -69,6 +69,8 @@ struct Rs {
     revision: u64,
     active: Vec<Arc<Obj>>,
     ready: i64,
+    /// `status.readyReplicas` as last written (progress detection).
+    prev_ready: i64,
 }
 
 impl Rs {
@@ -105,12 +107,14 @@ fn load_rs(ctx: &Ctx, ns: &str, name: &str, uid: &Value) -> Vec<Rs> {
                     .filter(|p| !p.terminating && p.label(HASH_LABEL) == obj.label(HASH_LABEL))
                     .collect();
                 let ready = active.iter().filter(|p| p.ready).count() as i64;
+                let prev_ready = v["status"]["readyReplicas"].as_i64().unwrap_or(0);
                 Rs {
                     obj,
                     v,
                     revision,
                     active,
                     ready,
+                    prev_ready,
                 }
             })
         })
@@ -217,6 +221,7 @@ fn create_rs(ctx: &Ctx, d: &Value, revision: u64, existing: &[Rs]) -> Option<Rs>
         revision,
         active: Vec::new(),
         ready: 0,
+        prev_ready: 0,
     })
 }
 
@@ -376,11 +381,16 @@ fn update_status(
             .unwrap_or(Value::Null)
     };
     let (old_avail, old_prog) = (find("Available"), find("Progressing"));
-    let counts_changed = ["replicas", "updatedReplicas", "readyReplicas"]
-        .iter()
-        .zip([replicas, updated, ready])
-        .any(|(k, v)| old_status[*k].as_i64().unwrap_or(-1) != v);
+    // Progress as the real controller sees it: more updated pods, fewer old ones, or more ready
+    // pods in the new ReplicaSet (readiness flapping in old pods is not progress).
+    let old_updated = old_status["updatedReplicas"].as_i64().unwrap_or(-1);
+    let old_old = old_status["replicas"].as_i64().unwrap_or(i64::MAX) - old_updated.max(0);
+    let counts_changed =
+        updated > old_updated || replicas - updated < old_old || new_rs.ready > new_rs.prev_ready;
     let rs_name = new_rs.name();
+    let same_rs = old_prog["message"]
+        .as_str()
+        .is_some_and(|m| m.contains(&format!("\"{rs_name}\"")));
     let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
     let stale = old_prog["lastUpdateTime"]
         .as_str()
@@ -409,6 +419,9 @@ fn update_status(
                 &old_prog,
             )
         }
+    } else if old_prog["reason"] == "NewReplicaSetAvailable" && same_rs {
+        // The rollout finished; pods flapping afterwards are not a rollout in progress.
+        old_prog.clone()
     } else if counts_changed
         || old_prog["message"]
             .as_str()
@@ -493,6 +506,7 @@ mod tests {
             revision: 1,
             active: Vec::new(),
             ready,
+            prev_ready: 0,
         }
     }
 
