@@ -244,6 +244,29 @@ async fn kube_watcher_survives_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_streaming_list_watcher() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = sim().await;
+    let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::namespaced(Client::try_from(config).unwrap(), "shop");
+    let cfg = watcher::Config::default().streaming_lists();
+    let mut stream: Events = watcher::watcher(pods, cfg).boxed();
+    let mut applied = 0;
+    loop {
+        match next(&mut stream).await {
+            Event::Init => {}
+            Event::InitApply(_) => applied += 1,
+            Event::InitDone => break,
+            e => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(applied, 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_over_http() {
     let s = sim().await;
     let c = reqwest::Client::new();

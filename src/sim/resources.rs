@@ -154,6 +154,8 @@ struct Watch {
     table: Option<Include>,
     streams: tokio::sync::watch::Receiver<u64>,
     done: bool,
+    /// `sendInitialEvents=true`: end the initial ADDED burst with the marker bookmark.
+    initial_end: bool,
 }
 
 /// WATCH: a chunked stream of newline-delimited events.
@@ -204,6 +206,7 @@ pub fn watch(ctx: Arc<Ctx>, t: &Target, p: &Params, headers: &HeaderMap) -> ApiR
         table: table::requested(headers, p.get("includeObject")),
         streams: ctx.streams.subscribe(),
         done: false,
+        initial_end: is_true(p.get("sendInitialEvents")),
     };
     let stream = futures::stream::unfold(w, |mut w| async move {
         let item = w.next().await?;
@@ -229,6 +232,9 @@ impl Watch {
         }
         if let Some(ev) = self.backlog.pop_front() {
             return Some(self.render(&ev));
+        }
+        if std::mem::take(&mut self.initial_end) {
+            return Some(self.bookmark_with(json!({"k8s.io/initial-events-end": "true"})));
         }
         loop {
             let bookmark = async {
@@ -265,8 +271,12 @@ impl Watch {
     }
 
     fn bookmark(&self) -> Bytes {
+        self.bookmark_with(json!({}))
+    }
+
+    fn bookmark_with(&self, annotations: serde_json::Value) -> Bytes {
         let obj = json!({"kind":self.kind.name(),"apiVersion":self.kind.api_version(),
-            "metadata":{"resourceVersion":self.last_rv.to_string()}});
+            "metadata":{"resourceVersion":self.last_rv.to_string(),"annotations":annotations}});
         Bytes::from(format!("{}\n", json!({"type":"BOOKMARK","object":obj})))
     }
 
