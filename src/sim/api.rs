@@ -215,8 +215,11 @@ pub async fn handle(ctx: Arc<Ctx>, req: Request) -> Response {
     if let Some(rest) = path.strip_prefix("/_sim/") {
         return control(&ctx, &method, rest, &params);
     }
-    if let Some(resp) = prom::handle(&ctx, &method, &path, &params, req.headers()).await {
-        return resp;
+    if prom::owns(&path) {
+        let body = read_body(req).await.unwrap_or_default();
+        return prom::handle(&ctx, &method, &path, &params, &body).unwrap_or_else(|| {
+            ApiError::new(404, "the server could not find the requested resource").response()
+        });
     }
     let result = serve(ctx, req, &path, &params).await;
     result.unwrap_or_else(|e| e.response())
@@ -224,7 +227,7 @@ pub async fn handle(ctx: Arc<Ctx>, req: Request) -> Response {
 
 async fn serve(ctx: Arc<Ctx>, req: Request, path: &str, params: &Params) -> ApiResult {
     if let Some((code, _)) = ctx.faults.error_now() {
-        ctx.stats.bump(&ctx.stats.gets);
+        ctx.stats.bump_total();
         return Err(ApiError::new(
             code,
             "injected fault: the server is unavailable",

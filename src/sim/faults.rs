@@ -58,6 +58,11 @@ impl Stats {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a request that was not served (injected fault).
+    pub fn bump_total(&self) {
+        self.total.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub fn snapshot(&self) -> SimStats {
         let l = |a: &AtomicU64| a.load(Ordering::Relaxed);

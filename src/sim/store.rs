@@ -457,7 +457,8 @@ impl Store {
                 .filter(|o| filter(o))
                 .map(|o| Arc::new(Event::new(kind, EventType::Added, o.clone())))
                 .collect(),
-            Some(rv) if rv < inner.compacted => return Err(StoreError::Gone),
+            // Older than the history, or from another server incarnation: relist.
+            Some(rv) if rv < inner.compacted || rv > inner.rv => return Err(StoreError::Gone),
             Some(rv) => {
                 let start = inner.history.partition_point(|e| e.obj.rv <= rv);
                 inner
