@@ -293,6 +293,12 @@ fn forbidden(t: &Target, method: &Method) -> ApiError {
 async fn resource(ctx: Arc<Ctx>, req: Request, t: Target, params: &Params) -> ApiResult {
     let method = req.method().clone();
     let headers = req.headers().clone();
+    if header_str(&headers, header::CONTENT_TYPE).contains("protobuf") {
+        return Err(ApiError::new(
+            415,
+            "the simulator accepts JSON request bodies only (protobuf is supported for access reviews)",
+        ));
+    }
     let s = &ctx.stats;
     match (method, t.name.is_some(), t.sub.as_deref()) {
         (Method::GET, false, _) if is_true(params.get("watch")) => {
@@ -314,6 +320,11 @@ async fn resource(ctx: Arc<Ctx>, req: Request, t: Target, params: &Params) -> Ap
         (Method::GET, true, _) => {
             s.bump(&s.gets);
             resources::get(&ctx, &t, params, &headers)
+        }
+        (Method::POST, false, None) => {
+            s.bump(&s.creates);
+            let body = read_body(req).await?;
+            super::collection::create(&ctx, &t, params, &body)
         }
         (Method::DELETE, true, None) => {
             s.bump(&s.deletes);
