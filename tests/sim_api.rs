@@ -429,3 +429,83 @@ async fn monitoring_apis_follow_the_bad_rollout() {
             .any(|a| a["labels"]["alertname"] == "HighErrorRate")
     );
 }
+
+async fn text(url: &str) -> (u16, String) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_logs_options() {
+    let cfg = SimConfig {
+        scenario: "incident".parse().unwrap(),
+        churn_per_sec: 0.0,
+        ..SimConfig::default()
+    };
+    let s = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+        .await
+        .unwrap();
+    let (_, l) = get(&format!(
+        "{}/api/v1/namespaces/shop/pods?labelSelector=app%3Dfrontend",
+        s.url()
+    ))
+    .await;
+    let name = l["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = format!("{}/api/v1/namespaces/shop/pods/{name}/log", s.url());
+    let (code, tail) = text(&format!("{log}?tailLines=5&timestamps=true")).await;
+    assert_eq!(code, 200);
+    assert_eq!(tail.lines().count(), 5);
+    assert!(tail.lines().all(|l| l.starts_with("20")), "{tail}");
+    let (_, again) = text(&format!("{log}?tailLines=50&timestamps=true")).await;
+    assert!(
+        tail.lines().all(|l| again.contains(l)),
+        "lines are deterministic"
+    );
+    let (_, recent) = text(&format!("{log}?sinceSeconds=2")).await;
+    assert!(
+        (5..=60).contains(&recent.lines().count()),
+        "{}",
+        recent.lines().count()
+    );
+    let (_, many) = text(&format!("{log}?tailLines=3000")).await;
+    assert!(
+        many.contains('\x1b'),
+        "the incident's noisy logs carry escape sequences"
+    );
+    assert!(many.contains("\"level\":\"") && many.contains("INFO"));
+    assert!(
+        many.lines().any(|l| l.len() > 2000),
+        "an occasional multi-KB line"
+    );
+    let (code, v) = get(&format!("{log}?container=nope")).await;
+    assert_eq!((code, v["reason"].as_str()), (400, Some("BadRequest")));
+    let (code, _) = text(&format!("{log}?previous=true")).await;
+    assert_eq!(code, 400);
+    s.control().crash_pod("shop", &name).unwrap();
+    let (code, prev) = text(&format!("{log}?previous=true")).await;
+    assert_eq!(code, 200);
+    assert!(
+        prev.trim_end().ends_with("exiting"),
+        "{}",
+        prev.lines().last().unwrap_or_default()
+    );
+    let (code, _) = text(&format!("{}/api/v1/namespaces/shop/pods/nope/log", s.url())).await;
+    assert_eq!(code, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_simulator_stops_it() {
+    let s = sim().await;
+    let url = format!("{}/version", s.url());
+    assert_eq!(get(&url).await.0, 200);
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    assert!(client.get(&url).send().await.is_err());
+}
