@@ -509,3 +509,61 @@ async fn dropping_the_simulator_stops_it() {
         .unwrap();
     assert!(client.get(&url).send().await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_readonly_context_is_enforced() {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = sim().await;
+    let client = |context: &str| {
+        let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
+        let opts = KubeConfigOptions {
+            context: Some(context.into()),
+            ..Default::default()
+        };
+        async move {
+            Client::try_from(Config::from_custom_kubeconfig(kc, &opts).await.unwrap()).unwrap()
+        }
+    };
+    let review = |verb: &str| SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.into()),
+                resource: Some("pods".into()),
+                namespace: Some("shop".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let allowed = |c: Client, verb: &str| {
+        let r = review(verb);
+        async move {
+            let api: Api<SelfSubjectAccessReview> = Api::all(c);
+            let out = api.create(&Default::default(), &r).await.unwrap();
+            out.status.unwrap().allowed
+        }
+    };
+    let (admin, ro) = (
+        client("opsdeck-sim").await,
+        client("opsdeck-sim-readonly").await,
+    );
+    assert!(allowed(admin.clone(), "delete").await);
+    assert!(!allowed(ro.clone(), "delete").await);
+    assert!(allowed(ro.clone(), "list").await);
+    let pods: Api<Pod> = Api::namespaced(ro, "shop");
+    let name = pods.list(&Default::default()).await.unwrap().items[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+    match pods.delete(&name, &Default::default()).await {
+        Err(kube::Error::Api(e)) => assert_eq!(e.code, 403),
+        other => panic!("read-only delete must be forbidden, got {other:?}"),
+    }
+    let pods: Api<Pod> = Api::namespaced(admin, "shop");
+    assert!(pods.delete(&name, &Default::default()).await.is_ok());
+}
