@@ -226,12 +226,14 @@ pub async fn handle(ctx: Arc<Ctx>, req: Request) -> Response {
 }
 
 async fn serve(ctx: Arc<Ctx>, req: Request, path: &str, params: &Params) -> ApiResult {
-    if let Some((code, _)) = ctx.faults.error_now() {
+    if let Some((code, retry)) = ctx.faults.error_now() {
         ctx.stats.bump_total();
-        return Err(ApiError::new(
-            code,
-            "injected fault: the server is unavailable",
-        ));
+        let mut r = ApiError::new(code, "injected fault: the server is unavailable").response();
+        if code == 429 {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(retry));
+        }
+        return Ok(r);
     }
     let role = role(req.headers())?;
     let Some(route) = route(path) else {

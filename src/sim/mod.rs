@@ -57,7 +57,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use faults::{Control, Faults, SimStats};
+pub use faults::{Control, ControlError, Faults, SimStats};
 pub use scenario::Scenario;
 
 use server::Ctx;
