@@ -195,16 +195,8 @@ async fn kube_watcher_survives_restart() {
         .await
         .unwrap();
     let pods: Api<Pod> = Api::all(Client::try_from(config).unwrap());
-    let first = pods
-        .list(&Default::default())
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    let (ns, name) = (
-        first.metadata.namespace.unwrap(),
-        first.metadata.name.unwrap(),
-    );
+    let (ns, name) = s.control().pods(None).remove(0);
+    assert_eq!(s.control().pods(Some(&ns)).len(), 20);
     let mut stream: Events = watcher::watcher(pods, watcher::Config::default()).boxed();
     assert!(matches!(next(&mut stream).await, Event::Init));
     let mut inits = 0;
@@ -282,7 +274,12 @@ async fn faults_over_http() {
     );
     let r = reqwest::get(format!("{base}/api/v1/pods")).await.unwrap();
     assert_eq!(r.status(), 429);
-    assert!(r.headers().contains_key("retry-after"));
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=31).contains(&retry), "{retry}");
     assert_status(&r.json().await.unwrap(), 429);
     s.faults().clear();
     assert_eq!(get(&format!("{base}/api/v1/pods")).await.0, 200);
@@ -429,4 +426,142 @@ async fn monitoring_apis_follow_the_bad_rollout() {
             .iter()
             .any(|a| a["labels"]["alertname"] == "HighErrorRate")
     );
+}
+
+async fn text(url: &str) -> (u16, String) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_logs_options() {
+    let cfg = SimConfig {
+        scenario: "incident".parse().unwrap(),
+        churn_per_sec: 0.0,
+        ..SimConfig::default()
+    };
+    let s = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+        .await
+        .unwrap();
+    let (_, l) = get(&format!(
+        "{}/api/v1/namespaces/shop/pods?labelSelector=app%3Dfrontend",
+        s.url()
+    ))
+    .await;
+    let name = l["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = format!("{}/api/v1/namespaces/shop/pods/{name}/log", s.url());
+    let (code, tail) = text(&format!("{log}?tailLines=5&timestamps=true")).await;
+    assert_eq!(code, 200);
+    assert_eq!(tail.lines().count(), 5);
+    assert!(tail.lines().all(|l| l.starts_with("20")), "{tail}");
+    let (_, again) = text(&format!("{log}?tailLines=50&timestamps=true")).await;
+    assert!(
+        tail.lines().all(|l| again.contains(l)),
+        "lines are deterministic"
+    );
+    let (_, recent) = text(&format!("{log}?sinceSeconds=2")).await;
+    assert!(
+        (5..=60).contains(&recent.lines().count()),
+        "{}",
+        recent.lines().count()
+    );
+    let (_, many) = text(&format!("{log}?tailLines=3000")).await;
+    assert!(
+        many.contains('\x1b'),
+        "the incident's noisy logs carry escape sequences"
+    );
+    assert!(many.contains("\"level\":\"") && many.contains("INFO"));
+    assert!(
+        many.lines().any(|l| l.len() > 2000),
+        "an occasional multi-KB line"
+    );
+    let (code, v) = get(&format!("{log}?container=nope")).await;
+    assert_eq!((code, v["reason"].as_str()), (400, Some("BadRequest")));
+    let (code, _) = text(&format!("{log}?previous=true")).await;
+    assert_eq!(code, 400);
+    s.control().crash_pod("shop", &name).unwrap();
+    let (code, prev) = text(&format!("{log}?previous=true")).await;
+    assert_eq!(code, 200);
+    assert!(
+        prev.trim_end().ends_with("exiting"),
+        "{}",
+        prev.lines().last().unwrap_or_default()
+    );
+    let (code, _) = text(&format!("{}/api/v1/namespaces/shop/pods/nope/log", s.url())).await;
+    assert_eq!(code, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_simulator_stops_it() {
+    let s = sim().await;
+    let url = format!("{}/version", s.url());
+    assert_eq!(get(&url).await.0, 200);
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    assert!(client.get(&url).send().await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_readonly_context_is_enforced() {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let s = sim().await;
+    let client = |context: &str| {
+        let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
+        let opts = KubeConfigOptions {
+            context: Some(context.into()),
+            ..Default::default()
+        };
+        async move {
+            Client::try_from(Config::from_custom_kubeconfig(kc, &opts).await.unwrap()).unwrap()
+        }
+    };
+    let review = |verb: &str| SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.into()),
+                resource: Some("pods".into()),
+                namespace: Some("shop".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let allowed = |c: Client, verb: &str| {
+        let r = review(verb);
+        async move {
+            let api: Api<SelfSubjectAccessReview> = Api::all(c);
+            let out = api.create(&Default::default(), &r).await.unwrap();
+            out.status.unwrap().allowed
+        }
+    };
+    let (admin, ro) = (
+        client("opsdeck-sim").await,
+        client("opsdeck-sim-readonly").await,
+    );
+    assert!(allowed(admin.clone(), "delete").await);
+    assert!(!allowed(ro.clone(), "delete").await);
+    assert!(allowed(ro.clone(), "list").await);
+    let pods: Api<Pod> = Api::namespaced(ro, "shop");
+    let name = pods.list(&Default::default()).await.unwrap().items[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+    match pods.delete(&name, &Default::default()).await {
+        Err(kube::Error::Api(e)) => assert_eq!(e.code, 403),
+        other => panic!("read-only delete must be forbidden, got {other:?}"),
+    }
+    let pods: Api<Pod> = Api::namespaced(admin, "shop");
+    assert!(pods.delete(&name, &Default::default()).await.is_ok());
 }

@@ -352,6 +352,88 @@ fn condition(t: &str, status: &str, reason: &str, msg: &str, now: &str, old: &Va
         "lastTransitionTime":transition})
 }
 
+/// Pod counts of a deployment's rollout.
+struct Counts {
+    desired: i64,
+    replicas: i64,
+    updated: i64,
+    ready: i64,
+    complete: bool,
+    paused: bool,
+}
+
+/// The Progressing condition: paused, complete, progressing, or timed out after
+/// `progressDeadlineSeconds` without progress.
+fn progressing(d: &Value, old: &Value, new_rs: &Rs, c: &Counts, now: &str) -> Value {
+    let cond = |status: &str, reason: &str, msg: &str| {
+        condition("Progressing", status, reason, msg, now, old)
+    };
+    let old_status = &d["status"];
+    // Progress as the real controller sees it: more updated pods, fewer old ones, or more ready
+    // pods in the new ReplicaSet (readiness flapping in old pods is not progress).
+    let old_updated = old_status["updatedReplicas"].as_i64().unwrap_or(-1);
+    let old_old = old_status["replicas"].as_i64().unwrap_or(i64::MAX) - old_updated.max(0);
+    let progressed = c.updated > old_updated
+        || c.replicas - c.updated < old_old
+        || new_rs.ready > new_rs.prev_ready;
+    let rs_name = new_rs.name();
+    let same_rs = old["message"]
+        .as_str()
+        .is_some_and(|m| m.contains(&format!("\"{rs_name}\"")));
+    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+    let stale = old["lastUpdateTime"]
+        .as_str()
+        .and_then(objects::parse_ts)
+        .is_some_and(|t| jiff::Timestamp::now().as_second() - t.as_second() > deadline);
+    let done = format!("ReplicaSet \"{rs_name}\" has successfully progressed.");
+    if c.paused {
+        cond("Unknown", "DeploymentPaused", "Deployment is paused")
+    } else if c.complete
+        && old["reason"] == "NewReplicaSetAvailable"
+        && old["message"] == done.as_str()
+    {
+        old.clone()
+    } else if c.complete {
+        cond("True", "NewReplicaSetAvailable", &done)
+    } else if old["reason"] == "NewReplicaSetAvailable" && same_rs {
+        // The rollout finished; pods flapping afterwards are not a rollout in progress.
+        old.clone()
+    } else if progressed || !same_rs {
+        cond(
+            "True",
+            "ReplicaSetUpdated",
+            &format!("ReplicaSet \"{rs_name}\" is progressing."),
+        )
+    } else if stale && old["reason"] != "ProgressDeadlineExceeded" {
+        let msg = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
+        cond("False", "ProgressDeadlineExceeded", &msg)
+    } else {
+        old.clone()
+    }
+}
+
+/// The Available condition (kept as is while its status does not change).
+fn available(old: &Value, c: &Counts, max_unavailable: i64, now: &str) -> Value {
+    let (status, reason, msg) = if c.ready >= c.desired - max_unavailable {
+        (
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+        )
+    } else {
+        (
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
+    };
+    if old["status"] == status {
+        old.clone()
+    } else {
+        condition("Available", status, reason, msg, now, old)
+    }
+}
+
 /// Writes the deployment status; true when the rollout is complete (or paused).
 fn update_status(
     ctx: &Ctx,
@@ -367,112 +449,28 @@ fn update_status(
     let replicas: i64 = rss.iter().map(|r| r.active.len() as i64).sum();
     let updated = new_rs.active.len() as i64;
     let ready: i64 = rss.iter().map(|r| r.ready).sum();
-    let unavail = int_or_percent(
+    let complete = updated == desired && replicas == desired && new_rs.ready >= desired;
+    let c = Counts {
+        desired,
+        replicas,
+        updated,
+        ready,
+        complete,
+        paused,
+    };
+    let max_unavailable = int_or_percent(
         &d["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
         desired,
         false,
     );
-    let complete = updated == desired && replicas == desired && new_rs.ready >= desired;
-    let old_status = d["status"].clone();
     let find = |t: &str| -> Value {
-        old_status["conditions"]
+        d["status"]["conditions"]
             .as_array()
             .and_then(|cs| cs.iter().find(|c| c["type"] == t).cloned())
             .unwrap_or(Value::Null)
     };
-    let (old_avail, old_prog) = (find("Available"), find("Progressing"));
-    // Progress as the real controller sees it: more updated pods, fewer old ones, or more ready
-    // pods in the new ReplicaSet (readiness flapping in old pods is not progress).
-    let old_updated = old_status["updatedReplicas"].as_i64().unwrap_or(-1);
-    let old_old = old_status["replicas"].as_i64().unwrap_or(i64::MAX) - old_updated.max(0);
-    let counts_changed =
-        updated > old_updated || replicas - updated < old_old || new_rs.ready > new_rs.prev_ready;
-    let rs_name = new_rs.name();
-    let same_rs = old_prog["message"]
-        .as_str()
-        .is_some_and(|m| m.contains(&format!("\"{rs_name}\"")));
-    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
-    let stale = old_prog["lastUpdateTime"]
-        .as_str()
-        .and_then(objects::parse_ts)
-        .is_some_and(|t| jiff::Timestamp::now().as_second() - t.as_second() > deadline);
-    let prog = if paused {
-        condition(
-            "Progressing",
-            "Unknown",
-            "DeploymentPaused",
-            "Deployment is paused",
-            &now,
-            &old_prog,
-        )
-    } else if complete {
-        let msg = format!("ReplicaSet \"{rs_name}\" has successfully progressed.");
-        if old_prog["reason"] == "NewReplicaSetAvailable" && old_prog["message"] == msg.as_str() {
-            old_prog.clone()
-        } else {
-            condition(
-                "Progressing",
-                "True",
-                "NewReplicaSetAvailable",
-                &msg,
-                &now,
-                &old_prog,
-            )
-        }
-    } else if old_prog["reason"] == "NewReplicaSetAvailable" && same_rs {
-        // The rollout finished; pods flapping afterwards are not a rollout in progress.
-        old_prog.clone()
-    } else if counts_changed
-        || old_prog["message"]
-            .as_str()
-            .is_none_or(|m| !m.contains(rs_name))
-    {
-        let msg = format!("ReplicaSet \"{rs_name}\" is progressing.");
-        condition(
-            "Progressing",
-            "True",
-            "ReplicaSetUpdated",
-            &msg,
-            &now,
-            &old_prog,
-        )
-    } else if stale && old_prog["reason"] != "ProgressDeadlineExceeded" {
-        let msg = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
-        condition(
-            "Progressing",
-            "False",
-            "ProgressDeadlineExceeded",
-            &msg,
-            &now,
-            &old_prog,
-        )
-    } else {
-        old_prog.clone()
-    };
-    let avail = if ready >= desired - unavail {
-        condition(
-            "Available",
-            "True",
-            "MinimumReplicasAvailable",
-            "Deployment has minimum availability.",
-            &now,
-            &old_avail,
-        )
-    } else {
-        condition(
-            "Available",
-            "False",
-            "MinimumReplicasUnavailable",
-            "Deployment does not have minimum availability.",
-            &now,
-            &old_avail,
-        )
-    };
-    let avail = if old_avail["status"] == avail["status"] {
-        old_avail
-    } else {
-        avail
-    };
+    let prog = progressing(d, &find("Progressing"), new_rs, &c, &now);
+    let avail = available(&find("Available"), &c, max_unavailable, &now);
     let mut status = json!({"observedGeneration":d["metadata"]["generation"],"replicas":replicas,
         "updatedReplicas":updated,"readyReplicas":ready,"availableReplicas":ready,
         "conditions":[avail, prog]});

@@ -30,11 +30,13 @@
 //! follow the scenario's bad rollout and clear once it is undone.
 //!
 //! # Not implemented
-//! Creating objects (other than access reviews), deleting anything but pods, server-side apply
+//! Creating objects other than deployments and access reviews, deleting anything but pods and
+//! deployments, server-side apply
 //! (415), protobuf bodies other than access reviews, exec/attach/port-forward, metrics.k8s.io,
 //! StatefulSets, DaemonSets and Jobs.
 
 mod api;
+mod collection;
 mod controller;
 mod discovery;
 mod faults;
@@ -55,7 +57,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use faults::{Control, Faults, SimStats};
+pub use faults::{Control, ControlError, Faults, SimStats};
 pub use scenario::Scenario;
 
 use server::Ctx;

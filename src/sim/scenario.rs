@@ -190,7 +190,7 @@ pub fn populate(ctx: &Ctx) -> Result<(), StoreError> {
     for ns in ["default", "kube-system"]
         .into_iter()
         .map(String::from)
-        .chain((0..cfg.namespaces).map(namespace_name))
+        .chain((0..cfg.namespaces.max(1)).map(namespace_name))
     {
         ctx.store.insert_silently(
             Kind::Namespace,

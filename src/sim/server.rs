@@ -17,7 +17,7 @@ use super::kubelet::Kubelet;
 use super::store::Store;
 
 /// Watch events kept for resumption.
-const HISTORY: usize = 20_000;
+const HISTORY: usize = 10_000;
 
 /// Everything the handlers and background tasks share.
 pub struct Ctx {

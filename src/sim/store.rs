@@ -310,6 +310,11 @@ impl Store {
         }
     }
 
+    /// The current global resource version.
+    pub fn rv_now(&self) -> u64 {
+        self.inner.read().rv
+    }
+
     /// Number of objects of a kind.
     pub fn count(&self, kind: Kind) -> usize {
         self.inner.read().maps[kind.idx()].len()
