@@ -238,7 +238,7 @@ async fn kube_watcher_survives_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kube_streaming_list_watcher() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    opsdeck::http::install_crypto_provider();
     let s = sim().await;
     let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
     let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
@@ -262,6 +262,7 @@ async fn kube_streaming_list_watcher() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_over_http() {
     let s = sim().await;
+    opsdeck::http::install_crypto_provider();
     let c = reqwest::Client::new();
     let base = s.url();
     let post = |path: &str| c.post(format!("{base}{path}")).send();
@@ -366,6 +367,7 @@ async fn monitoring_apis_follow_the_bad_rollout() {
     );
     let silence = serde_json::json!({"matchers":[{"name":"alertname","value":"Watchdog","isRegex":false,"isEqual":true}],
         "startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"test","comment":"quiet"});
+    opsdeck::http::install_crypto_provider();
     let c = reqwest::Client::new();
     let r: Value = c
         .post(format!("{base}/api/v2/silences"))
@@ -501,6 +503,7 @@ async fn dropping_the_simulator_stops_it() {
     assert_eq!(get(&url).await.0, 200);
     drop(s);
     tokio::time::sleep(Duration::from_millis(200)).await;
+    opsdeck::http::install_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
@@ -513,7 +516,7 @@ async fn kube_readonly_context_is_enforced() {
     use k8s_openapi::api::authorization::v1::{
         ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
     };
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    opsdeck::http::install_crypto_provider();
     let s = sim().await;
     let client = |context: &str| {
         let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
