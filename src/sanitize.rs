@@ -32,6 +32,11 @@ pub struct Sanitized {
 
 /// Sanitise one line (without its newline) of at most `cap` bytes (rest cut, marked).
 pub fn sanitize(raw: &[u8], cap: usize) -> Sanitized {
+    sanitize_cut(raw, cap, 0)
+}
+
+/// [`sanitize`] a line of which `already_cut` bytes were dropped while reading it.
+pub fn sanitize_cut(raw: &[u8], cap: usize, already_cut: usize) -> Sanitized {
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     let cap_at = raw.len().min(cap);
     let mut keep = cap_at;
@@ -39,7 +44,7 @@ pub fn sanitize(raw: &[u8], cap: usize) -> Sanitized {
     while keep > 0 && keep < raw.len() && (raw[keep] & 0xC0) == 0x80 && cap_at - keep < 3 {
         keep -= 1;
     }
-    let cut = raw.len() - keep;
+    let cut = raw.len() - keep + already_cut;
     let lossy = String::from_utf8_lossy(&raw[..keep]);
     let mut out = if is_plain(&lossy) {
         Sanitized {
