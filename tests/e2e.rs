@@ -245,7 +245,10 @@ async fn l_tails_a_pod_escapes_hostile_lines_p_pauses_and_q_restores() {
         .items
         .iter()
         .find(|p| {
-            let statuses = p.status.as_ref().and_then(|s| s.container_statuses.as_ref());
+            let statuses = p
+                .status
+                .as_ref()
+                .and_then(|s| s.container_statuses.as_ref());
             statuses.is_some_and(|cs| cs.iter().all(|c| c.ready))
                 && p.metadata.deletion_timestamp.is_none()
         })
@@ -269,7 +272,11 @@ async fn l_tails_a_pod_escapes_hostile_lines_p_pauses_and_q_restores() {
     });
     // The noisy scenario writes `ESC ]0;pwned BEL` now and then: shown escaped, never obeyed.
     tmux.wait_for("an escaped OSC title", WAIT, |s| s.contains("␛]0;pwned␇"));
-    assert_eq!(tmux.var("pane_title"), title_before, "the log retitled the terminal");
+    assert_eq!(
+        tmux.var("pane_title"),
+        title_before,
+        "the log retitled the terminal"
+    );
     tmux.keys(&["p"]);
     tmux.wait_for("paused", WAIT, |s| s.contains("[PAUSED]"));
     tmux.wait_for("new lines marker", WAIT, |s| s.contains("new lines"));

@@ -209,7 +209,7 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
             Pane(crate::action::Pane::Rollouts),
             "l",
             TailLogs,
-            "logs of all pods",
+            "logs (all pods)",
             true,
         ),
         (
