@@ -72,6 +72,7 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         max_fps: config.ui.max_fps,
         audit_log,
         alerts: alerts_options(common, &config)?,
+        logs: config.logs.clone(),
     })
 }
 
