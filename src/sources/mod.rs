@@ -2,6 +2,7 @@
 //! error: it reports its health, backs off and retries.
 
 pub mod alerts;
+pub mod client_loop;
 pub mod log_stream;
 pub mod logs;
 pub mod metrics;

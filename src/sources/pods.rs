@@ -13,10 +13,9 @@ use tokio::sync::mpsc::Sender;
 
 use crate::cluster::ClusterConfig;
 use crate::model::pod::PodRow;
+use crate::sources::client_loop;
 use crate::update::{SourceHealth, SourceId, Update};
 
-/// How often to try again when no client can be built at all (no kubeconfig, bad context).
-const CLIENT_RETRY: Duration = Duration::from_secs(5);
 /// How often to probe the API server while the watch is failing.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
 
@@ -31,30 +30,16 @@ pub struct PodWatcher {
 
 impl PodWatcher {
     async fn health(&self, health: SourceHealth) {
-        let update = Update::SourceHealth {
-            scope: self.scope,
-            source: SourceId::Kubernetes,
-            health,
-        };
-        let _ = self.tx.send(update).await;
+        client_loop::report(&self.tx, self.scope, SourceId::Kubernetes, health).await;
     }
 
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
-        loop {
-            match self.cluster.client(self.context.as_deref()).await {
-                Ok(client) => self.watch(client).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot build a Kubernetes client");
-                    self.health(SourceHealth::Failed {
-                        since: Timestamp::now(),
-                        reason: e.to_string(),
-                    })
-                    .await;
-                    tokio::time::sleep(CLIENT_RETRY).await;
-                }
-            }
-        }
+        let to = (&self.tx, self.scope, SourceId::Kubernetes);
+        client_loop::with_client(&self.cluster, self.context.as_deref(), to, |client| {
+            self.watch(client)
+        })
+        .await;
     }
 
     async fn watch(&self, client: kube::Client) {

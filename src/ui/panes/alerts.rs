@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Paragraph, Row, Widget};
 
 use crate::model::alert::{AlertState, Severity};
 use crate::model::time::since;
@@ -15,6 +15,7 @@ use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::source_title;
 use crate::ui::widgets::signals::SignalsView;
+use crate::ui::widgets::table::{Viewport, render_window};
 use crate::update::SourceId;
 
 pub struct AlertsPane<'a> {
@@ -126,19 +127,15 @@ impl AlertsPane<'_> {
             Paragraph::new(Line::styled(text, theme.style(Role::Ok))).render(area, buf);
             return;
         }
-        alerts.viewport.set(height);
         let selected = alerts.selected_index();
-        let mut offset = alerts.offset.get();
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + height {
-            offset = selected + 1 - height;
-        }
-        offset = offset.min(alerts.visible_len().saturating_sub(height));
-        alerts.offset.set(offset);
+        let viewport = Viewport {
+            offset: &alerts.offset,
+            height: &alerts.viewport,
+        };
+        let offset = viewport.scroll(selected, alerts.visible_len(), height);
         let rows: Vec<AlertView> = alerts.window(offset, height).collect();
         let cols = Columns::fit(area.width, &rows);
-        let header = Row::new(cols.header()).style(theme.style(Role::Title));
+        let header = Row::new(cols.header());
         let now = self.state.now;
         let body = rows.iter().map(|v| {
             let mut style = theme.style(row_role(v));
@@ -147,16 +144,8 @@ impl AlertsPane<'_> {
             }
             Row::new(cols.cells(v, now)).style(style)
         });
-        let table = Table::new(body, cols.widths())
-            .header(header)
-            .column_spacing(1)
-            .row_highlight_style(if self.focused {
-                theme.style(Role::Selection)
-            } else {
-                theme.style(Role::Text)
-            });
-        let mut ts = TableState::default().with_selected(Some(selected - offset));
-        StatefulWidget::render(table, area, buf, &mut ts);
+        let table = (header, body.collect(), cols.widths());
+        render_window(area, buf, table, selected - offset, self.focused, theme);
     }
 }
 

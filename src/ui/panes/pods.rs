@@ -3,13 +3,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Paragraph, Row, Widget};
 
 use crate::model::pod::{Health, PodRow};
 use crate::state::AppState;
 use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::table::{Viewport, render_window};
 use crate::update::SourceId;
 
 pub struct PodsPane<'a> {
@@ -70,33 +71,21 @@ impl PodsPane<'_> {
             Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(area, buf);
             return;
         }
-        pods.viewport.set(height);
         let selected = pods.selected_index();
-        let mut offset = pods.offset.get();
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + height {
-            offset = selected + 1 - height;
-        }
-        offset = offset.min(pods.visible_len().saturating_sub(height));
-        pods.offset.set(offset);
+        let viewport = Viewport {
+            offset: &pods.offset,
+            height: &pods.viewport,
+        };
+        let offset = viewport.scroll(selected, pods.visible_len(), height);
         let rows: Vec<&PodRow> = pods.window(offset, height).collect();
         let now = self.state.now;
         let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none(), now);
-        let header = Row::new(cols.header()).style(theme.style(Role::Title));
+        let header = Row::new(cols.header());
         let body = rows
             .iter()
             .map(|r| Row::new(cols.cells(r, now)).style(theme.style(health_role(r.health))));
-        let table = Table::new(body, cols.widths())
-            .header(header)
-            .column_spacing(1)
-            .row_highlight_style(if self.focused {
-                theme.style(Role::Selection)
-            } else {
-                theme.style(Role::Text)
-            });
-        let mut ts = TableState::default().with_selected(Some(selected - offset));
-        StatefulWidget::render(table, area, buf, &mut ts);
+        let table = (header, body.collect(), cols.widths());
+        render_window(area, buf, table, selected - offset, self.focused, theme);
     }
 }
 

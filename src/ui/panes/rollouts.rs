@@ -4,13 +4,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, StatefulWidget, Table, TableState, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 
 use crate::model::rollout::{RolloutRow, RolloutState};
 use crate::state::AppState;
 use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::table::{Viewport, render_window};
 use crate::update::SourceId;
 
 /// Cells of the progress bar.
@@ -96,32 +97,20 @@ impl RolloutsPane<'_> {
             .render(area, buf);
             return;
         }
-        rollouts.viewport.set(height);
         let selected = rollouts.selected_index();
-        let mut offset = rollouts.offset.get();
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + height {
-            offset = selected + 1 - height;
-        }
-        offset = offset.min(rollouts.len().saturating_sub(height));
-        rollouts.offset.set(offset);
+        let viewport = Viewport {
+            offset: &rollouts.offset,
+            height: &rollouts.viewport,
+        };
+        let offset = viewport.scroll(selected, rollouts.len(), height);
         let rows: Vec<&RolloutRow> = rollouts.window(offset, height).collect();
         let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none());
-        let header = Row::new(cols.header()).style(theme.style(Role::Title));
+        let header = Row::new(cols.header());
         let body = rows.iter().map(|r| {
             Row::new(cols.cells(r, self.state.now, theme)).style(theme.style(state_role(r.state)))
         });
-        let table = Table::new(body, cols.widths())
-            .header(header)
-            .column_spacing(1)
-            .row_highlight_style(if self.focused {
-                theme.style(Role::Selection)
-            } else {
-                theme.style(Role::Text)
-            });
-        let mut ts = TableState::default().with_selected(Some(selected - offset));
-        StatefulWidget::render(table, area, buf, &mut ts);
+        let table = (header, body.collect(), cols.widths());
+        render_window(area, buf, table, selected - offset, self.focused, theme);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod help;
 pub mod history;
 pub mod signals;
 pub mod silence;
+pub mod table;
 
 use ratatui::layout::Rect;
 
