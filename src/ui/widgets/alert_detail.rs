@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::model::alert::AlertState;
 use crate::model::time::since;
@@ -24,22 +24,16 @@ pub struct AlertDetailView<'a> {
 impl Widget for AlertDetailView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let rect = Rect {
-            x: area.x + area.width / 20,
-            y: area.y,
-            width: area.width - area.width / 10,
-            height: area.height,
-        };
-        Clear.render(rect, buf);
+        let rect = super::wide(area);
         let view = self.alerts.find(self.fingerprint);
         let name = view.map(|v| v.row.name.as_str()).unwrap_or("?");
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocused))
-            .title(Line::styled(
-                format!(" Alert {name} (Esc closes) "),
-                t.style(Role::Title),
-            ));
+        let block = super::overlay_block(
+            rect,
+            buf,
+            format!(" Alert {name} (Esc closes) "),
+            Role::BorderFocused,
+            t,
+        );
         let lines = match view {
             None => vec![Line::styled(
                 "this alert is no longer known",

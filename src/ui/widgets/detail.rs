@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::command::Target;
 use crate::model::event::DescribedPod;
@@ -24,21 +24,12 @@ pub struct PodDetailView<'a> {
 impl Widget for PodDetailView<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let rect = Rect {
-            x: area.x + area.width / 20,
-            y: area.y,
-            width: area.width - area.width / 10,
-            height: area.height,
-        };
-        Clear.render(rect, buf);
+        let rect = super::wide(area);
         let title = format!(
             " Pod {}/{} (Esc closes) ",
             self.target.namespace, self.target.name
         );
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocused))
-            .title(Line::styled(title, t.style(Role::Title)));
+        let block = super::overlay_block(rect, buf, title, Role::BorderFocused, t);
         let lines = match self.detail {
             None => vec![Line::styled("loading…", t.style(Role::Muted))],
             Some(d) => self.lines(d),

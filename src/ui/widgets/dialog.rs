@@ -3,12 +3,11 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::model::rollout::UndoPreview;
 use crate::state::ui::{ConfirmDetail, ConfirmDialog, Preview};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::centered;
 use crate::ui::widgets::history::diff_role;
 
 pub struct ConfirmView<'a> {
@@ -51,18 +50,14 @@ impl Widget for ConfirmView<'_> {
             Span::styled(" cancel", t.style(Role::Text)),
         ]));
         let wide = !detail.diff.is_empty() || detail.preview != Preview::None;
-        let width = if wide { 100 } else { 70 }.min(area.width);
-        let inner = usize::from(width.saturating_sub(2)).max(1);
-        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-        let rect = centered(area, width, rows as u16 + 2);
-        Clear.render(rect, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::Critical))
-            .title(Line::styled(
-                format!(" {} ", self.dialog.title),
-                t.style(Role::Title),
-            ));
+        let rect = super::fitted(area, if wide { 100 } else { 70 }, &lines);
+        let block = super::overlay_block(
+            rect,
+            buf,
+            format!(" {} ", self.dialog.title),
+            Role::Critical,
+            t,
+        );
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(block)

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::action::Action;
 use crate::config::keymap::{KeyContext, Keymap};
@@ -40,14 +40,13 @@ impl Widget for Help<'_> {
             })
             .collect();
         let rect = centered(area, 48, lines.len() as u16 + 2);
-        Clear.render(rect, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocused))
-            .title(Line::styled(
-                format!(" Keys: {} (Esc closes) ", self.title),
-                t.style(Role::Title),
-            ));
+        let block = super::overlay_block(
+            rect,
+            buf,
+            format!(" Keys: {} (Esc closes) ", self.title),
+            Role::BorderFocused,
+            t,
+        );
         Paragraph::new(lines).block(block).render(rect, buf);
     }
 }

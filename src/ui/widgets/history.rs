@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget};
 
 use crate::model::rollout::{DiffKind, DiffLine, short_image, template_diff};
 use crate::state::rollouts::RolloutsState;
@@ -31,22 +31,13 @@ pub fn diff_role(d: &DiffLine) -> Role {
 impl Widget for HistoryOverlay<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let rect = Rect {
-            x: area.x + area.width / 20,
-            y: area.y,
-            width: area.width - area.width / 10,
-            height: area.height,
-        };
-        Clear.render(rect, buf);
+        let rect = super::wide(area);
         let v = self.view;
         let title = format!(
             " History {}/{} (u undo to selected · Esc closes) ",
             v.namespace, v.name
         );
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocused))
-            .title(Line::styled(title, t.style(Role::Title)));
+        let block = super::overlay_block(rect, buf, title, Role::BorderFocused, t);
         Paragraph::new(self.lines()).block(block).render(rect, buf);
     }
 }

@@ -3,11 +3,10 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::state::silence::{Field, SilenceForm};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::centered;
 
 pub struct SilenceView<'a> {
     pub form: &'a SilenceForm,
@@ -66,18 +65,14 @@ impl Widget for SilenceView<'_> {
             " ↑↓ move  Space toggle  Enter review  Esc cancel",
             t.style(Role::Muted),
         ));
-        let width = 76.min(area.width);
-        let inner = usize::from(width.saturating_sub(2)).max(1);
-        let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(inner)).sum();
-        let rect = centered(area, width, rows as u16 + 2);
-        Clear.render(rect, buf);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .border_style(t.style(Role::BorderFocused))
-            .title(Line::styled(
-                format!(" Silence {} ", f.target.name),
-                t.style(Role::Title),
-            ));
+        let rect = super::fitted(area, 76, &lines);
+        let block = super::overlay_block(
+            rect,
+            buf,
+            format!(" Silence {} ", f.target.name),
+            Role::BorderFocused,
+            t,
+        );
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(block)
