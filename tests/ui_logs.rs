@@ -3,25 +3,13 @@
 
 mod common;
 
+use common::draw;
+
 use common::live_state;
 use common::logs::{deploy_request, deploy_source, line_of, numbered, pod_request, pod_source};
 use opsdeck::action::Pane;
-use opsdeck::config::keymap::Keymap;
 use opsdeck::state::AppState;
-use opsdeck::ui::theme::Theme;
 use opsdeck::update::Update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn draw(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let theme = Theme::default_theme();
-    let keymap = Keymap::default();
-    terminal
-        .draw(|f| opsdeck::ui::render(f, state, &theme, &keymap))
-        .unwrap();
-    terminal
-}
 
 fn pod_tail() -> AppState {
     let mut state = live_state();

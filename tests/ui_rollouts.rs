@@ -3,28 +3,15 @@
 
 mod common;
 
+use common::draw;
+
 use common::rollouts::{rollout_state, select};
 use opsdeck::action::Action;
 use opsdeck::command::Target;
-use opsdeck::config::keymap::Keymap;
 use opsdeck::model::access::{Access, AccessCheck};
 use opsdeck::model::rollout::UndoPreview;
-use opsdeck::state::AppState;
 use opsdeck::state::ui::Overlay;
-use opsdeck::ui::theme::Theme;
 use opsdeck::update::Update;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn draw(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let theme = Theme::default_theme();
-    let keymap = Keymap::default();
-    terminal
-        .draw(|f| opsdeck::ui::render(f, state, &theme, &keymap))
-        .unwrap();
-    terminal
-}
 
 #[test]
 fn rollouts_pane_120x20() {

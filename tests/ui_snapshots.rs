@@ -2,24 +2,12 @@
 
 mod common;
 
+use common::draw;
+
 use common::{live_state, now};
 use opsdeck::action::Action;
-use opsdeck::config::keymap::Keymap;
 use opsdeck::state::AppState;
-use opsdeck::ui::theme::Theme;
 use opsdeck::update::{SourceHealth, SourceId, Update};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn draw(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    let theme = Theme::default_theme();
-    let keymap = Keymap::default();
-    terminal
-        .draw(|f| opsdeck::ui::render(f, state, &theme, &keymap))
-        .unwrap();
-    terminal
-}
 
 #[test]
 fn layout_200x50_shows_all_four_panes() {

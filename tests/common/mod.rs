@@ -6,9 +6,13 @@ pub mod rollouts;
 pub mod tmux;
 
 use jiff::{SignedDuration, Timestamp};
+use opsdeck::config::keymap::Keymap;
 use opsdeck::model::pod::{Health, PodRow};
 use opsdeck::state::AppState;
+use opsdeck::ui::theme::Theme;
 use opsdeck::update::{SourceHealth, SourceId, Update};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 
 pub const NOW: &str = "2026-11-23T12:00:00Z";
 
@@ -112,4 +116,15 @@ pub fn live_state() -> AppState {
         health: SourceHealth::Live,
     });
     state
+}
+
+/// Draw the whole screen of `state` on a test terminal of `width` x `height`.
+pub fn draw(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    let theme = Theme::default_theme();
+    let keymap = Keymap::default();
+    terminal
+        .draw(|f| opsdeck::ui::render(f, state, &theme, &keymap))
+        .unwrap();
+    terminal
 }
