@@ -218,8 +218,15 @@ pub async fn run(opts: Options) -> Result<()> {
     if let Some(task) = log_task.take() {
         task.abort();
     }
-    exec_task.abort();
     drop(guard);
+    // The terminal is the user's again; commands already sent finish (or time out) and are
+    // audited before the process exits. A dialog still open is simply dropped: nothing ran.
+    drop(cmd_tx);
+    drop(rx);
+    let grace = crate::exec::COMMAND_TIMEOUT + Duration::from_secs(2);
+    if tokio::time::timeout(grace, exec_task).await.is_err() {
+        tracing::warn!("commands still in flight at exit were abandoned");
+    }
     result
 }
 

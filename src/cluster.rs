@@ -53,6 +53,20 @@ impl ClusterConfig {
             .and_then(|c| c.namespace.clone())
     }
 
+    /// The kubeconfig user (AuthInfo name) of a context (`""`: the current one), for the
+    /// audit log. Never a credential.
+    pub fn user_of(&self, context: &str) -> Option<String> {
+        let k = self.read().ok().flatten()?;
+        let name = Some(context.to_string())
+            .filter(|c| !c.is_empty())
+            .or(k.current_context.clone())?;
+        k.contexts
+            .iter()
+            .find(|c| c.name == name)
+            .and_then(|c| c.context.as_ref())
+            .and_then(|c| c.user.clone())
+    }
+
     /// Build a client for a context (`None`: the current one; in-cluster if no kubeconfig).
     pub async fn client(&self, context: Option<&str>) -> Result<Client, ClusterError> {
         let options = KubeConfigOptions {

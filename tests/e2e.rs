@@ -23,7 +23,11 @@ async fn client(path: &std::path::Path) -> Client {
 
 /// A simulator with its kubeconfig written to a fresh temporary directory.
 async fn start_sim() -> (Simulator, tempfile::TempDir, std::path::PathBuf) {
-    let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), SimConfig::default())
+    start_scenario(SimConfig::default()).await
+}
+
+async fn start_scenario(config: SimConfig) -> (Simulator, tempfile::TempDir, std::path::PathBuf) {
+    let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), config)
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -141,19 +145,7 @@ async fn unreachable_cluster_at_start_shows_connecting_and_sigterm_restores() {
         "0",
         "opsdeck exited on an unreachable cluster"
     );
-    // The program is the shell's child: find it and send SIGTERM.
-    let shell = tmux.var("pane_pid");
-    let out = std::process::Command::new("pgrep")
-        .args(["-P", &shell])
-        .output()
-        .unwrap();
-    let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    assert!(!pid.is_empty(), "no opsdeck process under the shell");
-    let killed = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    tmux.signal("TERM");
     tmux.wait_exit(Duration::from_secs(10));
     assert_restored(&tmux, dir.path());
 }
@@ -289,4 +281,158 @@ async fn l_tails_a_pod_escapes_hostile_lines_p_pauses_and_q_restores() {
     assert_eq!(status.trim(), "0", "opsdeck exit status");
     assert_restored(&tmux, dir.path());
     drop(sim);
+}
+
+/// The incident commander's main move: focus rollouts, undo the bad rollout, confirm, and see
+/// the Deployment become complete again on the previous revision's template.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_of_a_bad_rollout_from_the_rollouts_pane_completes_it() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    let config = SimConfig {
+        scenario: opsdeck::sim::Scenario::BadRollout,
+        ..SimConfig::default()
+    };
+    let (sim, dir, kubeconfig) = start_scenario(config).await;
+    let audit = dir.path().join("audit.log");
+    let config_file = dir.path().join("config.toml");
+    std::fs::write(
+        &config_file,
+        format!("[safety]\naudit_log = \"{}\"\n", audit.display()),
+    )
+    .unwrap();
+    let args = format!(
+        "--kubeconfig {} -A --config {}",
+        kubeconfig.display(),
+        config_file.display()
+    );
+    let tmux = Tmux::start("undo", 160, 45, &opsdeck_command(dir.path(), &args));
+    // The bad revision is the most recent change, so it is the first row of the pane.
+    tmux.wait_for("bad rollout shown", WAIT, |s| {
+        s.lines()
+            .any(|l| l.contains("checkout") && l.contains(" 2 ") && l.contains("Progressing"))
+    });
+    tmux.keys(&["2"]);
+    std::thread::sleep(Duration::from_millis(500));
+    tmux.keys(&["u"]);
+    let dialog = tmux.wait_for("undo dialog", WAIT, |s| {
+        s.contains("opsdeck-sim") && s.contains("checkout") && s.contains("revision 1")
+    });
+    assert!(
+        dialog.contains("shop"),
+        "the dialog names the namespace:\n{dialog}"
+    );
+    tmux.keys(&["y"]);
+    tmux.wait_for("rolled back", WAIT, |s| {
+        s.contains("rolled back to revision 1")
+    });
+    tmux.wait_for("complete again", Duration::from_secs(60), |s| {
+        s.lines()
+            .any(|l| l.contains("checkout") && l.contains(" 3 ") && l.contains("Complete"))
+    });
+    // The cluster agrees: the template is revision 1's image again.
+    let api: Api<Deployment> = Api::namespaced(client(&kubeconfig).await, "shop");
+    let d = api.get("checkout").await.unwrap();
+    let image = d.spec.unwrap().template.spec.unwrap().containers[0]
+        .image
+        .clone()
+        .unwrap();
+    assert!(!image.contains("bad"), "image still the bad one: {image}");
+    // And so does the real kubectl: revision 1's template came back as revision 3.
+    let out = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["-n", "shop", "rollout", "history", "deploy/checkout"])
+        .output()
+        .expect("kubectl is required (scripts/test checks it)");
+    let history = String::from_utf8_lossy(&out.stdout);
+    let revisions: Vec<&str> = history
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|w| w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(revisions, ["2", "3"], "kubectl rollout history:\n{history}");
+    let record = std::fs::read_to_string(&audit).unwrap();
+    assert!(record.contains("\"action\":\"rollout undo\""), "{record}");
+    assert!(record.contains("\"result\":\"done\""), "{record}");
+    tmux.keys(&["q"]);
+    tmux.wait_exit(Duration::from_secs(10));
+    assert_restored(&tmux, dir.path());
+    drop(sim);
+}
+
+/// A dropped SSH session (SIGHUP): an open dialog is dropped with nothing run; a command
+/// already sent finishes, its effect reaches the cluster and its outcome is audited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_drops_an_open_dialog_but_lets_a_sent_command_finish() {
+    let (sim, dir, kubeconfig) = start_sim().await;
+    let audit = dir.path().join("audit.log");
+    let config_file = dir.path().join("config.toml");
+    std::fs::write(
+        &config_file,
+        format!("[safety]\naudit_log = \"{}\"\n", audit.display()),
+    )
+    .unwrap();
+    let args = format!(
+        "--kubeconfig {} -A --config {}",
+        kubeconfig.display(),
+        config_file.display()
+    );
+    // 1. A confirmation dialog is open when the session drops.
+    let tmux = Tmux::start("hup1", 120, 40, &opsdeck_command(dir.path(), &args));
+    tmux.wait_for("pods", WAIT, |s| {
+        s.contains(" running") && s.contains("live")
+    });
+    tmux.keys(&["r"]);
+    tmux.wait_for("dialog", WAIT, |s| s.contains("y confirm"));
+    tmux.signal("HUP");
+    tmux.wait_exit(Duration::from_secs(10));
+    assert_restored(&tmux, dir.path());
+    assert!(
+        !audit.exists(),
+        "nothing may run or be audited from an unanswered dialog"
+    );
+    drop(tmux);
+
+    // 2. The delete was confirmed and is in flight (the API answers slowly) when it drops.
+    let tmux = Tmux::start("hup2", 120, 40, &opsdeck_command(dir.path(), &args));
+    tmux.wait_for("pods", WAIT, |s| {
+        s.contains(" running") && s.contains("live")
+    });
+    tmux.keys(&["r"]);
+    let dialog = tmux.wait_for("dialog", WAIT, |s| s.contains("y confirm"));
+    let line = dialog
+        .lines()
+        .find(|l| l.contains("object"))
+        .expect("the dialog names the object");
+    let victim = line
+        .split_whitespace()
+        .skip_while(|w| *w != "object")
+        .nth(1)
+        .unwrap()
+        .to_string();
+    sim.faults().latency(Duration::from_secs(3));
+    tmux.keys(&["y"]);
+    std::thread::sleep(Duration::from_millis(300));
+    tmux.signal("HUP");
+    tmux.wait_exit(Duration::from_secs(30));
+    sim.faults().clear();
+    assert_restored(&tmux, dir.path());
+    let record = std::fs::read_to_string(&audit).expect("the outcome is audited");
+    assert!(record.contains("\"action\":\"delete pod\""), "{record}");
+    assert!(record.contains(&victim), "{record}");
+    assert!(record.contains("\"result\":\"done\""), "{record}");
+    assert!(
+        record.contains("\"user\":\"opsdeck-sim-admin\""),
+        "{record}"
+    );
+    let pods: Api<Pod> = Api::all(client(&kubeconfig).await);
+    let gone_or_terminating = pods
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .filter(|p| p.metadata.name.as_deref() == Some(victim.as_str()))
+        .all(|p| p.metadata.deletion_timestamp.is_some());
+    assert!(gone_or_terminating, "{victim} was not deleted");
 }

@@ -19,8 +19,14 @@ async fn sim() -> Simulator {
         .unwrap()
 }
 
+/// `reqwest::get` with the process's rustls provider installed first.
+async fn http_get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
+    opsdeck::http::install_crypto_provider();
+    reqwest::get(url).await
+}
+
 async fn get(url: &str) -> (u16, Value) {
-    let r = reqwest::get(url).await.unwrap();
+    let r = http_get(url).await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
 }
 
@@ -164,7 +170,7 @@ async fn watch_resume_after_restart_is_gone() {
         .to_string();
     s.faults().restart();
     let url = format!("{}/api/v1/pods?watch=1&resourceVersion={rv}", s.url());
-    let text = reqwest::get(&url).await.unwrap().text().await.unwrap();
+    let text = http_get(&url).await.unwrap().text().await.unwrap();
     let ev: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert_eq!(ev["type"], "ERROR");
     assert_eq!(ev["object"]["code"], 410);
@@ -273,7 +279,7 @@ async fn faults_over_http() {
             .status(),
         200
     );
-    let r = reqwest::get(format!("{base}/api/v1/pods")).await.unwrap();
+    let r = http_get(format!("{base}/api/v1/pods")).await.unwrap();
     assert_eq!(r.status(), 429);
     let retry: u64 = r.headers()["retry-after"]
         .to_str()
@@ -297,8 +303,7 @@ async fn faults_over_http() {
     s.faults().clear();
     // An open watch ends when watches are closed.
     let url = format!("{base}/api/v1/pods?watch=1&resourceVersion=0");
-    let watch =
-        tokio::spawn(async move { reqwest::get(&url).await.unwrap().text().await.unwrap() });
+    let watch = tokio::spawn(async move { http_get(&url).await.unwrap().text().await.unwrap() });
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
         post("/_sim/faults/close-watches").await.unwrap().status(),
@@ -309,7 +314,7 @@ async fn faults_over_http() {
         .unwrap()
         .unwrap();
     assert_eq!(text.lines().count(), 60);
-    let stats: Value = reqwest::get(format!("{base}/_sim/stats"))
+    let stats: Value = http_get(format!("{base}/_sim/stats"))
         .await
         .unwrap()
         .json()
@@ -431,7 +436,7 @@ async fn monitoring_apis_follow_the_bad_rollout() {
 }
 
 async fn text(url: &str) -> (u16, String) {
-    let r = reqwest::get(url).await.unwrap();
+    let r = http_get(url).await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
 }
 

@@ -13,8 +13,14 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Append one record: time, user, context, verb, object, outcome (JSON lines).
-    pub fn append(&self, command: &Command, outcome: &Outcome) -> std::io::Result<()> {
+    /// Append one record: time, who (the kubeconfig user of the context, if known, and the
+    /// local user), context, verb, object, the change, outcome (JSON lines).
+    pub fn append(
+        &self,
+        command: &Command,
+        outcome: &Outcome,
+        identity: Option<&str>,
+    ) -> std::io::Result<()> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -26,7 +32,8 @@ impl AuditLog {
         };
         let record = serde_json::json!({
             "time": jiff::Timestamp::now().to_string(),
-            "user": std::env::var("USER").unwrap_or_default(),
+            "user": identity,
+            "local_user": std::env::var("USER").unwrap_or_default(),
             "context": t.context,
             "namespace": t.namespace,
             "name": t.name,

@@ -26,7 +26,7 @@ use crate::update::{Outcome, Update};
 use audit::AuditLog;
 
 /// Upper bound for one command, API calls included.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
+pub const COMMAND_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Executor {
     pub cluster: ClusterConfig,
@@ -38,8 +38,11 @@ pub struct Executor {
 }
 
 impl Executor {
-    /// Receive commands until the channel closes.
+    /// Receive commands until the channel closes, then let the commands in flight finish (or
+    /// time out) so that a quit, or an SSH session that drops, never leaves an action half
+    /// done and unrecorded.
     pub async fn run(self, mut rx: Receiver<CommandRequest>) {
+        let mut in_flight = tokio::task::JoinSet::new();
         let shared = Arc::new(Shared {
             cluster: self.cluster,
             clients: Mutex::new(HashMap::new()),
@@ -54,7 +57,7 @@ impl Executor {
                     req.command.verb(),
                     req.command.target()
                 ));
-                record(audit.as_deref(), &req.command, &outcome);
+                record(&shared.cluster, audit.as_deref(), &req.command, &outcome);
                 let _ = tx
                     .send(Update::CommandFinished {
                         id: req.id,
@@ -65,7 +68,7 @@ impl Executor {
             }
             let shared = shared.clone();
             let audit = audit.clone();
-            tokio::spawn(async move {
+            in_flight.spawn(async move {
                 let outcome =
                     match tokio::time::timeout(COMMAND_TIMEOUT, shared.execute(&req.command, &tx))
                         .await
@@ -79,7 +82,7 @@ impl Executor {
                         )),
                     };
                 if req.command.is_mutation() {
-                    record(audit.as_deref(), &req.command, &outcome);
+                    record(&shared.cluster, audit.as_deref(), &req.command, &outcome);
                 }
                 let _ = tx
                     .send(Update::CommandFinished {
@@ -88,13 +91,17 @@ impl Executor {
                     })
                     .await;
             });
+            // Reap finished commands so the set stays small.
+            while in_flight.try_join_next().is_some() {}
         }
+        while in_flight.join_next().await.is_some() {}
     }
 }
 
-fn record(audit: Option<&AuditLog>, command: &Command, outcome: &Outcome) {
+fn record(cluster: &ClusterConfig, audit: Option<&AuditLog>, command: &Command, outcome: &Outcome) {
     tracing::info!(command = ?command, outcome = ?outcome, "command finished");
-    if let Some(Err(e)) = audit.map(|a| a.append(command, outcome)) {
+    let identity = cluster.user_of(&command.target().context);
+    if let Some(Err(e)) = audit.map(|a| a.append(command, outcome, identity.as_deref())) {
         tracing::error!(error = %e, "cannot write the audit log");
     }
 }

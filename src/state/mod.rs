@@ -2,6 +2,7 @@
 //! reach it only through [`Update`]s, the user only through [`Action`]s.
 
 pub mod alerts;
+pub mod cursor;
 mod log_actions;
 pub mod logs;
 pub mod pods;

@@ -7,6 +7,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::model::pod::{Health, PodRow};
+use crate::state::cursor::Cursor;
 
 /// `(namespace, name)`.
 pub type PodKey = (String, String);
@@ -75,12 +76,7 @@ pub struct PodsState {
     view: Vec<SortKey>,
     filter: String,
     counts: PodCounts,
-    selected: usize,
-    /// The pod under the cursor; selection follows it when rows move.
-    selected_key: Option<PodKey>,
-    /// The cursor was moved away from the top by the user. Until then it stays on the first
-    /// row, so that the most unhealthy pods stay in view as the list changes.
-    moved: bool,
+    cursor: Cursor<PodKey>,
     /// True once the first list arrived (before that the pane says "connecting").
     pub listed: bool,
     /// View state touched by rendering only: first visible row and the last viewport height.
@@ -144,24 +140,17 @@ impl PodsState {
         self.follow_selection();
     }
 
-    /// Keep the cursor on the same pod if it is still visible, else clamp.
+    /// Keep the cursor on top, or on the same pod if the user moved it there.
     fn follow_selection(&mut self) {
-        if !self.moved {
-            self.selected = 0;
-            self.selected_key = self.view.first().map(|(_, k)| k.clone());
-            return;
-        }
-        let found = self
-            .selected_key
-            .as_ref()
-            .and_then(|key| self.rows.get(key))
-            .and_then(|row| self.view.binary_search(&sort_key(row)).ok());
-        if let Some(at) = found {
-            self.selected = at;
-            return;
-        }
-        self.selected = self.selected.min(self.view.len().saturating_sub(1));
-        self.selected_key = self.view.get(self.selected).map(|(_, k)| k.clone());
+        let (rows, view) = (&self.rows, &self.view);
+        self.cursor.follow(
+            view.len(),
+            |key| {
+                let row = rows.get(key)?;
+                view.binary_search(&sort_key(row)).ok()
+            },
+            |i| view.get(i).map(|(_, k)| k.clone()),
+        );
     }
 
     pub fn set_filter(&mut self, filter: &str) {
@@ -177,18 +166,15 @@ impl PodsState {
 
     /// Move the cursor by `delta` rows (clamped).
     pub fn move_by(&mut self, delta: isize) {
-        if self.view.is_empty() {
-            return;
-        }
-        let last = self.view.len() - 1;
-        let to = (self.selected as isize + delta).clamp(0, last as isize) as usize;
-        self.select(to);
+        let view = &self.view;
+        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
+        self.cursor.move_by(delta, view.len(), key_at);
     }
 
     pub fn select(&mut self, index: usize) {
-        self.selected = index.min(self.view.len().saturating_sub(1));
-        self.moved = self.selected != 0;
-        self.selected_key = self.view.get(self.selected).map(|(_, k)| k.clone());
+        let view = &self.view;
+        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
+        self.cursor.select(index, view.len(), key_at);
     }
 
     pub fn select_last(&mut self) {
@@ -201,13 +187,11 @@ impl PodsState {
     }
 
     pub fn selected_index(&self) -> usize {
-        self.selected
+        self.cursor.index()
     }
 
     pub fn selected_row(&self) -> Option<&PodRow> {
-        self.view
-            .get(self.selected)
-            .and_then(|(_, k)| self.rows.get(k))
+        self.cursor.key().and_then(|k| self.rows.get(k))
     }
 
     /// Number of rows that pass the filter.

@@ -1,6 +1,7 @@
 //! The rollouts pane: Deployments and their ReplicaSets as compact records, one row per
 //! Deployment ordered by most recent change, and the selection.
 
+use crate::state::cursor::Cursor;
 use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
@@ -27,8 +28,7 @@ pub struct RolloutsState {
     owner_of: HashMap<RolloutKey, String>,
     rows: HashMap<RolloutKey, RolloutRow>,
     view: Vec<SortKey>,
-    selected: usize,
-    selected_key: Option<RolloutKey>,
+    cursor: Cursor<RolloutKey>,
     /// True once the first list of Deployments arrived.
     pub listed: bool,
     /// View state touched by rendering only.
@@ -156,31 +156,27 @@ impl RolloutsState {
         self.follow_selection();
     }
 
-    /// Keep the cursor on the same Deployment if it is still there, else clamp.
+    /// Keep the cursor on top, or on the same Deployment if the user moved it there.
     fn follow_selection(&mut self) {
-        if let Some(at) = self
-            .selected_key
-            .as_ref()
-            .and_then(|key| self.view.iter().position(|(_, k)| k == key))
-        {
-            self.selected = at;
-            return;
-        }
-        self.select(self.selected);
+        let view = &self.view;
+        self.cursor.follow(
+            view.len(),
+            |key| view.iter().position(|(_, k)| k == key),
+            |i| view.get(i).map(|(_, k)| k.clone()),
+        );
     }
 
     /// Move the cursor by `delta` rows (clamped).
     pub fn move_by(&mut self, delta: isize) {
-        if self.view.is_empty() {
-            return;
-        }
-        let last = self.view.len() as isize - 1;
-        self.select((self.selected as isize + delta).clamp(0, last) as usize);
+        let view = &self.view;
+        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
+        self.cursor.move_by(delta, view.len(), key_at);
     }
 
     pub fn select(&mut self, index: usize) {
-        self.selected = index.min(self.view.len().saturating_sub(1));
-        self.selected_key = self.view.get(self.selected).map(|(_, k)| k.clone());
+        let view = &self.view;
+        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
+        self.cursor.select(index, view.len(), key_at);
     }
 
     pub fn select_last(&mut self) {
@@ -193,18 +189,16 @@ impl RolloutsState {
     }
 
     pub fn selected_index(&self) -> usize {
-        self.selected
+        self.cursor.index()
     }
 
     pub fn selected_row(&self) -> Option<&RolloutRow> {
-        self.selected_key.as_ref().and_then(|k| self.rows.get(k))
+        self.cursor.key().and_then(|k| self.rows.get(k))
     }
 
     /// The Deployment under the cursor.
     pub fn selected_deployment(&self) -> Option<&DeploymentInfo> {
-        self.selected_key
-            .as_ref()
-            .and_then(|k| self.deployments.get(k))
+        self.cursor.key().and_then(|k| self.deployments.get(k))
     }
 
     pub fn deployment(&self, namespace: &str, name: &str) -> Option<&DeploymentInfo> {

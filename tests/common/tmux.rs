@@ -92,6 +92,22 @@ impl Tmux {
         }
     }
 
+    /// Send a signal (e.g. "TERM", "HUP") to the program running under the pane's shell.
+    pub fn signal(&self, name: &str) {
+        let shell = self.var("pane_pid");
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("run pgrep");
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!pid.is_empty(), "no program under the pane's shell");
+        let sent = Command::new("kill")
+            .args([&format!("-{name}"), &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{name} {pid}");
+    }
+
     /// Wait for the program to exit; returns its exit status.
     pub fn wait_exit(&self, timeout: Duration) -> i32 {
         let start = Instant::now();
