@@ -36,6 +36,24 @@ async fn start_scenario(config: SimConfig) -> (Simulator, tempfile::TempDir, std
     (sim, dir, kubeconfig)
 }
 
+/// Arguments for opsdeck on `kubeconfig`, all namespaces, with a config file whose audit log
+/// is in `dir`; returns the audit log's path too.
+fn audited_args(
+    dir: &std::path::Path,
+    kubeconfig: &std::path::Path,
+) -> (std::path::PathBuf, String) {
+    let audit = dir.join("audit.log");
+    let config_file = dir.join("config.toml");
+    let config = format!("[safety]\naudit_log = \"{}\"\n", audit.display());
+    std::fs::write(&config_file, config).unwrap();
+    let args = format!(
+        "--kubeconfig {} -A --config {}",
+        kubeconfig.display(),
+        config_file.display()
+    );
+    (audit, args)
+}
+
 /// The terminal is back to normal: not in the alternate screen, cooked mode, echo on.
 fn assert_restored(tmux: &Tmux, dir: &std::path::Path) {
     assert_eq!(
@@ -293,18 +311,7 @@ async fn undo_of_a_bad_rollout_from_the_rollouts_pane_completes_it() {
         ..SimConfig::default()
     };
     let (sim, dir, kubeconfig) = start_scenario(config).await;
-    let audit = dir.path().join("audit.log");
-    let config_file = dir.path().join("config.toml");
-    std::fs::write(
-        &config_file,
-        format!("[safety]\naudit_log = \"{}\"\n", audit.display()),
-    )
-    .unwrap();
-    let args = format!(
-        "--kubeconfig {} -A --config {}",
-        kubeconfig.display(),
-        config_file.display()
-    );
+    let (audit, args) = audited_args(dir.path(), &kubeconfig);
     let tmux = Tmux::start("undo", 160, 45, &opsdeck_command(dir.path(), &args));
     // The bad revision is the most recent change, so it is the first row of the pane.
     tmux.wait_for("bad rollout shown", WAIT, |s| {
@@ -365,18 +372,7 @@ async fn undo_of_a_bad_rollout_from_the_rollouts_pane_completes_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_drops_an_open_dialog_but_lets_a_sent_command_finish() {
     let (sim, dir, kubeconfig) = start_sim().await;
-    let audit = dir.path().join("audit.log");
-    let config_file = dir.path().join("config.toml");
-    std::fs::write(
-        &config_file,
-        format!("[safety]\naudit_log = \"{}\"\n", audit.display()),
-    )
-    .unwrap();
-    let args = format!(
-        "--kubeconfig {} -A --config {}",
-        kubeconfig.display(),
-        config_file.display()
-    );
+    let (audit, args) = audited_args(dir.path(), &kubeconfig);
     // 1. A confirmation dialog is open when the session drops.
     let tmux = Tmux::start("hup1", 120, 40, &opsdeck_command(dir.path(), &args));
     tmux.wait_for("pods", WAIT, |s| {
