@@ -435,3 +435,55 @@ async fn golden_signals_from_query_range() {
         "{errors:?}"
     );
 }
+
+/// Golden signals from real series: Prometheus scraping its own HTTP metrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn golden_signals_from_prometheus_scraping_itself() {
+    let stack = Stack::start(false).await;
+    let q = |query: &str, unit: &str| SignalQuery {
+        query: query.into(),
+        unit: unit.into(),
+        warning: None,
+        critical: None,
+    };
+    let (tx, mut rx) = mpsc::channel(64);
+    let poller = MetricsPoller {
+        http: http(),
+        prometheus_url: stack.prometheus.url.clone(),
+        services: vec![ServiceConfig {
+            name: "prometheus".into(),
+            latency: Some(q(
+                "histogram_quantile(0.99, sum by (le) (rate(prometheus_http_request_duration_seconds_bucket[10s])))",
+                "s",
+            )),
+            traffic: Some(q("sum(rate(prometheus_http_requests_total[10s]))", "req/s")),
+            ..ServiceConfig::default()
+        }],
+        window: Duration::from_secs(300),
+        interval: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(2),
+        scope: 1,
+        tx,
+    };
+    let _task = Task(tokio::spawn(poller.run()));
+    // rate() needs two scrapes of a counter that moves (the scrapes themselves move it).
+    let services = until(&mut rx, "real signals", |u| match u {
+        Update::SignalsFetched { services, .. }
+            if services[0].series.iter().all(|s| {
+                s.error.is_none() && s.current().is_some_and(|v| v.is_finite() && v > 0.0)
+            }) =>
+        {
+            Some(services.clone())
+        }
+        _ => None,
+    })
+    .await;
+    let latency = &services[0].series[0];
+    let traffic = &services[0].series[1];
+    assert!(latency.current_text().ends_with(" s"), "{latency:?}");
+    assert!(traffic.current_text().ends_with(" req/s"), "{traffic:?}");
+    assert!(
+        latency.current().unwrap() < 10.0,
+        "p99 of a local server: {latency:?}"
+    );
+}

@@ -163,9 +163,13 @@ impl Stack {
                 am.port
             ));
         }
+        // Prometheus scrapes itself: real series for the golden-signal tests.
+        let port = free_port();
+        config.push_str(&format!(
+            "scrape_configs:\n- job_name: prometheus\n  static_configs: [{{targets: [\"127.0.0.1:{port}\"]}}]\n"
+        ));
         let config_file = d.join("prometheus.yml");
         std::fs::write(&config_file, config).expect("write prometheus.yml");
-        let port = free_port();
         let args = vec![
             format!("--config.file={}", config_file.display()),
             format!("--storage.tsdb.path={}", d.join("tsdb").display()),
