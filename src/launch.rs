@@ -57,7 +57,7 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
             .safety
             .audit_log
             .clone()
-            .unwrap_or_else(|| crate::config::state_dir().join("audit.log")),
+            .unwrap_or_else(|| crate::config::data_dir().join("audit.log")),
     );
     Ok(Options {
         cluster,

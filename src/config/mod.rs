@@ -173,6 +173,13 @@ pub fn state_dir() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir)
 }
 
+/// Where the audit log goes by default (`~/.local/share/opsdeck` on Linux).
+pub fn data_dir() -> PathBuf {
+    project_dirs()
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
 pub fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "opsdeck")
 }
