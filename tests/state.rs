@@ -222,7 +222,8 @@ fn command_line_changes_namespace_and_reports_errors() {
 fn unknown_context_is_refused_with_the_known_ones() {
     let mut state = live_state();
     state.contexts = vec!["prod-eu-1".into(), "staging".into()];
-    assert!(state.handle(Action::SetContext("prdo".into())).is_empty());
+    let effects = state.handle(Action::SetContext("prdo".into()));
+    assert!(!effects.contains(&Effect::Rescope), "{effects:?}");
     assert!(state.ui.status.as_ref().unwrap().text.contains("staging"));
     assert_eq!(
         state.handle(Action::SetContext("staging".into())),
@@ -235,10 +236,10 @@ fn unknown_context_is_refused_with_the_known_ones() {
 fn open_requests_the_detail_and_accepts_only_the_matching_pod() {
     let mut state = live_state();
     let effects = state.handle(Action::Open);
-    let [Effect::Run(req)] = effects.as_slice() else {
-        panic!("{effects:?}")
-    };
-    assert!(matches!(req.command, Command::LoadPodDetail { .. }));
+    let loads = effects.iter().filter(
+        |e| matches!(e, Effect::Run(req) if matches!(req.command, Command::LoadPodDetail { .. })),
+    );
+    assert_eq!(loads.count(), 1, "{effects:?}");
     assert!(matches!(
         state.ui.overlay,
         Overlay::PodDetail { detail: None, .. }
@@ -342,4 +343,42 @@ fn cursor_at_the_top_stays_there_while_rows_move() {
         row: Box::new(row("aaa", "new-failure", "Error", 0, 1, 1)),
     });
     assert_eq!(state.pods.selected_row().unwrap().name, chosen);
+}
+
+#[test]
+fn pod_restart_is_refused_up_front_when_rbac_says_no() {
+    use opsdeck::model::access::{Access, AccessCheck};
+    let mut state = live_state();
+    // Any key on the pods pane asks the API once whether pods may be deleted there.
+    let effects = state.handle(Action::Top);
+    let [Effect::Run(req)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let Command::ReviewAccess { check, .. } = &req.command else {
+        panic!("{req:?}")
+    };
+    assert_eq!(
+        check,
+        &AccessCheck::core("prod-eu-1", "checkout", "delete", "pods")
+    );
+    // Asked once per context and namespace.
+    assert!(state.handle(Action::Top).is_empty());
+    state.apply(Update::AccessReviewed {
+        check: check.clone(),
+        access: Access::Denied("read-only user".into()),
+    });
+    assert!(state.is_denied(&Action::Restart));
+    assert!(state.handle(Action::Restart).is_empty());
+    assert_eq!(
+        state.ui.overlay,
+        Overlay::None,
+        "no dialog for a forbidden action"
+    );
+    let status = state.ui.status.clone().unwrap();
+    assert!(
+        status
+            .text
+            .contains("forbidden: you may not delete pods in checkout"),
+        "{status:?}"
+    );
 }

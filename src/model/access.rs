@@ -30,6 +30,16 @@ impl AccessCheck {
     }
 }
 
+impl AccessCheck {
+    /// A check on a core (`""` group) resource, e.g. `delete pods`.
+    pub fn core(context: &str, namespace: &str, verb: &str, resource: &str) -> Self {
+        AccessCheck {
+            group: String::new(),
+            ..AccessCheck::apps(context, namespace, verb, resource, "")
+        }
+    }
+}
+
 impl fmt::Display for AccessCheck {
     /// `patch deployments/scale in payments`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -354,6 +354,10 @@ impl AppState {
         let Some(target) = self.selected_pod_target() else {
             return vec![];
         };
+        if let Some(refusal) = self.pod_refusal() {
+            self.ui.set_status(refusal, Level::Error, self.now);
+            return vec![];
+        }
         let title = format!("Restart pod {} ?", target.name);
         self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog::new(
             title,

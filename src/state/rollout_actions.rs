@@ -137,8 +137,12 @@ impl AppState {
         }
     }
 
-    /// Whether the API said the user may not do `action` on the focused rollout (footer, help).
+    /// Whether the API said the user may not do `action` on the focused rollout or pod
+    /// (footer, help).
     pub fn is_denied(&self, action: &Action) -> bool {
+        if self.ui.focus == Pane::Pods {
+            return *action == Action::Restart && self.pod_refusal().is_some();
+        }
         if self.ui.focus != Pane::Rollouts {
             return false;
         }
@@ -291,6 +295,9 @@ impl AppState {
     /// Ask the API about the actions on the selected rollout's namespace, once per
     /// context/namespace/verb/resource.
     pub(crate) fn review_access(&mut self) -> Vec<Effect> {
+        if self.ui.focus == Pane::Pods {
+            return self.review_pod_access();
+        }
         if self.ui.focus != Pane::Rollouts {
             return vec![];
         }
@@ -336,5 +343,46 @@ impl AppState {
             }
             _ => false,
         }
+    }
+}
+
+impl AppState {
+    /// The delete-pods check for the selected pod's namespace.
+    fn pod_check(&self) -> Option<AccessCheck> {
+        let ns = &self.pods.selected_row()?.namespace;
+        Some(AccessCheck::core(&self.context, ns, "delete", "pods"))
+    }
+
+    /// "forbidden: …" when the API said the user may not delete the selected pod.
+    pub(crate) fn pod_refusal(&self) -> Option<String> {
+        let check = self.pod_check()?;
+        match self.access.get(&check) {
+            Some(Access::Denied(reason)) if reason.is_empty() => Some(format!(
+                "forbidden: you may not {check} on {}",
+                self.context
+            )),
+            Some(Access::Denied(reason)) => Some(format!(
+                "forbidden: you may not {check} on {} ({reason})",
+                self.context
+            )),
+            _ => None,
+        }
+    }
+
+    /// Ask the API, once per context/namespace, whether the user may delete pods there.
+    fn review_pod_access(&mut self) -> Vec<Effect> {
+        let Some(check) = self.pod_check() else {
+            return vec![];
+        };
+        if self.access.contains_key(&check) {
+            return vec![];
+        }
+        self.access.insert(check.clone(), Access::Pending);
+        let target = Target {
+            context: self.context.clone(),
+            namespace: check.namespace.clone(),
+            name: String::new(),
+        };
+        vec![self.run(Command::ReviewAccess { target, check })]
     }
 }
