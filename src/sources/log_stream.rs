@@ -1,7 +1,7 @@
 //! One log stream: a container of a pod, followed with `timestamps=true`. When the stream ends
 //! (container restarted, connection dropped) it reconnects with `sinceTime` of the last line and
-//! skips what it already sent, so nothing is shown twice. Lines are capped and sanitised here,
-//! before they leave the task.
+//! skips what it already sent, so nothing is shown twice. Lines are capped, sanitised and
+//! redacted here, before they leave the task.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,8 @@ use kube::api::LogParams;
 use tokio::sync::mpsc::Sender;
 
 use crate::model::log::{LineKind, LogLine, LogSource, detect_level, split_timestamp};
-use crate::sanitize::sanitize_cut;
+use crate::redact::Redactor;
+use crate::sanitize::{sanitize, sanitize_cut};
 use crate::update::SourceHealth;
 
 /// Longest wait between two attempts to open a stream.
@@ -47,6 +48,8 @@ pub struct LogStream {
     pub max_line_bytes: usize,
     /// Say "pod X gone" when the pod disappears (a deployment tail's watcher says it instead).
     pub note_gone: bool,
+    /// Secrets to hide (after sanitising: what is shown is what is redacted).
+    pub redactor: Arc<Redactor>,
     pub out: Sender<StreamMsg>,
 }
 
@@ -168,7 +171,8 @@ impl LogStream {
                 }
                 Err(kube::Error::Api(status)) if status.code == 400 => {
                     // Not started yet (Pending, ImagePullBackOff), or no previous instance.
-                    if !told_waiting && !self.note(status.message.clone()).await {
+                    let text = sanitize(status.message.as_bytes(), self.max_line_bytes).text;
+                    if !told_waiting && !self.note(text).await {
                         return;
                     }
                     told_waiting = true;
@@ -223,12 +227,14 @@ impl LogStream {
 
     fn line(&self, time: Option<Timestamp>, body: &[u8], extra: usize) -> LogLine {
         let s = sanitize_cut(body, self.max_line_bytes, extra);
-        let level = detect_level(&s.text);
+        let (mut text, mut runs) = (s.text, s.runs);
+        self.redactor.redact_line(&mut text, &mut runs);
+        let level = detect_level(&text);
         LogLine {
             source: self.source.clone(),
             time,
-            text: s.text.into_boxed_str(),
-            runs: s.runs.into_boxed_slice(),
+            text: text.into_boxed_str(),
+            runs: runs.into_boxed_slice(),
             level,
             kind: LineKind::Log,
         }

@@ -2,8 +2,10 @@
 //! tails something else. A pod tail streams each of its containers; a deployment tail watches
 //! the pods of the deployment's selector, like stern: pods that appear join, pods that go away
 //! are marked, and at most `max_streams` streams are open at once (the rest wait, visibly).
-//! Lines come from [`LogStream`] tasks already sanitised and leave in batches (every
-//! `batch_ms` or [`MAX_BATCH`] lines) through bounded channels.
+//! Lines come from [`LogStream`] tasks already sanitised and redacted and leave in batches
+//! (every `batch_ms` or [`MAX_BATCH`] lines) through bounded channels. Until the first container
+//! line arrives, the tail's pods' events are listed (see [`log_events`]) so the pane can show
+//! why there is nothing to read.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client};
@@ -22,8 +24,11 @@ use tokio::task::JoinHandle;
 
 use crate::cluster::ClusterConfig;
 use crate::config::LogsConfig;
-use crate::model::log::{LogLine, LogRequest, LogSource, LogTarget};
+use crate::model::event::PodEvents;
+use crate::model::log::{LineKind, LogLine, LogRequest, LogSource, LogTarget};
 use crate::model::rollout::{POD_TEMPLATE_HASH, REVISION};
+use crate::redact::Redactor;
+use crate::sources::log_events;
 use crate::sources::log_stream::{LogStream, Start, StreamMsg};
 use crate::update::{SourceHealth, SourceId, Update};
 
@@ -88,6 +93,12 @@ struct Tail {
     health: Option<SourceHealth>,
     told_limit: bool,
     out: Sender<StreamMsg>,
+    redactor: Arc<Redactor>,
+    /// A container line arrived: events are no longer needed.
+    seen_logs: bool,
+    events_api: Api<KubeEvent>,
+    /// The events last sent.
+    events: Vec<PodEvents>,
 }
 
 impl LogTailer {
@@ -125,6 +136,7 @@ impl LogTailer {
         let req = &self.request;
         tracing::info!(tail = req.id, target = %req.title(), "log tail started");
         let pods: Api<Pod> = Api::namespaced(client.clone(), &req.namespace);
+        let events_api = Api::namespaced(client.clone(), &req.namespace);
         let events = match &req.target {
             LogTarget::Pod { name, .. } => single_pod(pods.clone(), name.clone()),
             LogTarget::Deployment { name } => deployment_pods(client, &req.namespace, name),
@@ -138,6 +150,10 @@ impl LogTailer {
             health: None,
             told_limit: false,
             out,
+            redactor: Arc::new(self.settings.redactor()),
+            seen_logs: false,
+            events_api,
+            events: Vec::new(),
         };
         self.run_loop(&mut tail, &pods, events, rx).await;
         for (_, tasks) in tail.running.drain() {
@@ -155,10 +171,14 @@ impl LogTailer {
         let batch_every = Duration::from_millis(self.settings.batch_ms.max(1));
         let mut tick = tokio::time::interval(batch_every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let first = tokio::time::Instant::now() + log_events::FIRST_AFTER;
+        let mut events_tick = tokio::time::interval_at(first, log_events::EVERY);
+        events_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let ok = tokio::select! {
                 Some(msg) = rx.recv() => match msg {
                     StreamMsg::Line(line) => {
+                        tail.seen_logs |= line.kind == LineKind::Log;
                         tail.batch.push(line);
                         tail.batch.len() < MAX_BATCH || self.flush(tail).await
                     }
@@ -170,6 +190,7 @@ impl LogTailer {
                 },
                 Some(event) = events.next() => self.on_event(tail, pods, event).await,
                 _ = tick.tick() => self.flush(tail).await,
+                _ = events_tick.tick(), if !tail.seen_logs => self.send_events(tail).await,
             };
             if !ok {
                 return;
@@ -185,6 +206,30 @@ impl LogTailer {
         self.send(Update::LogLines {
             tail: self.request.id,
             lines,
+        })
+        .await
+    }
+
+    /// List the events of the tail's pods; send them when they changed.
+    async fn send_events(&self, tail: &mut Tail) -> bool {
+        let mut pods: Vec<String> = match &self.request.target {
+            LogTarget::Pod { name, .. } => vec![name.clone()],
+            LogTarget::Deployment { .. } => (tail.running.keys())
+                .chain(tail.waiting.iter().map(|p| &p.name))
+                .cloned()
+                .collect(),
+        };
+        pods.sort_unstable();
+        let ns = &self.request.namespace;
+        let events = log_events::list(&tail.events_api, ns, &pods, &tail.redactor).await;
+        if events == tail.events {
+            return true;
+        }
+        tail.events = events.clone();
+        let id = self.request.id;
+        self.send(Update::LogEvents {
+            tail: id,
+            pods: events,
         })
         .await
     }
@@ -286,7 +331,7 @@ impl LogTailer {
             let Some(pod) = tail.waiting.pop_front() else {
                 return;
             };
-            let tasks = self.spawn_streams(&pod, &containers, pods, &tail.out);
+            let tasks = self.spawn_streams(&pod, &containers, pods, tail);
             tail.open += tasks.len();
             tail.running.insert(pod.name.clone(), tasks);
         }
@@ -307,7 +352,7 @@ impl LogTailer {
         pod: &PodInfo,
         containers: &[String],
         api: &Api<Pod>,
-        out: &Sender<StreamMsg>,
+        tail: &Tail,
     ) -> Vec<JoinHandle<()>> {
         let s = &self.settings;
         let start = Start {
@@ -327,7 +372,8 @@ impl LogTailer {
                     start,
                     max_line_bytes: s.max_line_bytes,
                     note_gone: pod_target,
-                    out: out.clone(),
+                    redactor: tail.redactor.clone(),
+                    out: tail.out.clone(),
                 };
                 tokio::spawn(stream.run())
             })

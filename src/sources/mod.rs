@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod client_loop;
+pub mod log_events;
 pub mod log_stream;
 pub mod logs;
 pub mod metrics;
