@@ -308,4 +308,61 @@ mod tests {
         assert_eq!(buf, b"last");
         assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), None);
     }
+
+    /// A stream of a pod that never answers (no server): only `read` is exercised.
+    fn offline_stream(out: Sender<StreamMsg>) -> LogStream {
+        let config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
+        let client = kube::Client::try_from(config).unwrap();
+        LogStream {
+            api: Api::namespaced(client, "shop"),
+            source: Arc::new(LogSource::new("shop", "web-1", "app", None, None, 1)),
+            name_container: false,
+            previous: false,
+            start: Start::default(),
+            max_line_bytes: crate::sanitize::LINE_CAP,
+            note_gone: true,
+            redactor: Arc::new(Redactor::defaults()),
+            out,
+        }
+    }
+
+    #[tokio::test]
+    async fn hostile_and_secret_lines_leave_the_task_sanitised_and_redacted() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let stream = offline_stream(tx);
+        let raw = concat!(
+            "2026-01-01T00:00:01Z INFO \x1b[31mAuthorization: Bearer abc.def-ghi\x1b[0m ok\n",
+            "2026-01-01T00:00:02Z WARN \x1b]0;pwned\x07 db postgres://app:s3cr3t@db/x\n",
+            "2026-01-01T00:00:03Z ERROR pass\x1b[1mword=hunter2 key AKIAIOSFODNN7EXAMPLE\n",
+        );
+        let mut resume = Resume::default();
+        assert!(stream.read(raw.as_bytes(), &mut resume).await);
+        drop(stream);
+        let mut lines = Vec::new();
+        while let Some(StreamMsg::Line(l)) = rx.recv().await {
+            lines.push(l);
+        }
+        // These are the lines the tailer hands to the UI task: state stores them as they are.
+        let texts: Vec<String> = lines.iter().map(|l| l.text.to_string()).collect();
+        assert_eq!(texts.len(), 3);
+        for t in &texts {
+            assert!(!t.chars().any(char::is_control), "{t:?}");
+            for secret in ["abc.def-ghi", "s3cr3t", "hunter2", "AKIAIOSFODNN7EXAMPLE"] {
+                assert!(!t.contains(secret), "{secret} leaked: {t}");
+            }
+        }
+        assert_eq!(texts[0], "INFO Authorization: Bearer [REDACTED] ok");
+        assert!(
+            texts[1].contains("postgres://app:[REDACTED]@db/x"),
+            "{}",
+            texts[1]
+        );
+        assert!(
+            texts[2].contains("password=[REDACTED] key [REDACTED]"),
+            "{}",
+            texts[2]
+        );
+        let level = lines[2].level.map(|(l, _, _)| l);
+        assert_eq!(level, Some(crate::model::log::LogLevel::Error));
+    }
 }

@@ -153,8 +153,9 @@ impl LogsState {
         if self.tail_id() != Some(tail) || self.events == events {
             return false;
         }
+        let before = self.shows_events();
         self.events = events;
-        !self.has_logs
+        before || self.shows_events()
     }
 
     /// No container line yet, but events to show instead of an empty pane.
