@@ -3,10 +3,10 @@
 
 mod common;
 
-use common::logs::{line_of, numbered, pod_request, pod_source};
+use common::logs::{event, line_of, numbered, pod_request, pod_source};
 use common::{live_state, now};
 use opsdeck::action::{Action, Pane};
-use opsdeck::model::event::{EventRow, PodEvents};
+use opsdeck::model::event::PodEvents;
 use opsdeck::model::log::{LogLine, LogTarget};
 use opsdeck::state::logs::LogsState;
 use opsdeck::state::{AppState, Effect};
@@ -212,13 +212,7 @@ fn events_of(pod: &str, reasons: &[&str]) -> PodEvents {
         pod: pod.into(),
         events: reasons
             .iter()
-            .map(|r| EventRow {
-                kind: "Warning".into(),
-                reason: (*r).into(),
-                message: format!("{r} happened"),
-                count: 1,
-                last_seen: Some(now()),
-            })
+            .map(|r| event("Warning", r, &format!("{r} happened"), 0, 1))
             .collect(),
     }
 }

@@ -6,10 +6,12 @@ mod common;
 
 use common::draw;
 
-use common::logs::{deploy_request, deploy_source, line_of, numbered, pod_request, pod_source};
-use common::{ago, live_state};
+use common::live_state;
+use common::logs::{
+    deploy_request, deploy_source, event, line_of, numbered, pod_request, pod_source,
+};
 use opsdeck::action::Pane;
-use opsdeck::model::event::{EventRow, PodEvents};
+use opsdeck::model::event::PodEvents;
 use opsdeck::model::log::LogLine;
 use opsdeck::state::AppState;
 use opsdeck::update::Update;
@@ -187,13 +189,6 @@ fn pod_without_logs_shows_its_events_80x24() {
         tail: 1,
         lines: vec![LogLine::note(src, None, note.into())],
     });
-    let event = |kind: &str, reason: &str, message: &str, secs: i64, count: u32| EventRow {
-        kind: kind.into(),
-        reason: reason.into(),
-        message: message.into(),
-        count,
-        last_seen: Some(ago(secs)),
-    };
     let events = vec![
         event(
             "Normal",
