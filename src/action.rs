@@ -65,6 +65,8 @@ pub enum Action {
     Pause,
     Wrap,
     Timestamps,
+    /// Logs: show JSON lines readably (level, time, message first, then `key=value`).
+    ReadableJson,
     /// Logs: tail the previous (terminated) container instead of the running one.
     Previous,
     /// Logs: keep only lines matching a regex (`!regex` drops matching lines).

@@ -78,6 +78,7 @@ pub async fn run(opts: Options) -> Result<()> {
     state.readonly = opts.readonly;
     state.tz = jiff::tz::TimeZone::system();
     state.logs = crate::state::logs::LogsState::with_capacity(opts.logs.buffer_lines);
+    state.logs.redactor = std::sync::Arc::new(opts.logs.redactor());
     if !opts.warnings.is_empty() {
         state
             .ui

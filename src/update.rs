@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use crate::command::{Target, Undo};
 use crate::model::access::{Access, AccessCheck};
 use crate::model::alert::{AlertRow, PrometheusRule};
-use crate::model::event::DescribedPod;
+use crate::model::event::{DescribedPod, PodEvents};
 use crate::model::log::LogLine;
 use crate::model::pod::PodRow;
 use crate::model::rollout::{RolloutChange, UndoPreview};
@@ -134,6 +134,9 @@ pub enum Update {
         tail: u64,
         revisions: Vec<(String, u64)>,
     },
+    /// Recent events of the tailed pods while none of them has logs to show (sanitised and
+    /// redacted), replacing the previous ones.
+    LogEvents { tail: u64, pods: Vec<PodEvents> },
     /// Streams of the tail: open, and waiting for the stream limit.
     LogStreams {
         tail: u64,

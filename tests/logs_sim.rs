@@ -1,6 +1,7 @@
 //! The log tailer against the simulator's pods/log streams: pod tail (tail + follow),
 //! deployment tail (every pod, a replacement joins, a deleted pod is marked), reconnect
-//! without duplicates or gaps, previous container.
+//! without duplicates or gaps, previous container, and the events of a pod that cannot start
+//! until its logs flow.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -13,8 +14,9 @@ use kube::{Api, Client, Config};
 use opsdeck::cluster::ClusterConfig;
 use opsdeck::config::LogsConfig;
 use opsdeck::model::log::{LineKind, LogLine, LogRequest, LogTarget};
-use opsdeck::sim::{SimConfig, Simulator};
+use opsdeck::sim::{Scenario, SimConfig, Simulator};
 use opsdeck::sources::LogTailer;
+use opsdeck::state::logs::LogsState;
 use opsdeck::update::Update;
 use tokio::sync::mpsc;
 
@@ -29,14 +31,18 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let cfg = SimConfig {
+    setup_with(SimConfig {
         pods: 12,
         deployments: 3,
         namespaces: 1,
         churn_per_sec: 0.0,
         log_rate: RATE,
         ..SimConfig::default()
-    };
+    })
+    .await
+}
+
+async fn setup_with(cfg: SimConfig) -> Setup {
     let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
         .await
         .expect("start the simulator");
@@ -237,5 +243,110 @@ async fn previous_container_logs_after_a_crash() {
         |l| l.iter().any(|x| x.text.starts_with("FATAL")),
     )
     .await;
+    drop(s.sim);
+}
+
+/// Apply the tailer's updates to a log pane state until `done(state)`; panics after `WAIT`.
+async fn feed_until(
+    rx: &mut mpsc::Receiver<Update>,
+    state: &mut LogsState,
+    what: &str,
+    done: impl Fn(&LogsState) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done(state) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(Update::LogLines { tail, lines })) => {
+                state.apply_lines(tail, lines);
+            }
+            Ok(Some(Update::LogEvents { tail, pods })) => {
+                state.apply_events(tail, pods);
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("tailer stopped while waiting for {what}"),
+            Err(_) => panic!("timed out waiting for {what}"),
+        }
+    }
+}
+
+/// `(namespace, name)` of a pod whose image cannot be pulled, once the kubelet says so.
+async fn image_pull_pod(client: &Client) -> (String, String) {
+    let pods: Api<Pod> = Api::all(client.clone());
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tokio::time::Instant::now() < deadline {
+        let list = pods.list(&ListParams::default()).await.unwrap();
+        let found = list.items.into_iter().find(|p| {
+            let statuses = p
+                .status
+                .as_ref()
+                .and_then(|s| s.container_statuses.as_ref());
+            statuses.into_iter().flatten().any(|c| {
+                let waiting = c.state.as_ref().and_then(|s| s.waiting.as_ref());
+                waiting.and_then(|w| w.reason.as_deref()) == Some("ImagePullBackOff")
+            })
+        });
+        if let Some(p) = found {
+            return (p.metadata.namespace.unwrap(), p.metadata.name.unwrap());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("no ImagePullBackOff pod in the incident scenario");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_that_cannot_start_shows_its_events_until_logs_flow() {
+    let s = setup_with(SimConfig {
+        scenario: Scenario::Incident,
+        pods: 12,
+        deployments: 6,
+        namespaces: 5,
+        churn_per_sec: 0.0,
+        log_rate: RATE,
+        ..SimConfig::default()
+    })
+    .await;
+    let (ns, pod) = image_pull_pod(&s.client).await;
+    let target = LogTarget::Pod {
+        name: pod.clone(),
+        container: None,
+    };
+    let mut rx = tail(&s, &ns, target, false);
+    let mut state = LogsState::with_capacity(1000);
+    state.start(LogRequest {
+        id: 1,
+        context: "opsdeck-sim".into(),
+        namespace: ns.clone(),
+        target: LogTarget::Pod {
+            name: pod.clone(),
+            container: None,
+        },
+        previous: false,
+    });
+    // The pane shows the events (the kubelet's back-off) instead of an empty box.
+    feed_until(&mut rx, &mut state, "the events", |s| s.shows_events()).await;
+    let events = &state.events[0];
+    assert_eq!(events.pod, pod);
+    assert!(
+        events
+            .events
+            .iter()
+            .any(|e| e.is_warning() && e.message.contains("Back-off pulling image")),
+        "{events:?}"
+    );
+    let note = state.line(0).map(|l| (l.kind, l.text.to_string()));
+    let Some((LineKind::Note, text)) = note else {
+        panic!("{note:?}")
+    };
+    assert!(text.contains("is waiting to start"), "{text}");
+
+    // The image arrives: the container starts, lines flow and the pane switches to them.
+    s.sim.control().set_pod_phase(&ns, &pod, "Running").unwrap();
+    feed_until(&mut rx, &mut state, "logs after the start", |s| {
+        !s.shows_events()
+    })
+    .await;
+    assert!(
+        (0..state.len() as u64).any(|i| state.line(i).is_some_and(|l| l.kind == LineKind::Log))
+    );
     drop(s.sim);
 }

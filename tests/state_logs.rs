@@ -1,12 +1,13 @@
 //! The log pane's state: ring buffer, follow/pause, new-lines marker, scrolling, search, filter,
-//! toggles, and the keys that start a tail.
+//! toggles (readable JSON), pod events while there are no logs, and the keys that start a tail.
 
 mod common;
 
-use common::logs::{numbered, pod_request};
+use common::logs::{event, line_of, numbered, pod_request, pod_source};
 use common::{live_state, now};
 use opsdeck::action::{Action, Pane};
-use opsdeck::model::log::LogTarget;
+use opsdeck::model::event::PodEvents;
+use opsdeck::model::log::{LogLine, LogTarget};
 use opsdeck::state::logs::LogsState;
 use opsdeck::state::{AppState, Effect};
 use opsdeck::update::Update;
@@ -179,4 +180,65 @@ fn rollouts_pane_pause_is_still_rollout_pause() {
     let effects = state.handle(Action::Pause);
     assert!(!effects.iter().any(|e| matches!(e, Effect::TailLogs(_))));
     assert!(state.logs.is_following());
+}
+
+#[test]
+fn readable_json_is_a_view_toggle_that_keeps_the_raw_line() {
+    let mut state = live_state();
+    state.ui.focus = Pane::Logs;
+    state.logs.start(pod_request(1));
+    let src = pod_source("checkout-7d9f-abcde");
+    let raw = r#"{"level":"error","msg":"boom","password":"hunter2"}"#;
+    state.apply(Update::LogLines {
+        tail: 1,
+        lines: vec![line_of(&src, 1, raw)],
+    });
+    assert!(!state.logs.readable_json);
+    assert!(state.handle(Action::ReadableJson).is_empty());
+    assert!(state.logs.readable_json);
+    let stored = state.logs.line(0).unwrap().text.to_string();
+    assert_eq!(stored, raw, "the buffer keeps the line as it came");
+    state.logs.start(pod_request(2));
+    assert!(
+        state.logs.readable_json,
+        "the toggle stays for the next tail"
+    );
+    state.handle(Action::ReadableJson);
+    assert!(!state.logs.readable_json);
+}
+
+fn events_of(pod: &str, reasons: &[&str]) -> PodEvents {
+    PodEvents {
+        pod: pod.into(),
+        events: reasons
+            .iter()
+            .map(|r| event("Warning", r, &format!("{r} happened"), 0, 1))
+            .collect(),
+    }
+}
+
+#[test]
+fn events_show_until_the_first_container_line() {
+    let mut logs = tailing(100);
+    assert!(!logs.shows_events());
+    assert!(
+        !logs.apply_events(9, vec![events_of("p", &["Failed"])]),
+        "another tail"
+    );
+    assert!(!logs.apply_events(1, vec![events_of("p", &[])]));
+    assert!(!logs.shows_events(), "no events: nothing to show instead");
+    assert!(logs.apply_events(1, vec![events_of("p", &["Failed"])]));
+    assert!(
+        !logs.apply_events(1, vec![events_of("p", &["Failed"])]),
+        "unchanged"
+    );
+    assert!(logs.shows_events());
+    let src = pod_source("checkout-7d9f-abcde");
+    let note = LogLine::note(src, None, "container is waiting to start".into());
+    logs.apply_lines(1, vec![note]);
+    assert!(logs.shows_events(), "a note is not a log line");
+    logs.apply_lines(1, numbered(1));
+    assert!(!logs.shows_events(), "logs flow: the pane shows them");
+    logs.start(pod_request(2));
+    assert!(logs.events.is_empty(), "a new tail forgets the events");
 }

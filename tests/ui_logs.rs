@@ -1,13 +1,18 @@
 //! Snapshots of the log pane: single pod, multi-pod prefixes with revisions, paused marker,
-//! search highlights, wrap, and a hostile line rendered harmlessly.
+//! search highlights, wrap, a hostile line rendered harmlessly, readable JSON, and the events of
+//! a pod without logs.
 
 mod common;
 
 use common::draw;
 
 use common::live_state;
-use common::logs::{deploy_request, deploy_source, line_of, numbered, pod_request, pod_source};
+use common::logs::{
+    deploy_request, deploy_source, event, line_of, numbered, pod_request, pod_source,
+};
 use opsdeck::action::Pane;
+use opsdeck::model::event::PodEvents;
+use opsdeck::model::log::LogLine;
 use opsdeck::state::AppState;
 use opsdeck::update::Update;
 
@@ -145,4 +150,96 @@ fn empty_and_tiny_sizes_do_not_panic() {
             draw(&state, w, h);
         }
     }
+}
+
+#[test]
+fn readable_json_shows_level_time_message_then_fields() {
+    let mut state = pod_tail();
+    let src = pod_source("checkout-7d9f-abcde");
+    let raw = r#"{"ts":"2026-05-01T12:00:00Z","level":"error","msg":"charge failed","order":{"id":42},"url":"https:\/\/svc:hunter2@pay\/v1"}"#;
+    state.apply(Update::LogLines {
+        tail: 1,
+        lines: vec![line_of(&src, 43, raw)],
+    });
+    state.logs.readable_json = true;
+    let t = draw(&state, 80, 24);
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("WARN slow upstream latency_ms=1234"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ERROR 2026-05-01T12:00:00Z charge failed order.id=42"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(text.contains("json"), "title flag: {text}");
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn pod_without_logs_shows_its_events_80x24() {
+    let mut state = live_state();
+    state.ui.focus = Pane::Logs;
+    state.logs.start(pod_request(1));
+    let src = pod_source("checkout-7d9f-abcde");
+    let note =
+        "container \"app\" in pod \"checkout-7d9f-abcde\" is waiting to start: ImagePullBackOff";
+    state.apply(Update::LogLines {
+        tail: 1,
+        lines: vec![LogLine::note(src, None, note.into())],
+    });
+    let events = vec![
+        event(
+            "Normal",
+            "Scheduled",
+            "Successfully assigned shop/checkout-7d9f-abcde to node-1",
+            300,
+            1,
+        ),
+        event(
+            "Normal",
+            "Pulling",
+            "Pulling image \"registry/checkout:v9\"",
+            290,
+            4,
+        ),
+        event(
+            "Warning",
+            "Failed",
+            "Failed to pull image \"registry/checkout:v9\": not found",
+            280,
+            4,
+        ),
+        event(
+            "Warning",
+            "Failed",
+            "Back-off pulling image \"registry/checkout:v9\"",
+            20,
+            12,
+        ),
+    ];
+    state.apply(Update::LogEvents {
+        tail: 1,
+        pods: vec![PodEvents {
+            pod: "checkout-7d9f-abcde".into(),
+            events,
+        }],
+    });
+    let t = draw(&state, 80, 24);
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("Recent events of pod checkout-7d9f-abcde"),
+        "{text}"
+    );
+    assert!(text.contains("Back-off pulling image"), "{text}");
+    insta::assert_snapshot!(t.backend());
+    // Lines flow: the pane switches to them.
+    state.apply(Update::LogLines {
+        tail: 1,
+        lines: numbered(3),
+    });
+    let text = draw(&state, 80, 24).backend().to_string();
+    assert!(!text.contains("Recent events"), "{text}");
+    assert!(text.contains("INFO line 2"), "{text}");
 }

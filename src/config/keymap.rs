@@ -237,6 +237,13 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
         ),
         (
             Pane(crate::action::Pane::Logs),
+            "J",
+            ReadableJson,
+            "readable JSON",
+            false,
+        ),
+        (
+            Pane(crate::action::Pane::Logs),
             "P",
             Previous,
             "previous container",
@@ -417,6 +424,12 @@ mod tests {
         assert_eq!(map.resolve(logs, key("w")), Some(Action::Wrap));
         assert_eq!(map.resolve(logs, key("t")), Some(Action::Timestamps));
         assert_eq!(map.resolve(logs, key("P")), Some(Action::Previous));
+        assert_eq!(map.resolve(logs, key("J")), Some(Action::ReadableJson));
+        assert_eq!(
+            map.resolve(logs, key("j")),
+            Some(Action::Down),
+            "J is not j"
+        );
         assert_eq!(map.resolve(logs, key("&")), Some(Action::FilterLines));
         assert_eq!(map.resolve(logs, key("G")), Some(Action::Bottom));
         assert_eq!(map.resolve(logs, key("n")), Some(Action::NextMatch));

@@ -3,6 +3,7 @@
 use serde::Deserialize;
 
 use crate::config::ConfigDuration;
+use crate::redact::Redactor;
 
 /// How the log pane tails and how much it keeps.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -20,6 +21,9 @@ pub struct LogsConfig {
     pub max_streams: usize,
     /// Lines are sent to the screen in batches at most this often (milliseconds).
     pub batch_ms: u64,
+    /// Regexes of secrets replaced by `[REDACTED]` before a line leaves the tailer (the whole
+    /// match, or its `secret` group). Empty: no redaction.
+    pub redact: Vec<String>,
 }
 
 impl Default for LogsConfig {
@@ -31,6 +35,10 @@ impl Default for LogsConfig {
             max_line_bytes: crate::sanitize::LINE_CAP,
             max_streams: 50,
             batch_ms: 50,
+            redact: crate::redact::DEFAULT_PATTERNS
+                .iter()
+                .map(|p| p.to_string())
+                .collect(),
         }
     }
 }
@@ -51,6 +59,15 @@ impl LogsConfig {
         if !(10..=1000).contains(&self.batch_ms) {
             p.push(("batch_ms", "must be between 10 and 1000".into()));
         }
+        if let Err(e) = Redactor::new(&self.redact) {
+            p.push(("redact", e.to_string()));
+        }
         p
+    }
+
+    /// The compiled `redact` patterns (validated at load; should one still fail, the defaults:
+    /// never show secrets because of a typo).
+    pub fn redactor(&self) -> Redactor {
+        Redactor::new(&self.redact).unwrap_or_else(|_| Redactor::defaults())
     }
 }

@@ -252,4 +252,17 @@ mod tests {
             "{err}"
         );
     }
+
+    #[test]
+    fn invalid_redact_regex_names_file_line_and_key() {
+        let err = parse("[logs]\nbatch_ms = 50\nredact = ['AKIA[0-9A-Z]{16}', 'pass(word']\n")
+            .unwrap_err();
+        assert!(
+            err.starts_with("/tmp/c.toml:3: logs.redact: entry 2"),
+            "{err}"
+        );
+        assert!(err.contains("pass(word"), "{err}");
+        let off = parse("[logs]\nredact = []\n").unwrap();
+        assert!(!off.logs.redactor().is_enabled());
+    }
 }

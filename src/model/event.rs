@@ -13,6 +13,7 @@ pub struct DescribedPod {
     pub events: Vec<EventRow>,
 }
 
+/// One Kubernetes Event, as `kubectl describe` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRow {
     /// Normal or Warning.
@@ -45,6 +46,14 @@ impl EventRow {
     pub fn is_warning(&self) -> bool {
         self.kind == "Warning"
     }
+}
+
+/// The recent events of a tailed pod that has no logs to show (the log pane shows them instead
+/// of an empty box).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodEvents {
+    pub pod: String,
+    pub events: Vec<EventRow>,
 }
 
 /// The most recent `limit` events, oldest first (as `kubectl describe` lists them).

@@ -94,7 +94,8 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
-    fn from_word(word: &str) -> Option<LogLevel> {
+    /// The level a word names (`warn`, `WARNING`, `err`, `crit`…), if any.
+    pub fn from_word(word: &str) -> Option<LogLevel> {
         Some(match word.to_ascii_lowercase().as_str() {
             "trace" => LogLevel::Trace,
             "debug" | "dbug" => LogLevel::Debug,
@@ -104,6 +105,18 @@ impl LogLevel {
             "fatal" | "panic" | "critical" | "crit" | "emerg" | "alert" => LogLevel::Fatal,
             _ => return None,
         })
+    }
+
+    /// The level as shown by the readable JSON view.
+    pub fn label(self) -> &'static str {
+        match self {
+            LogLevel::Trace => "TRACE",
+            LogLevel::Debug => "DEBUG",
+            LogLevel::Info => "INFO",
+            LogLevel::Warn => "WARN",
+            LogLevel::Error => "ERROR",
+            LogLevel::Fatal => "FATAL",
+        }
     }
 }
 

@@ -6,6 +6,7 @@ pub mod access;
 pub mod alert;
 pub mod event;
 pub mod log;
+pub mod log_json;
 pub mod pod;
 pub mod rollout;
 pub mod signal;

@@ -1,7 +1,7 @@
 //! One log stream: a container of a pod, followed with `timestamps=true`. When the stream ends
 //! (container restarted, connection dropped) it reconnects with `sinceTime` of the last line and
-//! skips what it already sent, so nothing is shown twice. Lines are capped and sanitised here,
-//! before they leave the task.
+//! skips what it already sent, so nothing is shown twice. Lines are capped, sanitised and
+//! redacted here, before they leave the task.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,8 @@ use kube::api::LogParams;
 use tokio::sync::mpsc::Sender;
 
 use crate::model::log::{LineKind, LogLine, LogSource, detect_level, split_timestamp};
-use crate::sanitize::sanitize_cut;
+use crate::redact::Redactor;
+use crate::sanitize::{sanitize, sanitize_cut};
 use crate::update::SourceHealth;
 
 /// Longest wait between two attempts to open a stream.
@@ -47,6 +48,8 @@ pub struct LogStream {
     pub max_line_bytes: usize,
     /// Say "pod X gone" when the pod disappears (a deployment tail's watcher says it instead).
     pub note_gone: bool,
+    /// Secrets to hide (after sanitising: what is shown is what is redacted).
+    pub redactor: Arc<Redactor>,
     pub out: Sender<StreamMsg>,
 }
 
@@ -168,7 +171,8 @@ impl LogStream {
                 }
                 Err(kube::Error::Api(status)) if status.code == 400 => {
                     // Not started yet (Pending, ImagePullBackOff), or no previous instance.
-                    if !told_waiting && !self.note(status.message.clone()).await {
+                    let text = sanitize(status.message.as_bytes(), self.max_line_bytes).text;
+                    if !told_waiting && !self.note(text).await {
                         return;
                     }
                     told_waiting = true;
@@ -223,12 +227,14 @@ impl LogStream {
 
     fn line(&self, time: Option<Timestamp>, body: &[u8], extra: usize) -> LogLine {
         let s = sanitize_cut(body, self.max_line_bytes, extra);
-        let level = detect_level(&s.text);
+        let (mut text, mut runs) = (s.text, s.runs);
+        self.redactor.redact_line(&mut text, &mut runs);
+        let level = detect_level(&text);
         LogLine {
             source: self.source.clone(),
             time,
-            text: s.text.into_boxed_str(),
-            runs: s.runs.into_boxed_slice(),
+            text: text.into_boxed_str(),
+            runs: runs.into_boxed_slice(),
             level,
             kind: LineKind::Log,
         }
@@ -301,5 +307,62 @@ mod tests {
         assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), Some(0));
         assert_eq!(buf, b"last");
         assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), None);
+    }
+
+    /// A stream of a pod that never answers (no server): only `read` is exercised.
+    fn offline_stream(out: Sender<StreamMsg>) -> LogStream {
+        let config = kube::Config::new("http://127.0.0.1:9".parse().unwrap());
+        let client = kube::Client::try_from(config).unwrap();
+        LogStream {
+            api: Api::namespaced(client, "shop"),
+            source: Arc::new(LogSource::new("shop", "web-1", "app", None, None, 1)),
+            name_container: false,
+            previous: false,
+            start: Start::default(),
+            max_line_bytes: crate::sanitize::LINE_CAP,
+            note_gone: true,
+            redactor: Arc::new(Redactor::defaults()),
+            out,
+        }
+    }
+
+    #[tokio::test]
+    async fn hostile_and_secret_lines_leave_the_task_sanitised_and_redacted() {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let stream = offline_stream(tx);
+        let raw = concat!(
+            "2026-01-01T00:00:01Z INFO \x1b[31mAuthorization: Bearer abc.def-ghi\x1b[0m ok\n",
+            "2026-01-01T00:00:02Z WARN \x1b]0;pwned\x07 db postgres://app:s3cr3t@db/x\n",
+            "2026-01-01T00:00:03Z ERROR pass\x1b[1mword=hunter2 key AKIAIOSFODNN7EXAMPLE\n",
+        );
+        let mut resume = Resume::default();
+        assert!(stream.read(raw.as_bytes(), &mut resume).await);
+        drop(stream);
+        let mut lines = Vec::new();
+        while let Some(StreamMsg::Line(l)) = rx.recv().await {
+            lines.push(l);
+        }
+        // These are the lines the tailer hands to the UI task: state stores them as they are.
+        let texts: Vec<String> = lines.iter().map(|l| l.text.to_string()).collect();
+        assert_eq!(texts.len(), 3);
+        for t in &texts {
+            assert!(!t.chars().any(char::is_control), "{t:?}");
+            for secret in ["abc.def-ghi", "s3cr3t", "hunter2", "AKIAIOSFODNN7EXAMPLE"] {
+                assert!(!t.contains(secret), "{secret} leaked: {t}");
+            }
+        }
+        assert_eq!(texts[0], "INFO Authorization: Bearer [REDACTED] ok");
+        assert!(
+            texts[1].contains("postgres://app:[REDACTED]@db/x"),
+            "{}",
+            texts[1]
+        );
+        assert!(
+            texts[2].contains("password=[REDACTED] key [REDACTED]"),
+            "{}",
+            texts[2]
+        );
+        let level = lines[2].level.map(|(l, _, _)| l);
+        assert_eq!(level, Some(crate::model::log::LogLevel::Error));
     }
 }

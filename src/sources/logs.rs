@@ -2,28 +2,30 @@
 //! tails something else. A pod tail streams each of its containers; a deployment tail watches
 //! the pods of the deployment's selector, like stern: pods that appear join, pods that go away
 //! are marked, and at most `max_streams` streams are open at once (the rest wait, visibly).
-//! Lines come from [`LogStream`] tasks already sanitised and leave in batches (every
-//! `batch_ms` or [`MAX_BATCH`] lines) through bounded channels.
+//! Lines come from [`LogStream`] tasks already sanitised and redacted and leave in batches
+//! (every `batch_ms` or [`MAX_BATCH`] lines) through bounded channels. Until the first container
+//! line arrives, the tail's pods' events are listed (see [`log_events`]) so the pane can show
+//! why there is nothing to read.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::StreamExt;
 use futures::stream::BoxStream;
-use futures::{StreamExt, TryStreamExt};
 use jiff::Timestamp;
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
+use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
 use kube::{Api, Client};
 use tokio::sync::mpsc::{self, Sender};
 use tokio::task::JoinHandle;
 
 use crate::cluster::ClusterConfig;
 use crate::config::LogsConfig;
-use crate::model::log::{LogLine, LogRequest, LogSource, LogTarget};
-use crate::model::rollout::{POD_TEMPLATE_HASH, REVISION};
+use crate::model::event::PodEvents;
+use crate::model::log::{LineKind, LogLine, LogRequest, LogSource, LogTarget};
+use crate::redact::Redactor;
+use crate::sources::log_events;
+use crate::sources::log_pods::{PodEvent, PodInfo, RETRY, deployment_pods, single_pod};
 use crate::sources::log_stream::{LogStream, Start, StreamMsg};
 use crate::update::{SourceHealth, SourceId, Update};
 
@@ -31,8 +33,6 @@ use crate::update::{SourceHealth, SourceId, Update};
 pub const MAX_BATCH: usize = 4096;
 /// Lines queued between the stream tasks and the tailer.
 const LINE_QUEUE: usize = 8192;
-/// How often to try again when the target cannot be read.
-const RETRY: Duration = Duration::from_secs(3);
 
 /// Tails one target until aborted.
 pub struct LogTailer {
@@ -41,42 +41,6 @@ pub struct LogTailer {
     pub settings: LogsConfig,
     pub scope: u64,
     pub tx: Sender<Update>,
-}
-
-/// The containers of a pod, as a tail needs them.
-#[derive(Debug, Clone)]
-struct PodInfo {
-    name: String,
-    containers: Vec<String>,
-    hash: Option<String>,
-}
-
-impl PodInfo {
-    fn from_pod(pod: &Pod) -> PodInfo {
-        PodInfo {
-            name: pod.metadata.name.clone().unwrap_or_default(),
-            containers: pod
-                .spec
-                .as_ref()
-                .map(|s| s.containers.iter().map(|c| c.name.clone()).collect())
-                .unwrap_or_default(),
-            hash: pod
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(POD_TEMPLATE_HASH).cloned()),
-        }
-    }
-}
-
-/// What the pod side of a tail reports.
-enum PodEvent {
-    Upsert(PodInfo),
-    /// A (re)list is complete: these pods exist, the others are gone.
-    Listed(HashSet<String>),
-    Gone(String),
-    Revisions(Vec<(String, u64)>),
-    Failed(String),
 }
 
 /// The running tail: streams per pod, pods waiting for a slot, the batch being filled.
@@ -88,6 +52,12 @@ struct Tail {
     health: Option<SourceHealth>,
     told_limit: bool,
     out: Sender<StreamMsg>,
+    redactor: Arc<Redactor>,
+    /// A container line arrived: events are no longer needed.
+    seen_logs: bool,
+    events_api: Api<KubeEvent>,
+    /// The events last sent.
+    events: Vec<PodEvents>,
 }
 
 impl LogTailer {
@@ -125,6 +95,7 @@ impl LogTailer {
         let req = &self.request;
         tracing::info!(tail = req.id, target = %req.title(), "log tail started");
         let pods: Api<Pod> = Api::namespaced(client.clone(), &req.namespace);
+        let events_api = Api::namespaced(client.clone(), &req.namespace);
         let events = match &req.target {
             LogTarget::Pod { name, .. } => single_pod(pods.clone(), name.clone()),
             LogTarget::Deployment { name } => deployment_pods(client, &req.namespace, name),
@@ -138,6 +109,10 @@ impl LogTailer {
             health: None,
             told_limit: false,
             out,
+            redactor: Arc::new(self.settings.redactor()),
+            seen_logs: false,
+            events_api,
+            events: Vec::new(),
         };
         self.run_loop(&mut tail, &pods, events, rx).await;
         for (_, tasks) in tail.running.drain() {
@@ -155,10 +130,14 @@ impl LogTailer {
         let batch_every = Duration::from_millis(self.settings.batch_ms.max(1));
         let mut tick = tokio::time::interval(batch_every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let first = tokio::time::Instant::now() + log_events::FIRST_AFTER;
+        let mut events_tick = tokio::time::interval_at(first, log_events::EVERY);
+        events_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let ok = tokio::select! {
                 Some(msg) = rx.recv() => match msg {
                     StreamMsg::Line(line) => {
+                        tail.seen_logs |= line.kind == LineKind::Log;
                         tail.batch.push(line);
                         tail.batch.len() < MAX_BATCH || self.flush(tail).await
                     }
@@ -170,6 +149,7 @@ impl LogTailer {
                 },
                 Some(event) = events.next() => self.on_event(tail, pods, event).await,
                 _ = tick.tick() => self.flush(tail).await,
+                _ = events_tick.tick(), if !tail.seen_logs => self.send_events(tail).await,
             };
             if !ok {
                 return;
@@ -185,6 +165,30 @@ impl LogTailer {
         self.send(Update::LogLines {
             tail: self.request.id,
             lines,
+        })
+        .await
+    }
+
+    /// List the events of the tail's pods; send them when they changed.
+    async fn send_events(&self, tail: &mut Tail) -> bool {
+        let mut pods: Vec<String> = match &self.request.target {
+            LogTarget::Pod { name, .. } => vec![name.clone()],
+            LogTarget::Deployment { .. } => (tail.running.keys())
+                .chain(tail.waiting.iter().map(|p| &p.name))
+                .cloned()
+                .collect(),
+        };
+        pods.sort_unstable();
+        let ns = &self.request.namespace;
+        let events = log_events::list(&tail.events_api, ns, &pods, &tail.redactor).await;
+        if events == tail.events {
+            return true;
+        }
+        tail.events = events.clone();
+        let id = self.request.id;
+        self.send(Update::LogEvents {
+            tail: id,
+            pods: events,
         })
         .await
     }
@@ -286,7 +290,7 @@ impl LogTailer {
             let Some(pod) = tail.waiting.pop_front() else {
                 return;
             };
-            let tasks = self.spawn_streams(&pod, &containers, pods, &tail.out);
+            let tasks = self.spawn_streams(&pod, &containers, pods, tail);
             tail.open += tasks.len();
             tail.running.insert(pod.name.clone(), tasks);
         }
@@ -307,7 +311,7 @@ impl LogTailer {
         pod: &PodInfo,
         containers: &[String],
         api: &Api<Pod>,
-        out: &Sender<StreamMsg>,
+        tail: &Tail,
     ) -> Vec<JoinHandle<()>> {
         let s = &self.settings;
         let start = Start {
@@ -327,111 +331,11 @@ impl LogTailer {
                     start,
                     max_line_bytes: s.max_line_bytes,
                     note_gone: pod_target,
-                    out: out.clone(),
+                    redactor: tail.redactor.clone(),
+                    out: tail.out.clone(),
                 };
                 tokio::spawn(stream.run())
             })
             .collect()
     }
-}
-
-/// A pod tail: read the pod once (retrying until it can be read) for its containers.
-fn single_pod(api: Api<Pod>, name: String) -> BoxStream<'static, PodEvent> {
-    let read = async move {
-        loop {
-            match api.get(&name).await {
-                Ok(pod) => return PodEvent::Upsert(PodInfo::from_pod(&pod)),
-                Err(e) => {
-                    tracing::warn!(pod = %name, error = %e, "logs: cannot read the pod");
-                    tokio::time::sleep(RETRY).await;
-                }
-            }
-        }
-    };
-    futures::stream::once(read)
-        .chain(futures::stream::pending())
-        .boxed()
-}
-
-/// A deployment tail: its pods (by the deployment's selector) and ReplicaSet revisions.
-fn deployment_pods(client: Client, ns: &str, name: &str) -> BoxStream<'static, PodEvent> {
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
-    let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    let rss: Api<ReplicaSet> = Api::namespaced(client, ns);
-    let name = name.to_string();
-    let selector = async move {
-        loop {
-            let found = deployments.get(&name).await.map_err(|e| e.to_string());
-            let selector = found.and_then(|d| {
-                let s = d.spec.map(|s| s.selector).unwrap_or_default();
-                kube::core::Selector::try_from(s).map_err(|e| e.to_string())
-            });
-            match selector {
-                Ok(s) => return s,
-                Err(e) => {
-                    tracing::warn!(deployment = %name, error = %e, "logs: cannot read the deployment");
-                    tokio::time::sleep(RETRY).await;
-                }
-            }
-        }
-    };
-    futures::stream::once(selector)
-        .flat_map(move |selector| {
-            let config = watcher::Config::default().labels_from(&selector);
-            let pod_events = pod_watch(pods.clone(), config.clone());
-            let revisions = revision_watch(rss.clone(), config);
-            futures::stream::select(pod_events, revisions)
-        })
-        .boxed()
-}
-
-fn pod_watch(api: Api<Pod>, config: watcher::Config) -> BoxStream<'static, PodEvent> {
-    let mut listing: Option<HashSet<String>> = None;
-    watcher::watcher(api, config)
-        .default_backoff()
-        .map(move |event| match event {
-            Ok(Event::Init) => {
-                listing = Some(HashSet::new());
-                None
-            }
-            Ok(Event::InitApply(pod)) => {
-                let info = PodInfo::from_pod(&pod);
-                if let Some(l) = &mut listing {
-                    l.insert(info.name.clone());
-                }
-                Some(PodEvent::Upsert(info))
-            }
-            Ok(Event::InitDone) => listing.take().map(PodEvent::Listed),
-            Ok(Event::Apply(pod)) => Some(PodEvent::Upsert(PodInfo::from_pod(&pod))),
-            Ok(Event::Delete(pod)) => Some(PodEvent::Gone(pod.metadata.name.unwrap_or_default())),
-            Err(e) => Some(PodEvent::Failed(e.to_string())),
-        })
-        .filter_map(futures::future::ready)
-        .boxed()
-}
-
-/// Revision by pod-template-hash of every ReplicaSet of the selector, sent whole on change.
-fn revision_watch(api: Api<ReplicaSet>, config: watcher::Config) -> BoxStream<'static, PodEvent> {
-    let mut map: HashMap<String, u64> = HashMap::new();
-    watcher::watcher(api, config)
-        .default_backoff()
-        .applied_objects()
-        .map_ok(move |rs| {
-            let meta = rs.metadata;
-            let hash = meta.labels.and_then(|l| l.get(POD_TEMPLATE_HASH).cloned());
-            let revision = meta
-                .annotations
-                .and_then(|a| a.get(REVISION).and_then(|r| r.parse::<u64>().ok()));
-            match (hash, revision) {
-                (Some(h), Some(r)) if map.get(&h) != Some(&r) => {
-                    map.insert(h, r);
-                    Some(PodEvent::Revisions(
-                        map.iter().map(|(h, r)| (h.clone(), *r)).collect(),
-                    ))
-                }
-                _ => None,
-            }
-        })
-        .filter_map(|r| futures::future::ready(r.ok().flatten()))
-        .boxed()
 }

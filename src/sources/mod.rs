@@ -3,6 +3,8 @@
 
 pub mod alerts;
 pub mod client_loop;
+pub mod log_events;
+pub mod log_pods;
 pub mod log_stream;
 pub mod logs;
 pub mod metrics;

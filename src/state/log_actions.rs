@@ -1,6 +1,6 @@
 //! What keys mean for logs: `l` on a pod or a rollout starts a tail (focus moves to the log
 //! pane), `P` asks for the previous container; on the log pane: pause/follow, scrolling, `G`,
-//! wrap, timestamps, search and filter.
+//! wrap, timestamps, readable JSON, search and filter.
 
 use crate::action::{Action, Pane};
 use crate::model::log::{LogRequest, LogTarget};
@@ -35,6 +35,7 @@ impl AppState {
             Action::PageDown => logs.scroll(page),
             Action::Wrap => logs.wrap = !logs.wrap,
             Action::Timestamps => logs.timestamps = !logs.timestamps,
+            Action::ReadableJson => logs.readable_json = !logs.readable_json,
             Action::NextMatch | Action::PrevMatch => {
                 if !logs.next_match(*action == Action::NextMatch) {
                     let text = match logs.search() {

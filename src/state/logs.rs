@@ -7,10 +7,16 @@
 
 use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::model::log::{LogLine, LogRequest};
+use crate::model::event::PodEvents;
+use crate::model::log::{LineKind, LogLine, LogRequest};
+use crate::redact::Redactor;
+
+/// The default redaction, compiled once.
+static DEFAULT_REDACTOR: LazyLock<Arc<Redactor>> = LazyLock::new(|| Arc::new(Redactor::defaults()));
 
 /// Bytes of line text kept at most, whatever `buffer_lines` says (bounded memory even when every
 /// line is at the length cap).
@@ -75,6 +81,14 @@ pub struct LogsState {
     pub current_match: Option<u64>,
     pub wrap: bool,
     pub timestamps: bool,
+    /// Show JSON lines readably (level, time, message, then `key=value`); render-time only.
+    pub readable_json: bool,
+    /// Redaction of what the pane derives from lines (the readable JSON view decodes escapes).
+    pub redactor: Arc<Redactor>,
+    /// Whether any container line arrived (else the pods' events are shown, if any).
+    has_logs: bool,
+    /// Recent events of the tailed pods, while none has logs to show.
+    pub events: Vec<PodEvents>,
     /// ReplicaSet revision by pod-template-hash (deployment tails).
     pub revisions: HashMap<String, u64>,
     /// Streams open and waiting for the stream limit.
@@ -105,6 +119,10 @@ impl LogsState {
             current_match: None,
             wrap: false,
             timestamps: false,
+            readable_json: false,
+            redactor: DEFAULT_REDACTOR.clone(),
+            has_logs: false,
+            events: Vec::new(),
             revisions: HashMap::new(),
             streams: (0, 0),
             capacity: capacity.max(1),
@@ -114,23 +132,35 @@ impl LogsState {
 
     /// Start showing a new tail: the buffer is emptied, toggles and patterns stay.
     pub fn start(&mut self, request: LogRequest) {
-        let capacity = self.capacity;
-        let keep = (
-            self.wrap,
-            self.timestamps,
-            self.filter.take(),
-            self.search.take(),
-        );
-        *self = LogsState::with_capacity(capacity);
-        (self.wrap, self.timestamps) = (keep.0, keep.1);
-        self.search = keep.3;
-        self.set_filter_pattern(keep.2);
+        let keep = (self.wrap, self.timestamps, self.readable_json);
+        let (filter, search) = (self.filter.take(), self.search.take());
+        self.clear();
+        (self.wrap, self.timestamps, self.readable_json) = keep;
+        self.search = search;
+        self.set_filter_pattern(filter);
         self.request = Some(request);
     }
 
     /// Forget the tail (scope changed).
     pub fn clear(&mut self) {
+        let redactor = self.redactor.clone();
         *self = LogsState::with_capacity(self.capacity);
+        self.redactor = redactor;
+    }
+
+    /// Events of the tailed pods arrived (they replace the previous ones).
+    pub fn apply_events(&mut self, tail: u64, events: Vec<PodEvents>) -> bool {
+        if self.tail_id() != Some(tail) || self.events == events {
+            return false;
+        }
+        let before = self.shows_events();
+        self.events = events;
+        before || self.shows_events()
+    }
+
+    /// No container line yet, but events to show instead of an empty pane.
+    pub fn shows_events(&self) -> bool {
+        !self.has_logs && self.events.iter().any(|p| !p.events.is_empty())
     }
 
     /// The id of the tail on screen.
@@ -144,6 +174,7 @@ impl LogsState {
             return false;
         }
         for line in lines {
+            self.has_logs |= line.kind == LineKind::Log;
             let seq = self.end();
             if let (Some(kept), Some(f)) = (&mut self.kept, &self.filter)
                 && f.keeps(&line)

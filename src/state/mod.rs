@@ -138,6 +138,7 @@ impl AppState {
                 ..
             } if text.is_empty() => return false,
             Update::LogLines { tail, lines } => return self.logs.apply_lines(tail, lines),
+            Update::LogEvents { tail, pods } => return self.logs.apply_events(tail, pods),
             Update::LogRevisions { tail, revisions } if Some(tail) == self.logs.tail_id() => {
                 self.logs.revisions = revisions.into_iter().collect();
             }
@@ -252,6 +253,7 @@ impl AppState {
             | Action::Pause
             | Action::Wrap
             | Action::Timestamps
+            | Action::ReadableJson
             | Action::Previous
             | Action::FilterLines
             | Action::NextMatch

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use opsdeck::model::event::EventRow;
 use opsdeck::model::log::{LineKind, LogLine, LogRequest, LogSource, LogTarget, detect_level};
 use opsdeck::sanitize::{LINE_CAP, sanitize};
 
@@ -64,4 +65,15 @@ pub fn numbered(n: usize) -> Vec<LogLine> {
     (0..n)
         .map(|i| line_of(&src, i as i64, &format!("INFO line {i}")))
         .collect()
+}
+
+/// An event of a pod, last seen `secs` ago.
+pub fn event(kind: &str, reason: &str, message: &str, secs: i64, count: u32) -> EventRow {
+    EventRow {
+        kind: kind.into(),
+        reason: reason.into(),
+        message: message.into(),
+        count,
+        last_seen: Some(ago(secs)),
+    }
 }

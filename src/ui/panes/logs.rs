@@ -1,20 +1,24 @@
 //! The log pane: virtualised (only the lines that fit are laid out, wrapped or not), each line
 //! with its optional timestamp, revision and pod/container tag in a stable colour, SGR styles
 //! from the line itself, the level token highlighted, search matches highlighted, and a
-//! "N new lines" marker while paused or scrolled up.
+//! "N new lines" marker while paused or scrolled up. JSON lines can be shown readably (`J`,
+//! transformed here, for the lines on screen only). A tail whose pods have no logs to show
+//! shows their recent events instead.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use crate::model::log::{LineKind, LogLevel, LogLine, RunStyle};
+use crate::model::log::{LineKind, LogLevel, LogLine, RunStyle, StyleRun};
+use crate::model::log_json::readable;
 use crate::state::AppState;
 use crate::state::logs::LogsState;
 use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::detail::event_line;
 use crate::ui::widgets::header::source_title;
 use crate::update::SourceId;
 
@@ -48,6 +52,13 @@ impl Widget for LogsPane<'_> {
             return;
         }
         let muted = self.theme.style(Role::Muted);
+        if logs.request.is_some() && logs.shows_events() {
+            let lines = self.events(logs);
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .render(inner, buf);
+            return;
+        }
         let empty = match &logs.request {
             None => Some("press l on a pod or a rollout to tail its logs"),
             Some(_) if logs.is_empty() => Some("waiting for log lines…"),
@@ -108,11 +119,15 @@ impl LogsPane<'_> {
                 t.style(Role::Muted),
             ));
         }
-        let flags: Vec<&str> = [(logs.wrap, "wrap"), (logs.timestamps, "ts")]
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, name)| *name)
-            .collect();
+        let flags: Vec<&str> = [
+            (logs.wrap, "wrap"),
+            (logs.timestamps, "ts"),
+            (logs.readable_json, "json"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| *name)
+        .collect();
         if !flags.is_empty() {
             spans.push(Span::styled(
                 format!("{} ", flags.join(",")),
@@ -176,8 +191,49 @@ impl LogsPane<'_> {
         if current {
             spans.push(Span::styled("▶ ", t.style(Role::Selection)));
         }
-        spans.extend(self.body(logs, line));
+        let pretty = (logs.readable_json && line.kind == LineKind::Log)
+            .then(|| readable(&line.text, &logs.redactor))
+            .flatten();
+        spans.extend(match &pretty {
+            Some(r) => self.body(logs, &r.text, &r.runs, r.level, line.kind),
+            None => self.body(logs, &line.text, &line.runs, line.level, line.kind),
+        });
         Line::from(spans)
+    }
+
+    /// No container line yet: the notes of the tail (e.g. "waiting to start") and the recent
+    /// events of its pods.
+    fn events(&self, logs: &LogsState) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let shown: Vec<_> = logs
+            .events
+            .iter()
+            .filter(|p| !p.events.is_empty())
+            .collect();
+        let what = match shown.as_slice() {
+            [one] => format!("pod {}", one.pod),
+            many => format!("{} pods", many.len()),
+        };
+        let mut out = vec![Line::styled(
+            format!("No logs yet. Recent events of {what}:"),
+            t.style(Role::Muted),
+        )];
+        let note = t.style(Role::Info).add_modifier(Modifier::ITALIC);
+        let notes = (0..logs.view_len())
+            .filter_map(|i| logs.view_seq(i).and_then(|s| logs.line(s)))
+            .filter(|l| l.kind == LineKind::Note);
+        out.extend(notes.map(|l| Line::styled(format!("  {}", l.text), note)));
+        for pod in shown {
+            if logs.events.len() > 1 {
+                out.push(Line::styled(
+                    format!(" pod {}", pod.pod),
+                    t.style(Role::Text),
+                ));
+            }
+            let now = self.state.now;
+            out.extend(pod.events.iter().map(|e| event_line(e, now, t)));
+        }
+        out
     }
 
     fn tag_style(&self, colour: u8) -> Style {
@@ -188,10 +244,16 @@ impl LogsPane<'_> {
     }
 
     /// The text cut at every style boundary: SGR runs, level token, search matches.
-    fn body(&self, logs: &LogsState, line: &LogLine) -> Vec<Span<'static>> {
+    fn body(
+        &self,
+        logs: &LogsState,
+        text: &str,
+        runs: &[StyleRun],
+        level: Option<(LogLevel, u32, u32)>,
+        kind: LineKind,
+    ) -> Vec<Span<'static>> {
         let t = self.theme;
-        let text = &line.text;
-        let base = match line.kind {
+        let base = match kind {
             LineKind::Note => t.style(Role::Info).add_modifier(Modifier::ITALIC),
             LineKind::Log => t.style(Role::Text),
         };
@@ -205,10 +267,10 @@ impl LogsPane<'_> {
             })
             .unwrap_or_default();
         let mut cuts = vec![0, text.len()];
-        for r in line.runs.iter() {
+        for r in runs {
             cuts.extend([r.start as usize, r.end as usize]);
         }
-        if let Some((_, a, b)) = line.level {
+        if let Some((_, a, b)) = level {
             cuts.extend([a as usize, b as usize]);
         }
         for (a, b) in &matches {
@@ -223,14 +285,13 @@ impl LogsPane<'_> {
                 continue;
             }
             let mut style = base;
-            if let Some(r) = line
-                .runs
+            if let Some(r) = runs
                 .iter()
                 .find(|r| r.start as usize <= a && b <= r.end as usize)
             {
                 style = style.patch(self.run_style(r.style));
             }
-            if let Some((level, la, lb)) = line.level
+            if let Some((level, la, lb)) = level
                 && la as usize <= a
                 && b <= lb as usize
             {

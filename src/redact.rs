@@ -1,0 +1,270 @@
+//! Redaction of secrets in cluster log text (`[logs] redact`), so a screen-shared log pane does
+//! not leak them. Applied in the tailer after sanitising (to the text as it will be shown), and
+//! again to anything the pane derives from a line (the readable JSON view decodes escapes).
+//!
+//! Each pattern is a regex; its whole match is replaced by [`MARKER`], or only its capture group
+//! named `secret` when it has one (`password=[REDACTED]` keeps the key readable).
+
+use regex::{Regex, RegexSet};
+
+use crate::model::log::{RunStyle, StyleRun};
+
+/// What a secret is replaced with.
+pub const MARKER: &str = "[REDACTED]";
+
+/// The default patterns: bearer tokens, AWS access key ids, passwords in URLs, and
+/// `password=`/`token=`-style key-values (logfmt and JSON).
+pub const DEFAULT_PATTERNS: &[&str] = &[
+    r"(?i)bearer\s+(?P<secret>[A-Za-z0-9._~+/-]+=*)",
+    r"AKIA[0-9A-Z]{16}",
+    r"://[^:/\s]+:(?P<secret>[^@/\s]+)@",
+    r#"(?i)(?:password|passwd|pwd|secret|token|api_?key)=(?P<secret>[^\s&"',;]+)"#,
+    r#"(?i)"(?:password|passwd|pwd|secret|token|api_?key)"\s*:\s*"(?P<secret>[^"]*)""#,
+];
+
+/// Compiled redaction patterns. Empty: redaction is off.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    /// One pass to tell whether any pattern matches (the common case is: none).
+    set: Option<RegexSet>,
+    patterns: Vec<Regex>,
+}
+
+/// A pattern that is not a valid regex: its position in the list and the regex error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("entry {index} ({pattern:?}) is not a valid regex: {message}")]
+pub struct BadPattern {
+    /// 1-based position in the list.
+    pub index: usize,
+    pub pattern: String,
+    pub message: String,
+}
+
+/// A replaced byte range of the input and the length of what replaced it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Edit {
+    start: usize,
+    end: usize,
+    new_len: usize,
+}
+
+impl Redactor {
+    /// Compile `patterns` (an empty list disables redaction).
+    pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Redactor, BadPattern> {
+        let build = |src: &str| {
+            regex::RegexBuilder::new(src)
+                .size_limit(1 << 22)
+                .build()
+                .map_err(|e| e.to_string())
+        };
+        let mut compiled = Vec::with_capacity(patterns.len());
+        for (i, p) in patterns.iter().enumerate() {
+            let regex = build(p.as_ref()).map_err(|e| BadPattern {
+                index: i + 1,
+                pattern: p.as_ref().to_string(),
+                message: e.lines().last().unwrap_or("invalid").trim().to_string(),
+            })?;
+            compiled.push(regex);
+        }
+        let set = if compiled.is_empty() {
+            None
+        } else {
+            RegexSet::new(compiled.iter().map(Regex::as_str)).ok()
+        };
+        Ok(Redactor {
+            set,
+            patterns: compiled,
+        })
+    }
+
+    /// The default patterns, compiled.
+    pub fn defaults() -> Redactor {
+        Redactor::new(DEFAULT_PATTERNS).unwrap_or_default()
+    }
+
+    /// Whether any pattern is set.
+    pub fn is_enabled(&self) -> bool {
+        !self.patterns.is_empty()
+    }
+
+    /// `text` with every secret replaced; `None` when nothing matched (the common case).
+    pub fn redact(&self, text: &str) -> Option<String> {
+        self.redact_edits(text).map(|(s, _)| s)
+    }
+
+    /// Redact a sanitised line in place, moving its style runs along (the marker is drawn like
+    /// an escaped sequence). Returns whether anything was replaced.
+    pub fn redact_line(&self, text: &mut String, runs: &mut Vec<StyleRun>) -> bool {
+        let Some((out, edits)) = self.redact_edits(text) else {
+            return false;
+        };
+        *runs = remap_runs(runs, &edits);
+        *text = out;
+        true
+    }
+
+    fn redact_edits(&self, text: &str) -> Option<(String, Vec<Edit>)> {
+        let set = self.set.as_ref()?;
+        let hits = set.matches(text);
+        if !hits.matched_any() {
+            return None;
+        }
+        // Every pattern against the original text; overlapping secrets become one marker.
+        let mut ranges: Vec<(usize, usize)> = hits
+            .iter()
+            .flat_map(|i| secret_ranges(&self.patterns[i], text))
+            .collect();
+        ranges.sort_unstable();
+        let mut edits: Vec<Edit> = Vec::with_capacity(ranges.len());
+        for (start, end) in ranges {
+            match edits.last_mut() {
+                Some(last) if start < last.end => last.end = last.end.max(end),
+                _ => edits.push(Edit {
+                    start,
+                    end,
+                    new_len: MARKER.len(),
+                }),
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for e in &edits {
+            out.push_str(&text[last..e.start]);
+            out.push_str(MARKER);
+            last = e.end;
+        }
+        out.push_str(&text[last..]);
+        (!edits.is_empty()).then_some((out, edits))
+    }
+}
+
+/// Byte ranges of every match of `re` in `text` (its `secret` group when it has one).
+fn secret_ranges(re: &Regex, text: &str) -> Vec<(usize, usize)> {
+    re.captures_iter(text)
+        .filter_map(|caps| caps.name("secret").or_else(|| caps.get(0)))
+        .filter(|m| m.start() < m.end())
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
+/// Style runs of the original text moved to the redacted one: parts inside a replaced range are
+/// dropped, runs spanning one are split, and each marker gets an escaped-style run.
+fn remap_runs(runs: &[StyleRun], edits: &[Edit]) -> Vec<StyleRun> {
+    let map = |pos: usize| -> usize {
+        let mut d: isize = 0;
+        for e in edits {
+            if pos < e.end {
+                break;
+            }
+            d += e.new_len as isize - (e.end - e.start) as isize;
+        }
+        (pos as isize + d) as usize
+    };
+    let mut out = Vec::new();
+    for r in runs {
+        let (mut s, end) = (r.start as usize, r.end as usize);
+        let first = r.start as usize;
+        for e in edits.iter().filter(|e| e.start < end && first < e.end) {
+            if s < e.start {
+                out.push(run(map(s), map(s) + (e.start - s), r.style));
+            }
+            s = e.end;
+        }
+        if s < end {
+            out.push(run(map(s), map(s) + (end - s), r.style));
+        }
+    }
+    for e in edits {
+        let start = map(e.start);
+        out.push(run(start, start + e.new_len, RunStyle::Escaped));
+    }
+    out.sort_by_key(|r| r.start);
+    out
+}
+
+fn run(start: usize, end: usize, style: RunStyle) -> StyleRun {
+    StyleRun {
+        start: start as u32,
+        end: end as u32,
+        style,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(text: &str) -> String {
+        Redactor::defaults()
+            .redact(text)
+            .unwrap_or_else(|| text.to_string())
+    }
+
+    #[test]
+    fn defaults_hide_common_secrets() {
+        assert_eq!(
+            r("GET / Authorization: Bearer eyJhbGciOi.J9x-y_z+/=="),
+            "GET / Authorization: Bearer [REDACTED]"
+        );
+        assert_eq!(r("key AKIAIOSFODNN7EXAMPLE used"), "key [REDACTED] used");
+        assert_eq!(
+            r("dial postgres://app:s3cr3t@db:5432/x"),
+            "dial postgres://app:[REDACTED]@db:5432/x"
+        );
+        assert_eq!(
+            r("login user=bob password=hunter2 ok"),
+            "login user=bob password=[REDACTED] ok"
+        );
+        assert_eq!(
+            r("cb?access_token=abc.def&x=1"),
+            "cb?access_token=[REDACTED]&x=1"
+        );
+        assert_eq!(
+            r(r#"{"msg":"login","password":"hunter2","user":"bob"}"#),
+            r#"{"msg":"login","password":"[REDACTED]","user":"bob"}"#
+        );
+        assert_eq!(r("nothing to see here"), "nothing to see here");
+        assert!(Redactor::defaults().redact("plain line").is_none());
+    }
+
+    #[test]
+    fn overlapping_matches_become_one_marker() {
+        let red = Redactor::new(&["token=\\S+", "abc"]).unwrap();
+        assert_eq!(red.redact("x token=abcdef y").unwrap(), "x [REDACTED] y");
+    }
+
+    #[test]
+    fn empty_list_disables_and_bad_regex_is_named() {
+        let none: [&str; 0] = [];
+        let off = Redactor::new(&none).unwrap();
+        assert!(!off.is_enabled());
+        assert!(off.redact("password=x").is_none());
+        let err = Redactor::new(&["ok", "(unclosed"]).unwrap_err();
+        assert_eq!(err.index, 2);
+        assert!(err.to_string().contains("(unclosed"), "{err}");
+    }
+
+    #[test]
+    fn style_runs_move_with_the_text() {
+        let red = Redactor::new(&["password=(?P<secret>\\S+)"]).unwrap();
+        // "ERROR" styled, then a run spanning the secret, then a styled tail.
+        let mut text = "ERROR password=hunter2 tail".to_string();
+        let sgr = RunStyle::Sgr(anstyle::Style::new().bold());
+        let mut runs = vec![run(0, 5, sgr), run(6, 22, sgr), run(23, 27, sgr)];
+        assert!(red.redact_line(&mut text, &mut runs));
+        assert_eq!(text, "ERROR password=[REDACTED] tail");
+        let spans: Vec<(&str, RunStyle)> = runs
+            .iter()
+            .map(|r| (&text[r.start as usize..r.end as usize], r.style))
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("ERROR", sgr),
+                ("password=", sgr),
+                ("[REDACTED]", RunStyle::Escaped),
+                ("tail", sgr)
+            ]
+        );
+    }
+}
