@@ -65,6 +65,10 @@ pub enum Action {
     Pause,
     Wrap,
     Timestamps,
+    /// Logs: tail the previous (terminated) container instead of the running one.
+    Previous,
+    /// Logs: keep only lines matching a regex (`!regex` drops matching lines).
+    FilterLines,
     Confirm,
     Cancel,
     /// `:ns NAME` / `:ns all`: `None` means every namespace.

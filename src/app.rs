@@ -19,7 +19,7 @@ use crate::exec::Executor;
 use crate::exec::audit::AuditLog;
 use crate::http::{HttpClient, HttpOptions};
 use crate::sources::alerts::AlertEndpoint;
-use crate::sources::{AlertPoller, MetricsPoller, PodWatcher, RolloutWatcher};
+use crate::sources::{AlertPoller, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher};
 use crate::state::ui::Level;
 use crate::state::{AppState, Effect};
 use crate::terminal::{TerminalGuard, quit_signal};
@@ -43,6 +43,7 @@ pub struct Options {
     pub max_fps: u32,
     pub audit_log: Option<PathBuf>,
     pub alerts: AlertsOptions,
+    pub logs: crate::config::LogsConfig,
 }
 
 /// The alert feed and golden signals, resolved from the config and the flags.
@@ -76,6 +77,7 @@ pub async fn run(opts: Options) -> Result<()> {
     state.contexts = contexts;
     state.readonly = opts.readonly;
     state.tz = jiff::tz::TimeZone::system();
+    state.logs = crate::state::logs::LogsState::with_capacity(opts.logs.buffer_lines);
     if !opts.warnings.is_empty() {
         state
             .ui
@@ -98,6 +100,7 @@ pub async fn run(opts: Options) -> Result<()> {
         &tx,
     ));
 
+    let mut log_task: Option<JoinHandle<()>> = None;
     let mut guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
     let mut theme = opts.theme.clone();
     let frame = Duration::from_millis(1000 / u64::from(opts.max_fps.max(1)));
@@ -174,7 +177,22 @@ pub async fn run(opts: Options) -> Result<()> {
                             .set_status("too many commands in flight", Level::Error, state.now);
                     }
                 }
+                Effect::TailLogs(request) => {
+                    let tailer = LogTailer {
+                        cluster: opts.cluster.clone(),
+                        request,
+                        settings: opts.logs.clone(),
+                        scope: state.scope,
+                        tx: tx.clone(),
+                    };
+                    if let Some(old) = log_task.replace(tokio::spawn(tailer.run())) {
+                        old.abort();
+                    }
+                }
                 Effect::Rescope => {
+                    if let Some(old) = log_task.take() {
+                        old.abort();
+                    }
                     abort_all(&mut sources);
                     sources = spawn_sources(&state, &opts.cluster, &tx);
                     sources.extend(spawn_alert_sources(
@@ -197,6 +215,9 @@ pub async fn run(opts: Options) -> Result<()> {
         }
     };
     abort_all(&mut sources);
+    if let Some(task) = log_task.take() {
+        task.abort();
+    }
     exec_task.abort();
     drop(guard);
     result

@@ -72,6 +72,7 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         max_fps: config.ui.max_fps,
         audit_log,
         alerts: alerts_options(common, &config)?,
+        logs: config.logs.clone(),
     })
 }
 
@@ -176,8 +177,73 @@ pub async fn run_demo(common: &CommonArgs, demo: &DemoArgs) -> Result<()> {
     if common.namespace.is_none() {
         opts.namespace = None;
     }
+    demo_sources(&mut opts, common, &sim.url());
     let result = crate::app::run(opts).await;
     let _ = std::fs::remove_file(&kubeconfig);
     drop(sim);
     result
+}
+
+/// In the demo the simulator also answers as Alertmanager and Prometheus (synthetic data),
+/// unless the user pointed opsdeck at real ones; golden signals get demo services too.
+fn demo_sources(opts: &mut crate::app::Options, common: &CommonArgs, url: &str) {
+    let alerts = &mut opts.alerts;
+    if common.alertmanager_url.is_none() && alerts.alertmanager_urls.is_empty() {
+        alerts.alertmanager_urls = vec![url.to_string()];
+    }
+    if common.prometheus_url.is_none() && alerts.prometheus_url.is_none() {
+        alerts.prometheus_url = Some(url.to_string());
+    }
+    if alerts.signals.services.is_empty() {
+        alerts.signals.services = ["checkout", "payments-api"]
+            .iter()
+            .map(|svc| demo_service(svc))
+            .collect();
+    }
+}
+
+fn demo_service(name: &str) -> crate::config::alerts::ServiceConfig {
+    use crate::config::alerts::{ServiceConfig, SignalQuery};
+    let q = |query: String, unit: &str, warning: Option<f64>, critical: Option<f64>| {
+        Some(SignalQuery {
+            query,
+            unit: unit.to_string(),
+            warning,
+            critical,
+        })
+    };
+    let sel = format!("service=\"{name}\"");
+    ServiceConfig {
+        name: name.to_string(),
+        latency: q(
+            format!(
+                "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{{sel}}}[5m])))"
+            ),
+            "s",
+            Some(0.3),
+            Some(1.0),
+        ),
+        traffic: q(
+            format!("sum(rate(http_requests_total{{{sel}}}[5m]))"),
+            "req/s",
+            None,
+            None,
+        ),
+        errors: q(
+            format!(
+                "sum(rate(http_requests_total{{{sel},code=~\"5..\"}}[5m])) / sum(rate(http_requests_total{{{sel}}}[5m]))"
+            ),
+            "",
+            Some(0.01),
+            Some(0.05),
+        ),
+        saturation: q(
+            format!(
+                "sum(rate(container_cpu_usage_seconds_total{{pod=~\"{name}-.*\"}}[5m])) / sum(kube_pod_container_resource_limits{{pod=~\"{name}-.*\",resource=\"cpu\"}})"
+            ),
+            "",
+            Some(0.8),
+            Some(0.95),
+        ),
+    }
 }

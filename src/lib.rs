@@ -18,6 +18,7 @@ pub mod http;
 pub mod launch;
 pub mod logging;
 pub mod model;
+pub mod sanitize;
 pub mod sim;
 pub mod sources;
 pub mod state;

@@ -6,6 +6,7 @@ use crate::command::{Target, Undo};
 use crate::model::access::{Access, AccessCheck};
 use crate::model::alert::{AlertRow, PrometheusRule};
 use crate::model::event::DescribedPod;
+use crate::model::log::LogLine;
 use crate::model::pod::PodRow;
 use crate::model::rollout::{RolloutChange, UndoPreview};
 use crate::model::signal::ServiceSignals;
@@ -23,6 +24,8 @@ pub enum SourceId {
     Prometheus,
     /// Prometheus range queries for the golden signals.
     Metrics,
+    /// The log tail (pods/log streams).
+    Logs,
 }
 
 impl SourceId {
@@ -33,6 +36,7 @@ impl SourceId {
             SourceId::Alertmanager => "am",
             SourceId::Prometheus => "prom",
             SourceId::Metrics => "metrics",
+            SourceId::Logs => "logs",
         }
     }
 }
@@ -122,6 +126,19 @@ pub enum Update {
     SignalsFetched {
         scope: u64,
         services: Vec<ServiceSignals>,
+    },
+    /// A batch of lines of the log tail `tail` (sanitised).
+    LogLines { tail: u64, lines: Vec<LogLine> },
+    /// Revisions by `pod-template-hash` of the ReplicaSets of the tailed deployment.
+    LogRevisions {
+        tail: u64,
+        revisions: Vec<(String, u64)>,
+    },
+    /// Streams of the tail: open, and waiting for the stream limit.
+    LogStreams {
+        tail: u64,
+        active: usize,
+        waiting: usize,
     },
     /// The executor finished a command.
     CommandFinished { id: u64, outcome: Outcome },

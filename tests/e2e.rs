@@ -222,3 +222,71 @@ async fn api_outage_shows_stale_then_live_and_a_lost_history_relists() {
     tmux.wait_exit(Duration::from_secs(10));
     assert_restored(&tmux, dir.path());
 }
+
+/// `l` on a pod shows its log lines; a line carrying an OSC title sequence is shown escaped and
+/// does not retitle the terminal; `p` pauses; `q` restores the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn l_tails_a_pod_escapes_hostile_lines_p_pauses_and_q_restores() {
+    let cfg = SimConfig {
+        scenario: opsdeck::sim::Scenario::Incident,
+        churn_per_sec: 0.0,
+        log_rate: 20.0,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let pods: Api<Pod> = Api::all(client(&kubeconfig).await);
+    let listed = pods.list(&ListParams::default()).await.unwrap();
+    let running = listed
+        .items
+        .iter()
+        .find(|p| {
+            let statuses = p
+                .status
+                .as_ref()
+                .and_then(|s| s.container_statuses.as_ref());
+            statuses.is_some_and(|cs| cs.iter().all(|c| c.ready))
+                && p.metadata.deletion_timestamp.is_none()
+        })
+        .expect("a ready pod");
+    let name = running.metadata.name.clone().unwrap();
+
+    let cmd = opsdeck_command(
+        dir.path(),
+        &format!("--kubeconfig {} -A", kubeconfig.display()),
+    );
+    let tmux = Tmux::start("logs", 140, 40, &cmd);
+    let title_before = tmux.var("pane_title");
+    tmux.wait_for("pods on screen", WAIT, |s| s.contains(" running"));
+    tmux.keys(&["/"]);
+    tmux.type_text(&name);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the pod selected", WAIT, |s| s.contains(&name));
+    tmux.keys(&["l"]);
+    tmux.wait_for("log lines", WAIT, |s| {
+        s.contains(&format!("Logs pod/{name}")) && s.contains("[following]") && s.contains("GET /")
+    });
+    // The noisy scenario writes `ESC ]0;pwned BEL` now and then: shown escaped, never obeyed.
+    tmux.wait_for("an escaped OSC title", WAIT, |s| s.contains("␛]0;pwned␇"));
+    assert_eq!(
+        tmux.var("pane_title"),
+        title_before,
+        "the log retitled the terminal"
+    );
+    tmux.keys(&["p"]);
+    tmux.wait_for("paused", WAIT, |s| s.contains("[PAUSED]"));
+    tmux.wait_for("new lines marker", WAIT, |s| s.contains("new lines"));
+    tmux.keys(&["G"]);
+    tmux.wait_for("following again", WAIT, |s| s.contains("[following]"));
+
+    tmux.keys(&["q"]);
+    tmux.wait_exit(Duration::from_secs(10));
+    let status = std::fs::read_to_string(dir.path().join("status")).unwrap();
+    assert_eq!(status.trim(), "0", "opsdeck exit status");
+    assert_restored(&tmux, dir.path());
+    drop(sim);
+}

@@ -195,16 +195,8 @@ async fn kube_watcher_survives_restart() {
         .await
         .unwrap();
     let pods: Api<Pod> = Api::all(Client::try_from(config).unwrap());
-    let first = pods
-        .list(&Default::default())
-        .await
-        .unwrap()
-        .items
-        .remove(0);
-    let (ns, name) = (
-        first.metadata.namespace.unwrap(),
-        first.metadata.name.unwrap(),
-    );
+    let (ns, name) = s.control().pods(None).remove(0);
+    assert_eq!(s.control().pods(Some(&ns)).len(), 20);
     let mut stream: Events = watcher::watcher(pods, watcher::Config::default()).boxed();
     assert!(matches!(next(&mut stream).await, Event::Init));
     let mut inits = 0;
@@ -242,4 +234,337 @@ async fn kube_watcher_survives_restart() {
             }
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_streaming_list_watcher() {
+    opsdeck::http::install_crypto_provider();
+    let s = sim().await;
+    let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    let pods: Api<Pod> = Api::namespaced(Client::try_from(config).unwrap(), "shop");
+    let cfg = watcher::Config::default().streaming_lists();
+    let mut stream: Events = watcher::watcher(pods, cfg).boxed();
+    let mut applied = 0;
+    loop {
+        match next(&mut stream).await {
+            Event::Init => {}
+            Event::InitApply(_) => applied += 1,
+            Event::InitDone => break,
+            e => panic!("unexpected {e:?}"),
+        }
+    }
+    assert_eq!(applied, 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_over_http() {
+    let s = sim().await;
+    opsdeck::http::install_crypto_provider();
+    let c = reqwest::Client::new();
+    let base = s.url();
+    let post = |path: &str| c.post(format!("{base}{path}")).send();
+    assert_eq!(
+        post("/_sim/faults/errors?status=429&seconds=30")
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = reqwest::get(format!("{base}/api/v1/pods")).await.unwrap();
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=31).contains(&retry), "{retry}");
+    assert_status(&r.json().await.unwrap(), 429);
+    s.faults().clear();
+    assert_eq!(get(&format!("{base}/api/v1/pods")).await.0, 200);
+    s.faults().errors(500, Duration::from_secs(30));
+    assert_eq!(get(&format!("{base}/api/v1/pods")).await.0, 500);
+    assert_eq!(post("/_sim/faults/clear").await.unwrap().status(), 200);
+    assert_eq!(
+        post("/_sim/faults/latency?ms=200").await.unwrap().status(),
+        200
+    );
+    let t = std::time::Instant::now();
+    assert_eq!(get(&format!("{base}/version")).await.0, 200);
+    assert!(t.elapsed() >= Duration::from_millis(200));
+    s.faults().clear();
+    // An open watch ends when watches are closed.
+    let url = format!("{base}/api/v1/pods?watch=1&resourceVersion=0");
+    let watch =
+        tokio::spawn(async move { reqwest::get(&url).await.unwrap().text().await.unwrap() });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        post("/_sim/faults/close-watches").await.unwrap().status(),
+        200
+    );
+    let text = tokio::time::timeout(Duration::from_secs(10), watch)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(text.lines().count(), 60);
+    let stats: Value = reqwest::get(format!("{base}/_sim/stats"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        stats["watches"].as_u64() >= Some(1)
+            && stats["lists"].as_u64() == Some(1)
+            && stats["total"].as_u64() >= Some(5),
+        "{stats}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn monitoring_apis_follow_the_bad_rollout() {
+    let cfg = SimConfig {
+        scenario: "bad-rollout".parse().unwrap(),
+        churn_per_sec: 0.0,
+        ..SimConfig::default()
+    };
+    let s = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+        .await
+        .unwrap();
+    let base = s.url();
+    let (code, v) = get(&format!(
+        "{base}/api/v1/query?query=sum(rate(http_errors_total[5m]))"
+    ))
+    .await;
+    assert_eq!((code, v["status"].as_str()), (200, Some("success")));
+    let (_, v) = get(&format!(
+        "{base}/api/v1/query_range?query=up&start=0&end=600&step=60"
+    ))
+    .await;
+    assert_eq!(
+        v["data"]["result"][0]["values"].as_array().unwrap().len(),
+        11
+    );
+    let (_, v) = get(&format!("{base}/api/v1/alerts")).await;
+    let alerts = v["data"]["alerts"].as_array().unwrap();
+    let high = alerts
+        .iter()
+        .find(|a| a["labels"]["alertname"] == "HighErrorRate")
+        .unwrap();
+    assert_eq!(high["state"], "pending");
+    assert_eq!(high["labels"]["severity"], "critical");
+    let (_, rules) = get(&format!("{base}/api/v1/rules")).await;
+    assert_eq!(rules["status"], "success");
+    let (_, am) = get(&format!("{base}/api/v2/alerts")).await;
+    let am = am.as_array().unwrap();
+    assert!(am.iter().any(|a| a["status"]["state"] == "suppressed"
+        && !a["status"]["inhibitedBy"].as_array().unwrap().is_empty()));
+    assert!(
+        am.iter()
+            .all(|a| a["fingerprint"].is_string() && a["annotations"]["runbook_url"].is_string())
+    );
+    let silence = serde_json::json!({"matchers":[{"name":"alertname","value":"Watchdog","isRegex":false,"isEqual":true}],
+        "startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"test","comment":"quiet"});
+    opsdeck::http::install_crypto_provider();
+    let c = reqwest::Client::new();
+    let r: Value = c
+        .post(format!("{base}/api/v2/silences"))
+        .json(&silence)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = r["silenceID"].as_str().unwrap().to_string();
+    let (_, am) = get(&format!("{base}/api/v2/alerts")).await;
+    let wd = am
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["labels"]["alertname"] == "Watchdog")
+        .unwrap()
+        .clone();
+    assert_eq!(wd["status"]["silencedBy"][0], id.as_str());
+    let bad = c
+        .post(format!("{base}/api/v2/silences"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert_eq!(
+        c.delete(format!("{base}/api/v2/silence/{id}"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (_, list) = get(&format!("{base}/api/v2/silences")).await;
+    assert_eq!(list[0]["status"]["state"], "expired");
+    // Undo the rollout: the bad template is gone, so are its alerts.
+    let url = format!("{base}/apis/apps/v1/namespaces/shop/deployments/checkout");
+    let (_, d) = get(&url).await;
+    let image = d["spec"]["template"]["spec"]["containers"][0]["image"]
+        .as_str()
+        .unwrap()
+        .replace("v2.0.0-bad", "v1.0.0");
+    let p = serde_json::json!({"spec":{"template":{"spec":{"containers":[{"name":"checkout","image":image}]}}}});
+    let (code, _) = patch(
+        &url,
+        "application/strategic-merge-patch+json",
+        &p.to_string(),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (_, v) = get(&format!("{base}/api/v1/alerts")).await;
+    assert!(
+        !v["data"]["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["labels"]["alertname"] == "HighErrorRate")
+    );
+}
+
+async fn text(url: &str) -> (u16, String) {
+    let r = reqwest::get(url).await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_logs_options() {
+    let cfg = SimConfig {
+        scenario: "incident".parse().unwrap(),
+        churn_per_sec: 0.0,
+        ..SimConfig::default()
+    };
+    let s = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+        .await
+        .unwrap();
+    let (_, l) = get(&format!(
+        "{}/api/v1/namespaces/shop/pods?labelSelector=app%3Dfrontend",
+        s.url()
+    ))
+    .await;
+    let name = l["items"][0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let log = format!("{}/api/v1/namespaces/shop/pods/{name}/log", s.url());
+    let (code, tail) = text(&format!("{log}?tailLines=5&timestamps=true")).await;
+    assert_eq!(code, 200);
+    assert_eq!(tail.lines().count(), 5);
+    assert!(tail.lines().all(|l| l.starts_with("20")), "{tail}");
+    let (_, again) = text(&format!("{log}?tailLines=50&timestamps=true")).await;
+    assert!(
+        tail.lines().all(|l| again.contains(l)),
+        "lines are deterministic"
+    );
+    let (_, recent) = text(&format!("{log}?sinceSeconds=2")).await;
+    assert!(
+        (5..=60).contains(&recent.lines().count()),
+        "{}",
+        recent.lines().count()
+    );
+    let (_, many) = text(&format!("{log}?tailLines=3000")).await;
+    assert!(
+        many.contains('\x1b'),
+        "the incident's noisy logs carry escape sequences"
+    );
+    assert!(many.contains("\"level\":\"") && many.contains("INFO"));
+    assert!(
+        many.lines().any(|l| l.len() > 2000),
+        "an occasional multi-KB line"
+    );
+    let (code, v) = get(&format!("{log}?container=nope")).await;
+    assert_eq!((code, v["reason"].as_str()), (400, Some("BadRequest")));
+    let (code, _) = text(&format!("{log}?previous=true")).await;
+    assert_eq!(code, 400);
+    s.control().crash_pod("shop", &name).unwrap();
+    let (code, prev) = text(&format!("{log}?previous=true")).await;
+    assert_eq!(code, 200);
+    assert!(
+        prev.trim_end().ends_with("exiting"),
+        "{}",
+        prev.lines().last().unwrap_or_default()
+    );
+    let (code, _) = text(&format!("{}/api/v1/namespaces/shop/pods/nope/log", s.url())).await;
+    assert_eq!(code, 404);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_simulator_stops_it() {
+    let s = sim().await;
+    let url = format!("{}/version", s.url());
+    assert_eq!(get(&url).await.0, 200);
+    drop(s);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    opsdeck::http::install_crypto_provider();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    assert!(client.get(&url).send().await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kube_readonly_context_is_enforced() {
+    use k8s_openapi::api::authorization::v1::{
+        ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+    };
+    opsdeck::http::install_crypto_provider();
+    let s = sim().await;
+    let client = |context: &str| {
+        let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
+        let opts = KubeConfigOptions {
+            context: Some(context.into()),
+            ..Default::default()
+        };
+        async move {
+            Client::try_from(Config::from_custom_kubeconfig(kc, &opts).await.unwrap()).unwrap()
+        }
+    };
+    let review = |verb: &str| SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some(verb.into()),
+                resource: Some("pods".into()),
+                namespace: Some("shop".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let allowed = |c: Client, verb: &str| {
+        let r = review(verb);
+        async move {
+            let api: Api<SelfSubjectAccessReview> = Api::all(c);
+            let out = api.create(&Default::default(), &r).await.unwrap();
+            out.status.unwrap().allowed
+        }
+    };
+    let (admin, ro) = (
+        client("opsdeck-sim").await,
+        client("opsdeck-sim-readonly").await,
+    );
+    assert!(allowed(admin.clone(), "delete").await);
+    assert!(!allowed(ro.clone(), "delete").await);
+    assert!(allowed(ro.clone(), "list").await);
+    let pods: Api<Pod> = Api::namespaced(ro, "shop");
+    let name = pods.list(&Default::default()).await.unwrap().items[0]
+        .metadata
+        .name
+        .clone()
+        .unwrap();
+    match pods.delete(&name, &Default::default()).await {
+        Err(kube::Error::Api(e)) => assert_eq!(e.code, 403),
+        other => panic!("read-only delete must be forbidden, got {other:?}"),
+    }
+    let pods: Api<Pod> = Api::namespaced(admin, "shop");
+    assert!(pods.delete(&name, &Default::default()).await.is_ok());
 }

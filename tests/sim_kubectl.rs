@@ -349,3 +349,35 @@ fn auth_can_i_and_readonly_enforced() {
             .contains(&pod)
     );
 }
+
+#[test]
+fn apply_and_delete_a_deployment() {
+    let h = Harness::new();
+    let manifest = h.dir.path().join("web.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\n\
+         spec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    \
+         metadata: {labels: {app: web}}\n    spec: {containers: [{name: web, image: nginx}]}\n",
+    )
+    .unwrap();
+    let file = manifest.to_str().unwrap();
+    assert!(
+        h.ok(&["apply", "--validate=false", "-f", file])
+            .contains("created")
+    );
+    let out = h.ok(&[
+        "rollout",
+        "status",
+        "-n",
+        "shop",
+        "deploy/web",
+        "--timeout=60s",
+    ]);
+    assert!(out.contains("successfully rolled out"), "{out}");
+    assert!(h.ok(&["delete", "-f", file]).contains("deleted"));
+    wait_until("the pods to go", || {
+        h.ok(&["get", "pods", "-n", "shop", "-l", "app=web", "-o", "name"])
+            .is_empty()
+    });
+}

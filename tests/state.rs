@@ -265,3 +265,81 @@ fn source_health_changes_are_visible_once() {
     assert!(!state.apply(update), "same health again is not a change");
     assert_eq!(state.pods.total_len(), 32, "data kept while stale");
 }
+
+/// Incremental updates must leave exactly the state a fresh sort of the same rows gives.
+#[test]
+fn incremental_view_and_counts_match_a_full_recount() {
+    let statuses = [
+        ("Running", 1),
+        ("Running", 0),
+        ("CrashLoopBackOff", 0),
+        ("Pending", 0),
+        ("Terminating", 1),
+        ("Completed", 0),
+        ("ImagePullBackOff", 0),
+    ];
+    let mut state = live_state();
+    let scope = state.scope;
+    let mut seed: u64 = 7;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for step in 0..5000 {
+        let ns = ["a", "b", "payments"][next() % 3];
+        let name = format!("pod-{}", next() % 40);
+        if next() % 5 == 0 {
+            state.apply(Update::PodDeleted {
+                scope,
+                namespace: ns.into(),
+                name,
+            });
+        } else {
+            let (status, ready) = statuses[next() % statuses.len()];
+            state.apply(Update::PodApplied {
+                scope,
+                row: Box::new(row(ns, &name, status, ready, 1, 0)),
+            });
+        }
+        if step % 97 == 0 {
+            state.pods.set_filter(["", "pod-1", "!running"][next() % 3]);
+        }
+    }
+    state.pods.set_filter("");
+    let shown: Vec<(Health, String, String)> = state
+        .pods
+        .window(0, usize::MAX)
+        .map(|r| (r.health, r.namespace.clone(), r.name.clone()))
+        .collect();
+    let mut expected = shown.clone();
+    expected.sort();
+    assert_eq!(shown, expected, "view out of order");
+    assert_eq!(shown.len(), state.pods.total_len(), "view and rows differ");
+    let failing = shown.iter().filter(|(h, ..)| *h == Health::Failed).count();
+    assert_eq!(state.pods.counts().failing, failing);
+    assert_eq!(state.pods.counts().total(), shown.len());
+}
+
+#[test]
+fn cursor_at_the_top_stays_there_while_rows_move() {
+    let mut state = live_state();
+    let top = state.pods.selected_row().unwrap().name.clone();
+    let scope = state.scope;
+    // The first pod recovers and sorts down; the cursor stays on the (new) first row.
+    state.apply(Update::PodApplied {
+        scope,
+        row: Box::new(row("checkout", &top, "Running", 1, 1, 3)),
+    });
+    assert_eq!(state.pods.selected_index(), 0);
+    assert_ne!(state.pods.selected_row().unwrap().name, top);
+    // Once the user moved, the cursor follows its pod instead.
+    state.handle(Action::Down);
+    let chosen = state.pods.selected_row().unwrap().name.clone();
+    state.apply(Update::PodApplied {
+        scope,
+        row: Box::new(row("aaa", "new-failure", "Error", 0, 1, 1)),
+    });
+    assert_eq!(state.pods.selected_row().unwrap().name, chosen);
+}

@@ -142,5 +142,5 @@ fn colours_follow_health_roles() {
         buf[(col as u16, line as u16)].fg
     };
     assert_eq!(find("ImagePullBackOff"), Color::LightRed);
-    assert_eq!(find("ContainerCreating"), Color::Blue);
+    assert_eq!(find("ContainerCreating"), Color::LightBlue);
 }

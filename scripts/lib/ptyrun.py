@@ -77,6 +77,15 @@ class PtyProgram:
                 self.bytes_out += len(data)
                 self.stream.feed(data)
 
+    def settle(self, quiet=0.3, limit=3.0):
+        """Pump until the program has written nothing for `quiet` seconds (a whole frame)."""
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            before = self.bytes_out
+            self.pump(quiet)
+            if self.bytes_out == before:
+                return
+
     def text(self):
         return "\n".join(self.screen.display)
 

@@ -197,6 +197,51 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
             "pause/resume",
             false,
         ),
+        (Pane(crate::action::Pane::Pods), "l", TailLogs, "logs", true),
+        (
+            Pane(crate::action::Pane::Pods),
+            "P",
+            Previous,
+            "previous logs",
+            false,
+        ),
+        (
+            Pane(crate::action::Pane::Rollouts),
+            "l",
+            TailLogs,
+            "logs (all pods)",
+            true,
+        ),
+        (
+            Pane(crate::action::Pane::Logs),
+            "p",
+            Pause,
+            "pause/follow",
+            true,
+        ),
+        (Pane(crate::action::Pane::Logs), "/", Filter, "search", true),
+        (
+            Pane(crate::action::Pane::Logs),
+            "&",
+            FilterLines,
+            "filter",
+            true,
+        ),
+        (Pane(crate::action::Pane::Logs), "w", Wrap, "wrap", true),
+        (
+            Pane(crate::action::Pane::Logs),
+            "t",
+            Timestamps,
+            "timestamps",
+            true,
+        ),
+        (
+            Pane(crate::action::Pane::Logs),
+            "P",
+            Previous,
+            "previous container",
+            false,
+        ),
         (Global, "enter", Open, "details", true),
         (Global, "/", Filter, "filter", true),
         (Global, "n", NextMatch, "next match", false),
@@ -288,13 +333,20 @@ impl Keymap {
         }
     }
 
-    /// Bindings that apply in `context`, its own first.
+    /// Bindings that apply in `context`, its own first; global ones whose keys are all taken
+    /// by the context (e.g. `/` is search on the log pane) are left out.
     pub fn bindings_for(&self, context: KeyContext) -> impl Iterator<Item = &Binding> {
         let own = self.bindings.iter().filter(move |b| b.context == context);
-        let global = self
-            .bindings
-            .iter()
-            .filter(move |b| context != KeyContext::Dialog && b.context == KeyContext::Global);
+        let shadowed = move |g: &Binding| {
+            g.keys.iter().all(|k| {
+                self.bindings
+                    .iter()
+                    .any(|b| b.context == context && b.keys.contains(k))
+            })
+        };
+        let global = self.bindings.iter().filter(move |b| {
+            context != KeyContext::Dialog && b.context == KeyContext::Global && !shadowed(b)
+        });
         own.chain(global)
     }
 
@@ -358,6 +410,16 @@ mod tests {
         assert_eq!(map.resolve(rollouts, key("-")), Some(Action::ScaleDown));
         assert_eq!(map.resolve(rollouts, key("p")), Some(Action::Pause));
         assert_eq!(map.resolve(pods, key("u")), None);
+        assert_eq!(map.resolve(pods, key("l")), Some(Action::TailLogs));
+        assert_eq!(map.resolve(rollouts, key("l")), Some(Action::TailLogs));
+        let logs = KeyContext::Pane(Pane::Logs);
+        assert_eq!(map.resolve(logs, key("p")), Some(Action::Pause));
+        assert_eq!(map.resolve(logs, key("w")), Some(Action::Wrap));
+        assert_eq!(map.resolve(logs, key("t")), Some(Action::Timestamps));
+        assert_eq!(map.resolve(logs, key("P")), Some(Action::Previous));
+        assert_eq!(map.resolve(logs, key("&")), Some(Action::FilterLines));
+        assert_eq!(map.resolve(logs, key("G")), Some(Action::Bottom));
+        assert_eq!(map.resolve(logs, key("n")), Some(Action::NextMatch));
     }
 
     #[test]

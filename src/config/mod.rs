@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod keymap;
+pub mod logs;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 pub use alerts::{AlertsConfig, ConfigDuration, SignalsConfig};
+pub use logs::LogsConfig;
 
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
@@ -22,6 +24,7 @@ pub struct Config {
     pub safety: SafetyConfig,
     pub alerts: AlertsConfig,
     pub signals: SignalsConfig,
+    pub logs: LogsConfig,
     /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`.
     pub keys: BTreeMap<String, Vec<String>>,
 }
@@ -142,6 +145,7 @@ impl Config {
         let sections = [
             ("alerts", self.alerts.problems()),
             ("signals", self.signals.problems()),
+            ("logs", self.logs.problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, message)) = problems.into_iter().next() {

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod alert;
 pub mod event;
+pub mod log;
 pub mod pod;
 pub mod rollout;
 pub mod signal;

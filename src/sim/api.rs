@@ -215,20 +215,25 @@ pub async fn handle(ctx: Arc<Ctx>, req: Request) -> Response {
     if let Some(rest) = path.strip_prefix("/_sim/") {
         return control(&ctx, &method, rest, &params);
     }
-    if let Some(resp) = prom::handle(&ctx, &method, &path, &params, req.headers()).await {
-        return resp;
+    if prom::owns(&path) {
+        let body = read_body(req).await.unwrap_or_default();
+        return prom::handle(&ctx, &method, &path, &params, &body).unwrap_or_else(|| {
+            ApiError::new(404, "the server could not find the requested resource").response()
+        });
     }
     let result = serve(ctx, req, &path, &params).await;
     result.unwrap_or_else(|e| e.response())
 }
 
 async fn serve(ctx: Arc<Ctx>, req: Request, path: &str, params: &Params) -> ApiResult {
-    if let Some((code, _)) = ctx.faults.error_now() {
-        ctx.stats.bump(&ctx.stats.gets);
-        return Err(ApiError::new(
-            code,
-            "injected fault: the server is unavailable",
-        ));
+    if let Some((code, retry)) = ctx.faults.error_now() {
+        ctx.stats.bump_total();
+        let mut r = ApiError::new(code, "injected fault: the server is unavailable").response();
+        if code == 429 {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(retry));
+        }
+        return Ok(r);
     }
     let role = role(req.headers())?;
     let Some(route) = route(path) else {
@@ -290,6 +295,12 @@ fn forbidden(t: &Target, method: &Method) -> ApiError {
 async fn resource(ctx: Arc<Ctx>, req: Request, t: Target, params: &Params) -> ApiResult {
     let method = req.method().clone();
     let headers = req.headers().clone();
+    if header_str(&headers, header::CONTENT_TYPE).contains("protobuf") {
+        return Err(ApiError::new(
+            415,
+            "the simulator accepts JSON request bodies only (protobuf is supported for access reviews)",
+        ));
+    }
     let s = &ctx.stats;
     match (method, t.name.is_some(), t.sub.as_deref()) {
         (Method::GET, false, _) if is_true(params.get("watch")) => {
@@ -311,6 +322,11 @@ async fn resource(ctx: Arc<Ctx>, req: Request, t: Target, params: &Params) -> Ap
         (Method::GET, true, _) => {
             s.bump(&s.gets);
             resources::get(&ctx, &t, params, &headers)
+        }
+        (Method::POST, false, None) => {
+            s.bump(&s.creates);
+            let body = read_body(req).await?;
+            super::collection::create(&ctx, &t, params, &body)
         }
         (Method::DELETE, true, None) => {
             s.bump(&s.deletes);

@@ -69,6 +69,8 @@ struct Rs {
     revision: u64,
     active: Vec<Arc<Obj>>,
     ready: i64,
+    /// `status.readyReplicas` as last written (progress detection).
+    prev_ready: i64,
 }
 
 impl Rs {
@@ -105,12 +107,14 @@ fn load_rs(ctx: &Ctx, ns: &str, name: &str, uid: &Value) -> Vec<Rs> {
                     .filter(|p| !p.terminating && p.label(HASH_LABEL) == obj.label(HASH_LABEL))
                     .collect();
                 let ready = active.iter().filter(|p| p.ready).count() as i64;
+                let prev_ready = v["status"]["readyReplicas"].as_i64().unwrap_or(0);
                 Rs {
                     obj,
                     v,
                     revision,
                     active,
                     ready,
+                    prev_ready,
                 }
             })
         })
@@ -166,7 +170,24 @@ fn reconcile(ctx: &Ctx, ns: &str, name: &str) -> bool {
         sync_rs(ctx, rs);
     }
     let complete = update_status(ctx, &dobj, &mut d, &rss, new_idx, desired, paused);
+    if complete {
+        let limit = d["spec"]["revisionHistoryLimit"].as_u64().unwrap_or(10) as usize;
+        prune_history(ctx, &rss, new_idx, limit);
+    }
     !complete
+}
+
+/// Deletes the oldest scaled-down ReplicaSets beyond `revisionHistoryLimit`.
+fn prune_history(ctx: &Ctx, rss: &[Rs], new_idx: usize, limit: usize) {
+    let old: Vec<&Rs> = rss
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| *i != new_idx && r.replicas() == 0 && r.active.is_empty())
+        .map(|(_, r)| r)
+        .collect();
+    for rs in old.iter().take(old.len().saturating_sub(limit)) {
+        ctx.store.delete(Kind::ReplicaSet, &rs.obj.ns, &rs.obj.name);
+    }
 }
 
 fn create_rs(ctx: &Ctx, d: &Value, revision: u64, existing: &[Rs]) -> Option<Rs> {
@@ -200,6 +221,7 @@ fn create_rs(ctx: &Ctx, d: &Value, revision: u64, existing: &[Rs]) -> Option<Rs>
         revision,
         active: Vec::new(),
         ready: 0,
+        prev_ready: 0,
     })
 }
 
@@ -227,18 +249,7 @@ fn scale(ctx: &Ctx, d: &Value, rss: &mut [Rs], new_idx: usize, desired: i64) {
             let n = rss[new_idx].replicas() + room;
             rss[new_idx].set_replicas(n);
         }
-        let ready_total: i64 = rss.iter().map(|r| r.ready).sum();
-        let mut budget = ready_total - (desired - unavail);
-        for (i, rs) in rss.iter_mut().enumerate() {
-            if i == new_idx || rs.replicas() == 0 {
-                continue;
-            }
-            let unhealthy = (rs.replicas() - rs.ready).max(0);
-            let healthy_cut = budget.clamp(0, rs.replicas() - unhealthy);
-            budget -= healthy_cut;
-            let n = rs.replicas() - unhealthy - healthy_cut;
-            rs.set_replicas(n);
-        }
+        scale_down_old(rss, new_idx, desired - unavail);
     }
     for (rs, old) in rss.iter().zip(before) {
         let now = rs.replicas();
@@ -254,6 +265,35 @@ fn scale(ctx: &Ctx, d: &Value, rss: &mut [Rs], new_idx: usize, desired: i64) {
                 "deployment-controller",
             );
         }
+    }
+}
+
+/// Scales old ReplicaSets down like the real controller: unhealthy pods first, but never below
+/// `min_available` counting the new ReplicaSet's unavailable pods, then healthy ones while the
+/// available total stays above `min_available`.
+fn scale_down_old(rss: &mut [Rs], new_idx: usize, min_available: i64) {
+    let total: i64 = rss.iter().map(Rs::replicas).sum();
+    let new_unavailable = (rss[new_idx].replicas() - rss[new_idx].ready).max(0);
+    let mut cleanup = total - min_available - new_unavailable;
+    for (i, rs) in rss.iter_mut().enumerate() {
+        if i == new_idx || cleanup <= 0 {
+            continue;
+        }
+        let cut = (rs.replicas() - rs.ready).clamp(0, cleanup);
+        cleanup -= cut;
+        let n = rs.replicas() - cut;
+        rs.set_replicas(n);
+    }
+    let available: i64 = rss.iter().map(|r| r.ready.min(r.replicas())).sum();
+    let mut budget = available - min_available;
+    for (i, rs) in rss.iter_mut().enumerate() {
+        if i == new_idx || budget <= 0 {
+            continue;
+        }
+        let cut = budget.min(rs.replicas());
+        budget -= cut;
+        let n = rs.replicas() - cut;
+        rs.set_replicas(n);
     }
 }
 
@@ -312,6 +352,88 @@ fn condition(t: &str, status: &str, reason: &str, msg: &str, now: &str, old: &Va
         "lastTransitionTime":transition})
 }
 
+/// Pod counts of a deployment's rollout.
+struct Counts {
+    desired: i64,
+    replicas: i64,
+    updated: i64,
+    ready: i64,
+    complete: bool,
+    paused: bool,
+}
+
+/// The Progressing condition: paused, complete, progressing, or timed out after
+/// `progressDeadlineSeconds` without progress.
+fn progressing(d: &Value, old: &Value, new_rs: &Rs, c: &Counts, now: &str) -> Value {
+    let cond = |status: &str, reason: &str, msg: &str| {
+        condition("Progressing", status, reason, msg, now, old)
+    };
+    let old_status = &d["status"];
+    // Progress as the real controller sees it: more updated pods, fewer old ones, or more ready
+    // pods in the new ReplicaSet (readiness flapping in old pods is not progress).
+    let old_updated = old_status["updatedReplicas"].as_i64().unwrap_or(-1);
+    let old_old = old_status["replicas"].as_i64().unwrap_or(i64::MAX) - old_updated.max(0);
+    let progressed = c.updated > old_updated
+        || c.replicas - c.updated < old_old
+        || new_rs.ready > new_rs.prev_ready;
+    let rs_name = new_rs.name();
+    let same_rs = old["message"]
+        .as_str()
+        .is_some_and(|m| m.contains(&format!("\"{rs_name}\"")));
+    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
+    let stale = old["lastUpdateTime"]
+        .as_str()
+        .and_then(objects::parse_ts)
+        .is_some_and(|t| jiff::Timestamp::now().as_second() - t.as_second() > deadline);
+    let done = format!("ReplicaSet \"{rs_name}\" has successfully progressed.");
+    if c.paused {
+        cond("Unknown", "DeploymentPaused", "Deployment is paused")
+    } else if c.complete
+        && old["reason"] == "NewReplicaSetAvailable"
+        && old["message"] == done.as_str()
+    {
+        old.clone()
+    } else if c.complete {
+        cond("True", "NewReplicaSetAvailable", &done)
+    } else if old["reason"] == "NewReplicaSetAvailable" && same_rs {
+        // The rollout finished; pods flapping afterwards are not a rollout in progress.
+        old.clone()
+    } else if progressed || !same_rs {
+        cond(
+            "True",
+            "ReplicaSetUpdated",
+            &format!("ReplicaSet \"{rs_name}\" is progressing."),
+        )
+    } else if stale && old["reason"] != "ProgressDeadlineExceeded" {
+        let msg = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
+        cond("False", "ProgressDeadlineExceeded", &msg)
+    } else {
+        old.clone()
+    }
+}
+
+/// The Available condition (kept as is while its status does not change).
+fn available(old: &Value, c: &Counts, max_unavailable: i64, now: &str) -> Value {
+    let (status, reason, msg) = if c.ready >= c.desired - max_unavailable {
+        (
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+        )
+    } else {
+        (
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
+    };
+    if old["status"] == status {
+        old.clone()
+    } else {
+        condition("Available", status, reason, msg, now, old)
+    }
+}
+
 /// Writes the deployment status; true when the rollout is complete (or paused).
 fn update_status(
     ctx: &Ctx,
@@ -327,104 +449,28 @@ fn update_status(
     let replicas: i64 = rss.iter().map(|r| r.active.len() as i64).sum();
     let updated = new_rs.active.len() as i64;
     let ready: i64 = rss.iter().map(|r| r.ready).sum();
-    let unavail = int_or_percent(
+    let complete = updated == desired && replicas == desired && new_rs.ready >= desired;
+    let c = Counts {
+        desired,
+        replicas,
+        updated,
+        ready,
+        complete,
+        paused,
+    };
+    let max_unavailable = int_or_percent(
         &d["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"],
         desired,
         false,
     );
-    let complete = updated == desired && replicas == desired && new_rs.ready >= desired;
-    let old_status = d["status"].clone();
     let find = |t: &str| -> Value {
-        old_status["conditions"]
+        d["status"]["conditions"]
             .as_array()
             .and_then(|cs| cs.iter().find(|c| c["type"] == t).cloned())
             .unwrap_or(Value::Null)
     };
-    let (old_avail, old_prog) = (find("Available"), find("Progressing"));
-    let counts_changed = ["replicas", "updatedReplicas", "readyReplicas"]
-        .iter()
-        .zip([replicas, updated, ready])
-        .any(|(k, v)| old_status[*k].as_i64().unwrap_or(-1) != v);
-    let rs_name = new_rs.name();
-    let deadline = d["spec"]["progressDeadlineSeconds"].as_i64().unwrap_or(600);
-    let stale = old_prog["lastUpdateTime"]
-        .as_str()
-        .and_then(objects::parse_ts)
-        .is_some_and(|t| jiff::Timestamp::now().as_second() - t.as_second() > deadline);
-    let prog = if paused {
-        condition(
-            "Progressing",
-            "Unknown",
-            "DeploymentPaused",
-            "Deployment is paused",
-            &now,
-            &old_prog,
-        )
-    } else if complete {
-        let msg = format!("ReplicaSet \"{rs_name}\" has successfully progressed.");
-        if old_prog["reason"] == "NewReplicaSetAvailable" && old_prog["message"] == msg.as_str() {
-            old_prog.clone()
-        } else {
-            condition(
-                "Progressing",
-                "True",
-                "NewReplicaSetAvailable",
-                &msg,
-                &now,
-                &old_prog,
-            )
-        }
-    } else if counts_changed
-        || old_prog["message"]
-            .as_str()
-            .is_none_or(|m| !m.contains(rs_name))
-    {
-        let msg = format!("ReplicaSet \"{rs_name}\" is progressing.");
-        condition(
-            "Progressing",
-            "True",
-            "ReplicaSetUpdated",
-            &msg,
-            &now,
-            &old_prog,
-        )
-    } else if stale && old_prog["reason"] != "ProgressDeadlineExceeded" {
-        let msg = format!("ReplicaSet \"{rs_name}\" has timed out progressing.");
-        condition(
-            "Progressing",
-            "False",
-            "ProgressDeadlineExceeded",
-            &msg,
-            &now,
-            &old_prog,
-        )
-    } else {
-        old_prog.clone()
-    };
-    let avail = if ready >= desired - unavail {
-        condition(
-            "Available",
-            "True",
-            "MinimumReplicasAvailable",
-            "Deployment has minimum availability.",
-            &now,
-            &old_avail,
-        )
-    } else {
-        condition(
-            "Available",
-            "False",
-            "MinimumReplicasUnavailable",
-            "Deployment does not have minimum availability.",
-            &now,
-            &old_avail,
-        )
-    };
-    let avail = if old_avail["status"] == avail["status"] {
-        old_avail
-    } else {
-        avail
-    };
+    let prog = progressing(d, &find("Progressing"), new_rs, &c, &now);
+    let avail = available(&find("Available"), &c, max_unavailable, &now);
     let mut status = json!({"observedGeneration":d["metadata"]["generation"],"replicas":replicas,
         "updatedReplicas":updated,"readyReplicas":ready,"availableReplicas":ready,
         "conditions":[avail, prog]});
@@ -442,4 +488,45 @@ fn update_status(
         return false;
     }
     complete || paused
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::store::Store;
+
+    fn rs(store: &Store, name: &str, replicas: i64, ready: i64) -> Rs {
+        let v = json!({"metadata":{"name":name,"namespace":"n"},"spec":{"replicas":replicas}});
+        let obj = store.put(Kind::ReplicaSet, v.clone(), None, true).unwrap();
+        Rs {
+            obj,
+            v,
+            revision: 1,
+            active: Vec::new(),
+            ready,
+            prev_ready: 0,
+        }
+    }
+
+    #[test]
+    fn a_bad_new_replicaset_never_eats_the_old_one() {
+        let store = Store::new(10);
+        // desired 5, maxUnavailable 1: old RS 4 (one pod briefly unready), new RS 3 never ready.
+        let mut rss = vec![rs(&store, "old", 4, 3), rs(&store, "new", 3, 0)];
+        scale_down_old(&mut rss, 1, 4);
+        assert_eq!(rss[0].replicas(), 4);
+        // Once the new pods are ready, the old ones go.
+        let mut rss = vec![rs(&store, "old2", 4, 4), rs(&store, "new2", 3, 3)];
+        scale_down_old(&mut rss, 1, 4);
+        assert_eq!(rss[0].replicas(), 1);
+    }
+
+    #[test]
+    fn unhealthy_old_pods_are_cleaned_up_first() {
+        let store = Store::new(10);
+        // Undo: the healthy RS is new again; the bad one (3 unready) is old and goes at once.
+        let mut rss = vec![rs(&store, "bad", 3, 0), rs(&store, "good", 4, 4)];
+        scale_down_old(&mut rss, 1, 4);
+        assert_eq!(rss[0].replicas(), 0);
+    }
 }

@@ -15,7 +15,7 @@ fn res(name: &str, kind: &str, namespaced: bool, verbs: &[&str], short: &[&str])
     if !short.is_empty() {
         r["shortNames"] = json!(short);
     }
-    if name == "pods" || name == "deployments" || name == "replicasets" {
+    if matches!(name, "pods" | "deployments" | "replicasets" | "services") {
         r["categories"] = json!(["all"]);
     }
     r

@@ -9,6 +9,7 @@ use parking_lot::Mutex;
 use super::kubelet;
 use super::objects::PodState;
 use super::server::Ctx;
+use super::store::Kind;
 
 /// Request counters (atomics, updated by the API layer).
 #[derive(Default)]
@@ -56,6 +57,11 @@ impl Stats {
     pub fn bump(&self, counter: &AtomicU64) {
         self.total.fetch_add(1, Ordering::Relaxed);
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a request that was not served (injected fault).
+    pub fn bump_total(&self) {
+        self.total.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The counters now.
@@ -165,6 +171,17 @@ pub struct Control {
 impl Control {
     pub(crate) fn new(ctx: Arc<Ctx>) -> Control {
         Control { ctx }
+    }
+
+    /// `(namespace, name)` of the pods, in one namespace or all, in key order.
+    pub fn pods(&self, ns: Option<&str>) -> Vec<(String, String)> {
+        let (objs, _, _) = self
+            .ctx
+            .store
+            .list(Kind::Pod, ns, None, usize::MAX, &|_| true);
+        objs.iter()
+            .map(|o| (o.ns.clone(), o.name.clone()))
+            .collect()
     }
 
     /// Crashes the pod's containers once: restart count up, CrashLoopBackOff, then it recovers

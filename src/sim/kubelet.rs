@@ -273,7 +273,7 @@ pub fn schedule_crash(ctx: &Ctx, ns: &str, name: &str, uid: &str) {
         .schedule(jitter(ctx, 4_000), Step::Crash, ns, name, uid);
 }
 
-/// Records a core/v1 Event about `involved`, evicting the oldest past the cap.
+/// Records a core/v1 Event about `involved` now, evicting the oldest past the cap.
 pub fn record_event(
     ctx: &Ctx,
     involved: &Value,
@@ -282,22 +282,20 @@ pub fn record_event(
     msg: &str,
     component: &str,
 ) {
+    let what = (etype, reason, msg, component);
+    record_event_at(ctx, involved, what, &objects::now());
+}
+
+/// Records an Event (type, reason, message, component) that happened at `when`.
+pub fn record_event_at(ctx: &Ctx, involved: &Value, what: (&str, &str, &str, &str), when: &str) {
+    let (etype, reason, msg, component) = what;
     let ns = involved["metadata"]["namespace"]
         .as_str()
         .unwrap_or("default");
     let obj_name = involved["metadata"]["name"].as_str().unwrap_or_default();
     let id: u64 = ctx.rng.lock().random();
     let name = format!("{obj_name}.{id:016x}");
-    let ev = objects::event(
-        ns,
-        &name,
-        involved,
-        etype,
-        reason,
-        msg,
-        component,
-        &objects::now(),
-    );
+    let ev = objects::event(ns, &name, involved, etype, reason, msg, component, when);
     if ctx.store.put(Kind::Event, ev, None, true).is_err() {
         return;
     }

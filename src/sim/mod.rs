@@ -3,8 +3,40 @@
 //! A faithful subset of the Kubernetes API (discovery, list/watch with selectors and pagination,
 //! server-side tables, patches, the deployment controller, pod logs, access reviews), plus a
 //! Prometheus/Alertmanager look-alike and a `/_sim` control API, all on one loopback listener.
+//!
+//! # Connecting
+//! [`Simulator::kubeconfig_yaml`] has two contexts on the same plain-http server:
+//! `opsdeck-sim` (admin, bearer [`ADMIN_TOKEN`]) and `opsdeck-sim-readonly` (bearer
+//! [`READONLY_TOKEN`] plus `as: opsdeck-sim-readonly`, because client-go drops bearer tokens on
+//! plain http; the `Impersonate-User` header still identifies the user). Requests without
+//! credentials are admin. The read-only user may get/list/watch; anything else is a 403 Status,
+//! and SelfSubjectAccessReviews answer accordingly (JSON or client-go's protobuf).
+//!
+//! # Control API (same operations as [`Faults`], [`Control`], [`Simulator::stats`])
+//! - `POST /_sim/faults/close-watches` — end every open watch and log follow.
+//! - `POST /_sim/faults/errors?status=500&seconds=N` — fail Kubernetes requests (429 adds
+//!   `Retry-After`).
+//! - `POST /_sim/faults/latency?ms=N` — delay every request (0 clears).
+//! - `POST /_sim/faults/restart` — lose watch history: resuming an old watch gets 410 Expired.
+//! - `POST /_sim/faults/clear` — clear errors and latency.
+//! - `GET /_sim/stats` — request counters.
+//! - `POST /_sim/pods/{ns}/{name}/crash|delete`, `…/ready?ready=false`,
+//!   `…/phase?phase=Succeeded|Failed|Pending|Running`.
+//!
+//! # Monitoring
+//! Prometheus: `/api/v1/query`, `/api/v1/query_range`, `/api/v1/alerts`, `/api/v1/rules`;
+//! Alertmanager: `/api/v2/alerts`, `/api/v2/silences` (GET, POST), `/api/v2/silence/{id}` (GET,
+//! DELETE). Error and latency series and the HighErrorRate alert (pending 30 s, then firing)
+//! follow the scenario's bad rollout and clear once it is undone.
+//!
+//! # Not implemented
+//! Creating objects other than deployments and access reviews, deleting anything but pods and
+//! deployments, server-side apply
+//! (415), protobuf bodies other than access reviews, exec/attach/port-forward, metrics.k8s.io,
+//! StatefulSets, DaemonSets and Jobs.
 
 mod api;
+mod collection;
 mod controller;
 mod discovery;
 mod faults;
@@ -25,7 +57,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use faults::{Control, Faults, SimStats};
+pub use faults::{Control, ControlError, Faults, SimStats};
 pub use scenario::Scenario;
 
 use server::Ctx;

@@ -9,7 +9,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
@@ -86,9 +86,8 @@ pub fn list(ctx: &Ctx, t: &Target, p: &Params, headers: &HeaderMap) -> ApiResult
         })
         .flatten();
     if let Some(include) = table::requested(headers, p.get("includeObject")) {
-        let values: Vec<Value> = objs.iter().map(|o| o.value()).collect();
-        let tbl = table::table(t.kind, &values, rv, next.as_deref(), include);
-        return Ok(json_response(200, &tbl));
+        let tbl = table::table_bytes(t.kind, &objs, rv, next.as_deref(), include);
+        return Ok(bytes_response(200, "application/json", tbl.into()));
     }
     Ok(bytes_response(
         200,
@@ -155,6 +154,8 @@ struct Watch {
     table: Option<Include>,
     streams: tokio::sync::watch::Receiver<u64>,
     done: bool,
+    /// `sendInitialEvents=true`: end the initial ADDED burst with the marker bookmark.
+    initial_end: bool,
 }
 
 /// WATCH: a chunked stream of newline-delimited events.
@@ -205,6 +206,7 @@ pub fn watch(ctx: Arc<Ctx>, t: &Target, p: &Params, headers: &HeaderMap) -> ApiR
         table: table::requested(headers, p.get("includeObject")),
         streams: ctx.streams.subscribe(),
         done: false,
+        initial_end: is_true(p.get("sendInitialEvents")),
     };
     let stream = futures::stream::unfold(w, |mut w| async move {
         let item = w.next().await?;
@@ -230,6 +232,9 @@ impl Watch {
         }
         if let Some(ev) = self.backlog.pop_front() {
             return Some(self.render(&ev));
+        }
+        if std::mem::take(&mut self.initial_end) {
+            return Some(self.bookmark_with(json!({"k8s.io/initial-events-end": "true"})));
         }
         loop {
             let bookmark = async {
@@ -266,8 +271,12 @@ impl Watch {
     }
 
     fn bookmark(&self) -> Bytes {
+        self.bookmark_with(json!({}))
+    }
+
+    fn bookmark_with(&self, annotations: serde_json::Value) -> Bytes {
         let obj = json!({"kind":self.kind.name(),"apiVersion":self.kind.api_version(),
-            "metadata":{"resourceVersion":self.last_rv.to_string()}});
+            "metadata":{"resourceVersion":self.last_rv.to_string(),"annotations":annotations}});
         Bytes::from(format!("{}\n", json!({"type":"BOOKMARK","object":obj})))
     }
 

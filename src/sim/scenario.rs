@@ -32,6 +32,8 @@ pub struct ScenarioSpec {
     pub crashloop: &'static [usize],
     /// Deployments (by index) whose pods get OOMKilled repeatedly.
     pub oom: &'static [usize],
+    /// Deployments (by index) whose image cannot be pulled.
+    pub imagepull: &'static [usize],
     /// Deployment (by index) rolled out to a bad image at start.
     pub bad_rollout: Option<usize>,
     /// Multiplier on the log rate, plus ANSI escapes in some lines.
@@ -45,24 +47,28 @@ impl Scenario {
             Scenario::Steady => ScenarioSpec {
                 crashloop: &[],
                 oom: &[],
+                imagepull: &[],
                 bad_rollout: None,
                 noisy_logs: false,
             },
             Scenario::Crashloop => ScenarioSpec {
                 crashloop: &[1],
                 oom: &[],
+                imagepull: &[],
                 bad_rollout: None,
                 noisy_logs: false,
             },
             Scenario::BadRollout => ScenarioSpec {
                 crashloop: &[],
                 oom: &[],
+                imagepull: &[],
                 bad_rollout: Some(0),
                 noisy_logs: false,
             },
             Scenario::Incident => ScenarioSpec {
                 crashloop: &[],
                 oom: &[2],
+                imagepull: &[4],
                 bad_rollout: Some(0),
                 noisy_logs: true,
             },
@@ -164,6 +170,14 @@ pub fn namespace_name(i: usize) -> String {
     indexed(NAMESPACES, i)
 }
 
+/// `(namespace, name)` of the i-th deployment.
+pub fn deployment_key(ctx: &Ctx, i: usize) -> (String, String) {
+    (
+        namespace_name(i % ctx.cfg.namespaces.max(1)),
+        indexed(APPS, i),
+    )
+}
+
 fn ago(secs: i64) -> String {
     objects::ts(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(secs))
 }
@@ -176,7 +190,7 @@ pub fn populate(ctx: &Ctx) -> Result<(), StoreError> {
     for ns in ["default", "kube-system"]
         .into_iter()
         .map(String::from)
-        .chain((0..cfg.namespaces).map(namespace_name))
+        .chain((0..cfg.namespaces.max(1)).map(namespace_name))
     {
         ctx.store.insert_silently(
             Kind::Namespace,
@@ -206,7 +220,10 @@ pub fn populate(ctx: &Ctx) -> Result<(), StoreError> {
         populate_deployment(ctx, i, replicas as i64, behavior)?;
     }
     if let Some(i) = spec.bad_rollout.filter(|i| *i < deploys) {
-        start_bad_rollout(ctx, i)?;
+        start_bad_rollout(ctx, i, "v2.0.0-bad", None)?;
+    }
+    for &i in spec.imagepull.iter().filter(|i| **i < deploys) {
+        start_bad_rollout(ctx, i, "v1.9.9-typo", Some("imagepull"))?;
     }
     Ok(())
 }
@@ -295,15 +312,19 @@ fn populate_pod(ctx: &Ctx, rs: &Value, crashing: bool) -> Result<(), StoreError>
             .unwrap_or_default()
             .to_string();
         let msg = format!("Successfully assigned {ns}/{name} to {node}");
-        kubelet::record_event(ctx, &pod, "Normal", "Scheduled", &msg, "default-scheduler");
-        kubelet::record_event(
+        let when = ago(age);
+        let cname = pod["spec"]["containers"][0]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let started = format!("Started container {cname}");
+        kubelet::record_event_at(
             ctx,
             &pod,
-            "Normal",
-            "Started",
-            "Started container",
-            "kubelet",
+            ("Normal", "Scheduled", &msg, "default-scheduler"),
+            &when,
         );
+        kubelet::record_event_at(ctx, &pod, ("Normal", "Started", &started, "kubelet"), &when);
     }
     ctx.store.insert_silently(Kind::Pod, pod)?;
     if crashing {
@@ -334,17 +355,25 @@ fn complete_status(rs: &Value, replicas: i64, ready: i64) -> Value {
     st
 }
 
-/// Rolls deployment `i` to a bad image; the controller takes it from there.
-fn start_bad_rollout(ctx: &Ctx, i: usize) -> Result<(), StoreError> {
-    let ns = namespace_name(i % ctx.cfg.namespaces.max(1));
-    let app = indexed(APPS, i);
+/// Rolls deployment `i` to a bad image tag (optionally with a behaviour); the controller takes
+/// it from there.
+fn start_bad_rollout(
+    ctx: &Ctx,
+    i: usize,
+    tag: &str,
+    behavior: Option<&str>,
+) -> Result<(), StoreError> {
+    let (ns, app) = deployment_key(ctx, i);
     let obj = ctx
         .store
         .get(Kind::Deployment, &ns, &app)
         .ok_or(StoreError::NotFound)?;
     let mut d = obj.value();
-    let bad = format!("registry.example.com/{ns}/{app}:v2.0.0-bad");
+    let bad = format!("registry.example.com/{ns}/{app}:{tag}");
     d["spec"]["template"]["spec"]["containers"][0]["image"] = json!(bad);
+    if let Some(b) = behavior {
+        d["spec"]["template"]["metadata"]["annotations"][BEHAVIOR] = json!(b);
+    }
     d["metadata"]["generation"] = json!(2);
     d["metadata"]["annotations"]["kubernetes.io/change-cause"] =
         json!(format!("kubectl set image deployment/{app} {app}={bad}"));

@@ -17,7 +17,7 @@ use super::kubelet::Kubelet;
 use super::store::Store;
 
 /// Watch events kept for resumption.
-const HISTORY: usize = 20_000;
+const HISTORY: usize = 10_000;
 
 /// Everything the handlers and background tasks share.
 pub struct Ctx {
@@ -28,6 +28,7 @@ pub struct Ctx {
     pub kubelet: Kubelet,
     pub rng: Mutex<StdRng>,
     pub nodes: Mutex<Vec<String>>,
+    pub prom: super::prom::Shared,
     ip: AtomicU64,
     /// Bumped to end every open stream (close-watches fault, restart, shutdown).
     pub streams: watch::Sender<u64>,
@@ -39,6 +40,7 @@ impl Ctx {
     /// A context with an empty store.
     pub fn new(cfg: SimConfig) -> Ctx {
         let seed = cfg.seed;
+        let bad_rollout = cfg.scenario.spec().bad_rollout.is_some();
         Ctx {
             store: Store::new(HISTORY),
             cfg,
@@ -47,6 +49,7 @@ impl Ctx {
             kubelet: Kubelet::default(),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             nodes: Mutex::new(Vec::new()),
+            prom: super::prom::PromState::new(bad_rollout),
             ip: AtomicU64::new(0),
             streams: watch::channel(0).0,
             stopped: watch::channel(false).0,

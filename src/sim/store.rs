@@ -310,6 +310,11 @@ impl Store {
         }
     }
 
+    /// The current global resource version.
+    pub fn rv_now(&self) -> u64 {
+        self.inner.read().rv
+    }
+
     /// Number of objects of a kind.
     pub fn count(&self, kind: Kind) -> usize {
         self.inner.read().maps[kind.idx()].len()
@@ -457,7 +462,8 @@ impl Store {
                 .filter(|o| filter(o))
                 .map(|o| Arc::new(Event::new(kind, EventType::Added, o.clone())))
                 .collect(),
-            Some(rv) if rv < inner.compacted => return Err(StoreError::Gone),
+            // Older than the history, or from another server incarnation: relist.
+            Some(rv) if rv < inner.compacted || rv > inner.rv => return Err(StoreError::Gone),
             Some(rv) => {
                 let start = inner.history.partition_point(|e| e.obj.rv <= rv);
                 inner

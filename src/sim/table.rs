@@ -4,7 +4,9 @@ use axum::http::{HeaderMap, header};
 use serde_json::{Value, json};
 
 use super::objects;
-use super::store::Kind;
+use std::sync::Arc;
+
+use super::store::{Kind, Obj};
 
 /// What each row carries as `object`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -108,6 +110,37 @@ pub fn table(kind: Kind, objs: &[Value], rv: u64, cont: Option<&str>, include: I
     }
     json!({"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":meta,
         "columnDefinitions":columns(kind),"rows":rows})
+}
+
+/// A whole Table for a list, serialised row by row so only one object is parsed at a time.
+pub fn table_bytes(
+    kind: Kind,
+    objs: &[Arc<Obj>],
+    rv: u64,
+    cont: Option<&str>,
+    include: Include,
+) -> Vec<u8> {
+    let now = jiff::Timestamp::now();
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if let Some(c) = cont {
+        meta["continue"] = json!(c);
+    }
+    let head = json!({"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":meta,
+        "columnDefinitions":columns(kind)});
+    let mut out = serde_json::to_vec(&head).unwrap_or_default();
+    out.pop();
+    out.extend_from_slice(b",\"rows\":[");
+    for (i, o) in objs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let r = row(kind, &o.value(), include, now);
+        if serde_json::to_writer(&mut out, &r).is_err() {
+            out.extend_from_slice(b"null");
+        }
+    }
+    out.extend_from_slice(b"]}");
+    out
 }
 
 /// One row.
@@ -344,6 +377,26 @@ fn pod_cells(o: &Value, now: jiff::Timestamp) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_table_is_valid_json_with_kubectl_columns() {
+        let store = crate::sim::store::Store::new(10);
+        let pod = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n",
+            "creationTimestamp":"2020-01-01T00:00:00Z","deletionTimestamp":"2020-01-01T00:00:00Z"},
+            "spec":{"containers":[{"name":"c"}]},
+            "status":{"phase":"Running","containerStatuses":[{"name":"c","ready":false,"restartCount":2,
+                "state":{"waiting":{"reason":"CrashLoopBackOff"}}}]}});
+        let obj = store.put(Kind::Pod, pod, None, true).unwrap();
+        let bytes = table_bytes(Kind::Pod, &[obj], 7, Some("tok"), Include::Metadata);
+        let t: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(t["metadata"]["continue"], "tok");
+        assert_eq!(t["columnDefinitions"][2]["name"], "Status");
+        let cells = &t["rows"][0]["cells"];
+        assert_eq!(cells[1], "0/1");
+        assert_eq!(cells[2], "Terminating");
+        assert_eq!(cells[3], "2");
+        assert_eq!(t["rows"][0]["object"]["kind"], "PartialObjectMetadata");
+    }
 
     #[test]
     fn ages_like_kubectl() {

@@ -7,16 +7,16 @@ use super::kubelet;
 use super::server::Ctx;
 use super::store::{Kind, Obj};
 
-fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
+pub(super) fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(body)
         .map_err(|e| ApiError::new(400, format!("error decoding request body: {e}")))
 }
 
-fn dry_run(p: &Params) -> bool {
+pub(super) fn dry_run(p: &Params) -> bool {
     p.get("dryRun").is_some_and(|d| d == "All")
 }
 
-fn existing(ctx: &Ctx, t: &Target) -> Result<std::sync::Arc<Obj>, ApiError> {
+pub(super) fn existing(ctx: &Ctx, t: &Target) -> Result<std::sync::Arc<Obj>, ApiError> {
     let name = t.name.as_deref().unwrap_or_default();
     ctx.store
         .get(t.kind, t.ns.as_deref().unwrap_or_default(), name)
@@ -25,6 +25,9 @@ fn existing(ctx: &Ctx, t: &Target) -> Result<std::sync::Arc<Obj>, ApiError> {
 
 /// DELETE of a pod: graceful (Terminating first) unless `gracePeriodSeconds=0`.
 pub fn delete(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
+    if t.kind == Kind::Deployment {
+        return super::collection::delete_deployment(ctx, t, p);
+    }
     if t.kind != Kind::Pod {
         return Err(ApiError::new(
             405,
@@ -204,7 +207,7 @@ pub fn put(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
     }
 }
 
-fn validate(kind: Kind, v: &Value) -> Result<Value, ApiError> {
+pub(super) fn validate(kind: Kind, v: &Value) -> Result<Value, ApiError> {
     if kind != Kind::Deployment {
         return Ok(v.clone());
     }

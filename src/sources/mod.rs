@@ -2,11 +2,14 @@
 //! error: it reports its health, backs off and retries.
 
 pub mod alerts;
+pub mod log_stream;
+pub mod logs;
 pub mod metrics;
 pub mod pods;
 pub mod rollouts;
 
 pub use alerts::AlertPoller;
+pub use logs::LogTailer;
 pub use metrics::MetricsPoller;
 pub use pods::PodWatcher;
 pub use rollouts::RolloutWatcher;

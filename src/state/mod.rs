@@ -2,6 +2,8 @@
 //! reach it only through [`Update`]s, the user only through [`Action`]s.
 
 pub mod alerts;
+mod log_actions;
+pub mod logs;
 pub mod pods;
 mod rollout_actions;
 pub mod rollouts;
@@ -18,6 +20,7 @@ use crate::command::{Command, CommandRequest, Target};
 use crate::model::access::{Access, AccessCheck};
 use crate::update::{Outcome, SourceHealth, SourceId, Update};
 use alerts::AlertsState;
+use logs::LogsState;
 use pods::PodsState;
 use rollouts::RolloutsState;
 use ui::{ConfirmDialog, Input, Level, Overlay, UiState};
@@ -29,6 +32,8 @@ pub enum Effect {
     Run(CommandRequest),
     /// Namespace or context changed: restart the sources for the new scope.
     Rescope,
+    /// Start this log tail (stopping the previous one).
+    TailLogs(crate::model::log::LogRequest),
     /// Resolve and switch to a theme.
     LoadTheme(String),
     Quit,
@@ -52,6 +57,7 @@ pub struct AppState {
     /// RBAC answers, per context/namespace/verb/resource.
     pub access: HashMap<AccessCheck, Access>,
     pub alerts: AlertsState,
+    pub logs: LogsState,
     pub ui: UiState,
     pub sources: BTreeMap<SourceId, SourceHealth>,
     /// Time zone for the clock and "stale since" (UTC in tests).
@@ -74,6 +80,7 @@ impl AppState {
             rollouts: RolloutsState::default(),
             access: HashMap::new(),
             alerts: AlertsState::scoped(namespace.clone()),
+            logs: LogsState::default(),
             ui: UiState::default(),
             sources,
             tz: jiff::tz::TimeZone::UTC,
@@ -129,6 +136,18 @@ impl AppState {
                 outcome: Outcome::Done(text),
                 ..
             } if text.is_empty() => return false,
+            Update::LogLines { tail, lines } => return self.logs.apply_lines(tail, lines),
+            Update::LogRevisions { tail, revisions } if Some(tail) == self.logs.tail_id() => {
+                self.logs.revisions = revisions.into_iter().collect();
+            }
+            Update::LogStreams {
+                tail,
+                active,
+                waiting,
+            } if Some(tail) == self.logs.tail_id() => {
+                let new = (active, waiting);
+                return std::mem::replace(&mut self.logs.streams, new) != new;
+            }
             Update::AlertsFetched {
                 scope,
                 source,
@@ -166,7 +185,11 @@ impl AppState {
         if let Overlay::Confirm(_) = self.ui.overlay {
             return self.handle_confirm(action);
         }
-        let mut effects = match self.handle_rollouts(&action) {
+        let handled = match self.handle_logs(&action) {
+            Some(effects) => Some(effects),
+            None => self.handle_rollouts(&action),
+        };
+        let mut effects = match handled {
             Some(effects) => effects,
             None => self.handle_global(action),
         };
@@ -228,6 +251,8 @@ impl AppState {
             | Action::Pause
             | Action::Wrap
             | Action::Timestamps
+            | Action::Previous
+            | Action::FilterLines
             | Action::NextMatch
             | Action::PrevMatch
             | Action::Confirm
@@ -252,6 +277,12 @@ impl AppState {
             self.ui.overlay = Overlay::None;
         } else if self.ui.zoomed {
             self.ui.zoomed = false;
+        } else if self.ui.focus == Pane::Logs {
+            if self.logs.search().is_some() {
+                self.logs.set_search("");
+            } else {
+                self.logs.set_filter("");
+            }
         } else if !self.pods.filter().is_empty() && self.ui.focus == Pane::Pods {
             self.pods.set_filter("");
         } else if self.ui.focus == Pane::Alerts {
@@ -367,6 +398,8 @@ impl AppState {
         self.pods.clear();
         self.rollouts.clear();
         self.alerts.set_namespace(self.namespace.clone(), self.now);
+        self.logs.clear();
+        self.sources.remove(&SourceId::Logs);
         self.ui.overlay = Overlay::None;
         self.sources
             .insert(SourceId::Kubernetes, SourceHealth::Connecting);
@@ -400,6 +433,19 @@ impl AppState {
                     edit(&mut text, key);
                     self.set_focused_filter(&text);
                     self.ui.input = Input::Filter { text, previous };
+                    vec![]
+                }
+            },
+            Input::LogFilter { mut text, previous } => match key.code {
+                KeyCode::Esc => {
+                    self.logs.set_filter(&previous);
+                    vec![]
+                }
+                KeyCode::Enter => vec![],
+                _ => {
+                    edit(&mut text, key);
+                    self.logs.set_filter(&text);
+                    self.ui.input = Input::LogFilter { text, previous };
                     vec![]
                 }
             },

@@ -78,6 +78,9 @@ pub struct PodsState {
     selected: usize,
     /// The pod under the cursor; selection follows it when rows move.
     selected_key: Option<PodKey>,
+    /// The cursor was moved away from the top by the user. Until then it stays on the first
+    /// row, so that the most unhealthy pods stay in view as the list changes.
+    moved: bool,
     /// True once the first list arrived (before that the pane says "connecting").
     pub listed: bool,
     /// View state touched by rendering only: first visible row and the last viewport height.
@@ -143,6 +146,11 @@ impl PodsState {
 
     /// Keep the cursor on the same pod if it is still visible, else clamp.
     fn follow_selection(&mut self) {
+        if !self.moved {
+            self.selected = 0;
+            self.selected_key = self.view.first().map(|(_, k)| k.clone());
+            return;
+        }
         let found = self
             .selected_key
             .as_ref()
@@ -179,6 +187,7 @@ impl PodsState {
 
     pub fn select(&mut self, index: usize) {
         self.selected = index.min(self.view.len().saturating_sub(1));
+        self.moved = self.selected != 0;
         self.selected_key = self.view.get(self.selected).map(|(_, k)| k.clone());
     }
 

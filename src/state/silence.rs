@@ -132,6 +132,7 @@ impl AppState {
     pub(super) fn focused_filter(&self) -> &str {
         match self.ui.focus {
             Pane::Alerts => self.alerts.filter(),
+            Pane::Logs => self.logs.search().map(|p| p.text.as_str()).unwrap_or(""),
             _ => self.pods.filter(),
         }
     }
@@ -139,6 +140,7 @@ impl AppState {
     pub(super) fn set_focused_filter(&mut self, text: &str) {
         match self.ui.focus {
             Pane::Alerts => self.alerts.set_filter(text, self.now),
+            Pane::Logs => self.logs.set_search(text),
             _ => self.pods.set_filter(text),
         }
     }

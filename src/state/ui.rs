@@ -87,6 +87,8 @@ pub enum Input {
     None,
     /// `/`: the filter of the focused pane, applied as typed. `previous` is restored by Esc.
     Filter { text: String, previous: String },
+    /// `&` on the log pane: the line filter, applied as typed. `previous` is restored by Esc.
+    LogFilter { text: String, previous: String },
     /// `:`: a command line.
     Command { text: String },
 }

@@ -10,7 +10,7 @@ use crate::action::Pane;
 use crate::config::keymap::{KeyContext, Keymap};
 use crate::state::AppState;
 use crate::state::ui::Overlay;
-use crate::ui::panes::{AlertsPane, PlaceholderPane, PodsPane, RolloutsPane};
+use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{alert_detail, detail, dialog, footer, header, help, history, silence};
 
@@ -118,9 +118,9 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             },
             area,
         ),
-        other => frame.render_widget(
-            PlaceholderPane {
-                pane: other,
+        Pane::Logs => frame.render_widget(
+            LogsPane {
+                state,
                 theme,
                 focused,
             },

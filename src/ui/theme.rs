@@ -91,6 +91,12 @@ impl Theme {
         self.styles[role as usize]
     }
 
+    /// The theme for NO_COLOR and 16-colour terminals: panes add no colours of their own
+    /// (log tags, SGR colours from log lines).
+    pub fn is_monochrome(&self) -> bool {
+        self.name == "monochrome"
+    }
+
     /// The built-in default theme.
     pub fn default_theme() -> Theme {
         // The built-in default file is tested to parse; fall back to plain styles regardless.

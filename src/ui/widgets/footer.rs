@@ -73,6 +73,10 @@ impl Widget for StatusLine<'_> {
                 Span::styled("/", t.style(Role::Title)),
                 Span::styled(format!("{text}█"), t.style(Role::Text)),
             ]),
+            Input::LogFilter { text, .. } => Line::from(vec![
+                Span::styled("&", t.style(Role::Title)),
+                Span::styled(format!("{text}█"), t.style(Role::Text)),
+            ]),
             Input::Command { text } => Line::from(vec![
                 Span::styled(":", t.style(Role::Title)),
                 Span::styled(format!("{text}█"), t.style(Role::Text)),

@@ -76,32 +76,6 @@ impl Widget for Header<'_> {
         let t = self.theme;
         let base = t.style(Role::Header);
         buf.set_style(area, base);
-        let ns = s.namespace.as_deref().unwrap_or("all");
-        let mut left = vec![
-            Span::styled(" opsdeck ", base.patch(t.style(Role::Title))),
-            Span::styled(format!(" ctx {} ", s.context), base),
-            Span::styled(format!(" ns {ns} "), base),
-        ];
-        if s.readonly {
-            left.push(Span::styled(
-                " READ-ONLY ",
-                base.patch(t.style(Role::Warning)),
-            ));
-        }
-        for (source, health) in &s.sources {
-            let (text, role) = match health {
-                SourceHealth::Reconnecting { .. } | SourceHealth::Failed { .. } => {
-                    let since = health.stale_since().map(|ts| clock(ts, &s.tz));
-                    (
-                        format!("stale since {}", since.unwrap_or_default()),
-                        Role::Critical,
-                    )
-                }
-                other => health_text(other, &s.tz),
-            };
-            left.push(Span::styled(format!(" {} ", source.label()), base));
-            left.push(Span::styled(format!("{text} "), base.patch(t.style(role))));
-        }
         let unhealthy = s.unhealthy_pods();
         let role = if unhealthy > 0 {
             Role::Critical
@@ -120,6 +94,12 @@ impl Widget for Header<'_> {
         if (area.width as usize) < right_width + 24 {
             right_width = 0;
         }
+        let room = (area.width as usize).saturating_sub(right_width);
+        // The full form when it fits; else one mark per source and the first stale time.
+        let mut left = self.left(false);
+        if left.iter().map(|s| s.width()).sum::<usize>() > room {
+            left = self.left(true);
+        }
         let [l, r] = ratatui::layout::Layout::horizontal([
             ratatui::layout::Constraint::Min(0),
             ratatui::layout::Constraint::Length(right_width as u16),
@@ -127,5 +107,48 @@ impl Widget for Header<'_> {
         .areas(area);
         Paragraph::new(Line::from(left)).style(base).render(l, buf);
         Paragraph::new(Line::from(right)).style(base).render(r, buf);
+    }
+}
+
+impl Header<'_> {
+    /// Context, namespace and the state of every source; `compact` for narrow screens.
+    fn left(&self, compact: bool) -> Vec<Span<'static>> {
+        let s = self.state;
+        let t = self.theme;
+        let base = t.style(Role::Header);
+        let ns = s.namespace.as_deref().unwrap_or("all");
+        let mut left = Vec::new();
+        if !compact {
+            left.push(Span::styled(" opsdeck ", base.patch(t.style(Role::Title))));
+        }
+        left.push(Span::styled(format!(" ctx {} ", s.context), base));
+        left.push(Span::styled(format!(" ns {ns} "), base));
+        if s.readonly {
+            let text = if compact { " RO " } else { " READ-ONLY " };
+            left.push(Span::styled(text, base.patch(t.style(Role::Warning))));
+        }
+        let mut first_stale = None;
+        for (source, health) in &s.sources {
+            let stale = health.stale_since();
+            first_stale = first_stale.or(stale);
+            let (text, role) = match (health, compact) {
+                (_, false) if stale.is_some() => (
+                    format!("stale since {}", clock(stale.unwrap_or(s.now), &s.tz)),
+                    Role::Critical,
+                ),
+                (other, false) => health_text(other, &s.tz),
+                (SourceHealth::Live, true) => ("✓".to_string(), Role::Ok),
+                (SourceHealth::Connecting, true) => ("…".to_string(), Role::Info),
+                (_, true) => ("!".to_string(), Role::Critical),
+            };
+            let sep = if compact { "" } else { " " };
+            left.push(Span::styled(format!(" {}{sep}", source.label()), base));
+            left.push(Span::styled(format!("{text} "), base.patch(t.style(role))));
+        }
+        if let (true, Some(since)) = (compact, first_stale) {
+            let text = format!("stale {} ", clock(since, &s.tz));
+            left.push(Span::styled(text, base.patch(t.style(Role::Critical))));
+        }
+        left
     }
 }

@@ -1,0 +1,241 @@
+//! The log tailer against the simulator's pods/log streams: pod tail (tail + follow),
+//! deployment tail (every pod, a replacement joins, a deleted pod is marked), reconnect
+//! without duplicates or gaps, previous container.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use kube::api::ListParams;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Api, Client, Config};
+use opsdeck::cluster::ClusterConfig;
+use opsdeck::config::LogsConfig;
+use opsdeck::model::log::{LineKind, LogLine, LogRequest, LogTarget};
+use opsdeck::sim::{SimConfig, Simulator};
+use opsdeck::sources::LogTailer;
+use opsdeck::update::Update;
+use tokio::sync::mpsc;
+
+const WAIT: Duration = Duration::from_secs(20);
+const RATE: f64 = 20.0;
+
+struct Setup {
+    sim: Simulator,
+    _dir: tempfile::TempDir,
+    kubeconfig: std::path::PathBuf,
+    client: Client,
+}
+
+async fn setup() -> Setup {
+    let cfg = SimConfig {
+        pods: 12,
+        deployments: 3,
+        namespaces: 1,
+        churn_per_sec: 0.0,
+        log_rate: RATE,
+        ..SimConfig::default()
+    };
+    let sim = Simulator::start("127.0.0.1:0".parse().unwrap(), cfg)
+        .await
+        .expect("start the simulator");
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    sim.write_kubeconfig(&kubeconfig).unwrap();
+    let kc = Kubeconfig::read_from(&kubeconfig).unwrap();
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    let client = Client::try_from(config).unwrap();
+    Setup {
+        sim,
+        _dir: dir,
+        kubeconfig,
+        client,
+    }
+}
+
+/// Start a tailer; returns the receiver of its updates.
+fn tail(s: &Setup, ns: &str, target: LogTarget, previous: bool) -> mpsc::Receiver<Update> {
+    let (tx, rx) = mpsc::channel(1024);
+    let tailer = LogTailer {
+        cluster: ClusterConfig {
+            kubeconfig: Some(s.kubeconfig.clone()),
+        },
+        request: LogRequest {
+            id: 1,
+            context: "opsdeck-sim".into(),
+            namespace: ns.into(),
+            target,
+            previous,
+        },
+        settings: LogsConfig::default(),
+        scope: 1,
+        tx,
+    };
+    tokio::spawn(tailer.run());
+    rx
+}
+
+/// Collect lines until `done(lines)` holds; panics after `WAIT`.
+async fn collect(
+    rx: &mut mpsc::Receiver<Update>,
+    lines: &mut Vec<LogLine>,
+    what: &str,
+    done: impl Fn(&[LogLine]) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !done(lines) {
+        let next = tokio::time::timeout_at(deadline, rx.recv()).await;
+        match next {
+            Ok(Some(Update::LogLines { lines: batch, .. })) => lines.extend(batch),
+            Ok(Some(_)) => {}
+            Ok(None) => panic!("tailer stopped while waiting for {what}"),
+            Err(_) => panic!("timed out waiting for {what}; {} lines", lines.len()),
+        }
+    }
+}
+
+async fn first_deployment(client: &Client) -> (String, String, Vec<String>) {
+    let deployments: Api<Deployment> = Api::all(client.clone());
+    let d = deployments
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items[0]
+        .clone();
+    let ns = d.metadata.namespace.clone().unwrap();
+    let name = d.metadata.name.clone().unwrap();
+    let labels = d.spec.unwrap().selector.match_labels.unwrap();
+    let selector: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
+    let lp = ListParams::default().labels(&selector.join(","));
+    let names = pods
+        .list(&lp)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .filter_map(|p| p.metadata.name)
+        .collect();
+    (ns, name, names)
+}
+
+fn pods_of(lines: &[LogLine]) -> HashSet<String> {
+    lines
+        .iter()
+        .filter(|l| l.kind == LineKind::Log)
+        .map(|l| l.source.pod.clone())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pod_tail_starts_from_tail_lines_then_follows() {
+    let s = setup().await;
+    let (ns, _, pods) = first_deployment(&s.client).await;
+    let pod = pods[0].clone();
+    let target = LogTarget::Pod {
+        name: pod.clone(),
+        container: None,
+    };
+    let mut rx = tail(&s, &ns, target, false);
+    let mut lines = Vec::new();
+    collect(&mut rx, &mut lines, "the backlog", |l| l.len() >= 200).await;
+    let backlog_end = lines[199].time.unwrap();
+    collect(&mut rx, &mut lines, "followed lines", |l| l.len() >= 230).await;
+    assert!(lines[229].time.unwrap() > backlog_end);
+    assert!(lines.iter().all(|l| l.source.pod == pod));
+    assert!(
+        lines.iter().all(|l| l.source.tag.is_empty()),
+        "single container: no tag"
+    );
+    drop(s.sim);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deployment_tail_reads_every_pod_and_a_replacement_joins() {
+    let s = setup().await;
+    let (ns, name, pods) = first_deployment(&s.client).await;
+    assert!(pods.len() >= 2, "{pods:?}");
+    let mut rx = tail(&s, &ns, LogTarget::Deployment { name }, false);
+    let mut lines = Vec::new();
+    let want: HashSet<String> = pods.iter().cloned().collect();
+    collect(&mut rx, &mut lines, "lines of every pod", |l| {
+        want.is_subset(&pods_of(l))
+    })
+    .await;
+    assert!(
+        lines.iter().all(|l| !l.source.tag.is_empty()),
+        "tagged by pod"
+    );
+
+    let victim = pods[0].clone();
+    s.sim.control().delete_pod(&ns, &victim).unwrap();
+    let gone = format!("pod {victim} gone");
+    collect(&mut rx, &mut lines, "the gone note and a new pod", |l| {
+        let noted = l
+            .iter()
+            .any(|x| x.kind == LineKind::Note && *x.text == gone);
+        noted && !pods_of(l).is_subset(&want)
+    })
+    .await;
+    drop(s.sim);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reconnect_shows_nothing_twice_and_loses_nothing() {
+    let s = setup().await;
+    let (ns, _, pods) = first_deployment(&s.client).await;
+    let target = LogTarget::Pod {
+        name: pods[0].clone(),
+        container: None,
+    };
+    let mut rx = tail(&s, &ns, target, false);
+    let mut lines = Vec::new();
+    collect(&mut rx, &mut lines, "backlog", |l| l.len() >= 220).await;
+    for _ in 0..3 {
+        // Ends every log stream: the tailer reconnects with sinceTime.
+        s.sim.faults().close_watches();
+        let n = lines.len();
+        collect(&mut rx, &mut lines, "lines after the reconnect", |l| {
+            l.len() >= n + 20
+        })
+        .await;
+    }
+    let mut seen = HashMap::new();
+    for l in &lines {
+        let key = (l.time.unwrap(), l.text.to_string());
+        assert!(seen.insert(key, ()).is_none(), "duplicate: {}", l.text);
+    }
+    let step = jiff::SignedDuration::from_secs_f64(1.0 / RATE);
+    for w in lines.windows(2) {
+        let gap = w[1].time.unwrap().duration_since(w[0].time.unwrap());
+        assert!(gap > jiff::SignedDuration::ZERO, "out of order");
+        assert!(gap <= step * 2, "lines lost: gap of {gap:?}");
+    }
+    drop(s.sim);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn previous_container_logs_after_a_crash() {
+    let s = setup().await;
+    let (ns, _, pods) = first_deployment(&s.client).await;
+    let pod = pods[0].clone();
+    s.sim.control().crash_pod(&ns, &pod).unwrap();
+    let target = LogTarget::Pod {
+        name: pod.clone(),
+        container: None,
+    };
+    let mut rx = tail(&s, &ns, target, true);
+    let mut lines = Vec::new();
+    collect(
+        &mut rx,
+        &mut lines,
+        "the previous instance's last words",
+        |l| l.iter().any(|x| x.text.starts_with("FATAL")),
+    )
+    .await;
+    drop(s.sim);
+}
