@@ -20,20 +20,42 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+class _AnsweringScreen(pyte.Screen):
+    """A pyte screen that answers the terminal's queries (cursor position, device attributes)
+    like a real terminal does, so that programs which ask do not wait for a reply."""
+
+    reply_fd = None
+
+    def write_process_input(self, data):
+        if self.reply_fd is not None:
+            try:
+                os.write(self.reply_fd, data.encode())
+            except OSError:
+                pass
+
+
 class PtyProgram:
     def __init__(self, argv, cols=200, rows=50, env=None):
         self.cols, self.rows = cols, rows
-        self.screen = pyte.Screen(cols, rows)
+        self.screen = _AnsweringScreen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self.bytes_out = 0
         self.started = time.monotonic()
+        self.exit_status = None
         pid, fd = pty.fork()
         if pid == 0:
-            e = dict(os.environ)
-            e.update(env or {})
-            e.setdefault("TERM", "xterm-256color")
-            os.execvpe(argv[0], argv, e)
+            try:
+                # Size the terminal before exec so the program never sees 0x0 or 80x24.
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+                e = dict(os.environ)
+                e["TERM"] = "xterm-256color"
+                e.update(env or {})
+                e = {k: v for k, v in e.items() if v is not None}  # None: unset
+                os.execvpe(argv[0], argv, e)
+            finally:
+                os._exit(127)
         self.pid, self.fd = pid, fd
+        self.screen.reply_fd = fd
         fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         os.kill(pid, signal.SIGWINCH)
 
@@ -66,6 +88,9 @@ class PtyProgram:
 
     def text(self):
         return "\n".join(self.screen.display)
+
+    def lines(self):
+        return list(self.screen.display)
 
     def wait_for(self, pred, timeout):
         """Pump until pred(screen text) holds; returns seconds waited or None on timeout."""
@@ -100,16 +125,40 @@ class PtyProgram:
                     return int(line.split()[1]) / 1024
         return 0.0
 
+    def alive(self):
+        """True while the program runs (reaps it when it has exited)."""
+        if self.exit_status is not None:
+            return False
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid:
+            self.exit_status = status
+            return False
+        return True
+
+    def _signal_group(self, sig):
+        # pty.fork() makes the child a session (and process group) leader: signal the group so
+        # that helpers it spawned (e.g. `kubectl version`) go too. Only our own child's group.
+        for target in (-self.pid, self.pid):
+            try:
+                os.kill(target, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def stop(self):
+        """SIGTERM, then SIGKILL after 5 s; always reaps the child and closes the pty."""
         try:
-            os.kill(self.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            self.pump(0.05)
-            pid, _ = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
+            if not self.alive():
                 return
-        os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+            self._signal_group(signal.SIGTERM)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                self.pump(0.05)
+                if not self.alive():
+                    return
+            self._signal_group(signal.SIGKILL)
+            _, self.exit_status = os.waitpid(self.pid, 0)
+        finally:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
