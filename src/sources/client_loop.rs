@@ -49,3 +49,45 @@ pub async fn with_client<F, Fut>(
         }
     }
 }
+
+/// How often to probe the API server while a watch is failing.
+pub const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// A failing watch: since when, and how many attempts. A watch that is retried silently by
+/// kube-rs's backoff gives no event when it works again, so while down the source probes the
+/// API server too; the next event or a good probe ends the outage.
+#[derive(Debug, Default)]
+pub struct Outage(Option<(Timestamp, u32)>);
+
+impl Outage {
+    pub fn is_down(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// A watch error: the health to report (stale since the first error of the outage).
+    pub fn failed(&mut self, what: &str, reason: String) -> SourceHealth {
+        let (since, attempt) = self.0.get_or_insert((Timestamp::now(), 0));
+        *attempt += 1;
+        tracing::warn!(error = %reason, attempt = *attempt, "{what} watch failed; backing off");
+        SourceHealth::Reconnecting {
+            since: *since,
+            attempt: *attempt,
+            reason,
+        }
+    }
+
+    /// An event arrived: whether that ended an outage (report Live).
+    pub fn recovered(&mut self) -> bool {
+        self.0.take().is_some()
+    }
+
+    /// While down: whether the API server answers again (then the outage is over).
+    pub async fn probe(&mut self, client: &kube::Client) -> bool {
+        if client.apiserver_version().await.is_ok() {
+            tracing::info!("Kubernetes API reachable again");
+            self.0 = None;
+            return true;
+        }
+        false
+    }
+}

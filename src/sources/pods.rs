@@ -1,10 +1,7 @@
 //! Pods from a kube-rs watcher (list once, then watch events), converted to compact rows at
 //! the source so that no whole Pod object reaches the state.
 
-use std::time::Duration;
-
 use futures::StreamExt;
-use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
 use kube::runtime::WatchStreamExt;
@@ -13,11 +10,8 @@ use tokio::sync::mpsc::Sender;
 
 use crate::cluster::ClusterConfig;
 use crate::model::pod::PodRow;
-use crate::sources::client_loop;
+use crate::sources::client_loop::{self, Outage};
 use crate::update::{SourceHealth, SourceId, Update};
-
-/// How often to probe the API server while the watch is failing.
-const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 /// Watches the pods of one scope (context + namespace) until aborted.
 pub struct PodWatcher {
@@ -51,15 +45,13 @@ impl PodWatcher {
         let stream = watcher::watcher(api, config).default_backoff();
         futures::pin_mut!(stream);
         let mut snapshot: Vec<PodRow> = Vec::new();
-        let mut failing: Option<(Timestamp, u32)> = None;
-        let mut probe = tokio::time::interval(PROBE_EVERY);
+        let mut outage = Outage::default();
+        let mut probe = tokio::time::interval(client_loop::PROBE_EVERY);
         loop {
             let event = tokio::select! {
                 event = stream.next() => event,
-                _ = probe.tick(), if failing.is_some() => {
-                    if client.apiserver_version().await.is_ok() {
-                        tracing::info!("Kubernetes API reachable again");
-                        failing = None;
+                _ = probe.tick(), if outage.is_down() => {
+                    if outage.probe(&client).await {
                         self.health(SourceHealth::Live).await;
                     }
                     continue;
@@ -69,19 +61,12 @@ impl PodWatcher {
             let event = match event {
                 Ok(event) => event,
                 Err(e) => {
-                    let (since, attempt) = failing.get_or_insert((Timestamp::now(), 0));
-                    *attempt += 1;
-                    tracing::warn!(error = %e, attempt = *attempt, "pod watch failed; backing off");
-                    let health = SourceHealth::Reconnecting {
-                        since: *since,
-                        attempt: *attempt,
-                        reason: e.to_string(),
-                    };
+                    let health = outage.failed("pod", e.to_string());
                     self.health(health).await;
                     continue;
                 }
             };
-            if failing.take().is_some() {
+            if outage.recovered() {
                 self.health(SourceHealth::Live).await;
             }
             let scope = self.scope;

@@ -1,10 +1,7 @@
 //! Deployments and their ReplicaSets from two kube-rs watchers merged into one stream,
 //! converted to compact records at the source (no whole API object reaches the state).
 
-use std::time::Duration;
-
 use futures::StreamExt;
-use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::Api;
 use kube::runtime::WatchStreamExt;
@@ -13,11 +10,8 @@ use tokio::sync::mpsc::Sender;
 
 use crate::cluster::ClusterConfig;
 use crate::model::rollout::{DeploymentInfo, ReplicaSetInfo, RolloutChange};
-use crate::sources::client_loop;
+use crate::sources::client_loop::{self, Outage};
 use crate::update::{SourceHealth, SourceId, Update};
-
-/// How often to probe the API server while a watch is failing.
-const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 /// Watches the Deployments and ReplicaSets of one scope (context + namespace) until aborted.
 pub struct RolloutWatcher {
@@ -77,15 +71,13 @@ impl RolloutWatcher {
         let stream = futures::stream::select(deployments, replica_sets);
         futures::pin_mut!(stream);
         let mut snapshots = Snapshots::default();
-        let mut failing: Option<(Timestamp, u32)> = None;
-        let mut probe = tokio::time::interval(PROBE_EVERY);
+        let mut outage = Outage::default();
+        let mut probe = tokio::time::interval(client_loop::PROBE_EVERY);
         loop {
             let event = tokio::select! {
                 event = stream.next() => event,
-                _ = probe.tick(), if failing.is_some() => {
-                    if client.apiserver_version().await.is_ok() {
-                        tracing::info!("rollouts: Kubernetes API reachable again");
-                        failing = None;
+                _ = probe.tick(), if outage.is_down() => {
+                    if outage.probe(&client).await {
                         self.health(SourceHealth::Live).await;
                     }
                     continue;
@@ -96,19 +88,12 @@ impl RolloutWatcher {
                 Either::Deployment(Ok(e)) => deployment_change(e, &mut snapshots),
                 Either::ReplicaSet(Ok(e)) => replica_set_change(e, &mut snapshots),
                 Either::Deployment(Err(e)) | Either::ReplicaSet(Err(e)) => {
-                    let (since, attempt) = failing.get_or_insert((Timestamp::now(), 0));
-                    *attempt += 1;
-                    tracing::warn!(error = %e, attempt = *attempt, "rollout watch failed; backing off");
-                    let health = SourceHealth::Reconnecting {
-                        since: *since,
-                        attempt: *attempt,
-                        reason: e.to_string(),
-                    };
+                    let health = outage.failed("rollout", e.to_string());
                     self.health(health).await;
                     continue;
                 }
             };
-            if failing.take().is_some() {
+            if outage.recovered() {
                 self.health(SourceHealth::Live).await;
             }
             let Some(change) = change else { continue };

@@ -1,16 +1,14 @@
 //! The pods pane: summary line and a virtualised table (only visible rows are formatted).
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Widget};
 
 use crate::model::pod::{Health, PodRow};
 use crate::state::AppState;
-use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::header::source_title;
-use crate::ui::widgets::table::{Viewport, render_window};
+use crate::ui::widgets::table::{Viewport, list_frame, render_window};
 use crate::update::SourceId;
 
 pub struct PodsPane<'a> {
@@ -32,23 +30,12 @@ pub fn health_role(health: Health) -> Role {
 
 impl Widget for PodsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let pods = &self.state.pods;
         let theme = self.theme;
-        let mut title = vec![Span::styled(" Pods ", theme.style(Role::Title))];
-        title.extend(source_title(self.state, SourceId::Kubernetes, theme));
-        let block = pane_block(Line::from(title), self.focused, theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height == 0 || inner.width == 0 {
+        let what = ("Pods", SourceId::Kubernetes, self.state.pods.listed);
+        let Some((summary, table)) = list_frame(area, buf, what, self.state, theme, self.focused)
+        else {
             return;
-        }
-        if !pods.listed {
-            let text = format!("connecting to {}…", self.state.context);
-            Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(inner, buf);
-            return;
-        }
-        let [summary, table] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        };
         Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
         self.render_table(table, buf);
     }

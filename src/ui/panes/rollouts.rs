@@ -2,16 +2,14 @@
 //! progress (updated/ready/available of desired), state and what the last revision changed.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 
 use crate::model::rollout::{RolloutRow, RolloutState};
 use crate::state::AppState;
-use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::header::source_title;
-use crate::ui::widgets::table::{Viewport, render_window};
+use crate::ui::widgets::table::{Viewport, list_frame, render_window};
 use crate::update::SourceId;
 
 /// Cells of the progress bar.
@@ -37,22 +35,11 @@ pub fn state_role(state: RolloutState) -> Role {
 impl Widget for RolloutsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let mut title = vec![Span::styled(" Rollouts ", theme.style(Role::Title))];
-        title.extend(source_title(self.state, SourceId::Rollouts, theme));
-        let block = pane_block(Line::from(title), self.focused, theme);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height == 0 || inner.width == 0 {
+        let what = ("Rollouts", SourceId::Rollouts, self.state.rollouts.listed);
+        let Some((summary, table)) = list_frame(area, buf, what, self.state, theme, self.focused)
+        else {
             return;
-        }
-        let rollouts = &self.state.rollouts;
-        if !rollouts.listed {
-            let text = format!("connecting to {}…", self.state.context);
-            Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(inner, buf);
-            return;
-        }
-        let [summary, table] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        };
         Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
         self.render_table(table, buf);
     }
