@@ -14,10 +14,10 @@ use kube::{Api, Client, Config};
 use opsdeck::cluster::ClusterConfig;
 use opsdeck::config::LogsConfig;
 use opsdeck::model::log::{LineKind, LogLine, LogRequest, LogTarget};
-use opsdeck::sim::{Scenario, SimConfig, Simulator};
 use opsdeck::sources::LogTailer;
 use opsdeck::state::logs::LogsState;
 use opsdeck::update::Update;
+use opsdeck_sim::{Scenario, SimConfig, Simulator};
 use tokio::sync::mpsc;
 
 const WAIT: Duration = Duration::from_secs(20);
