@@ -304,6 +304,8 @@ fn sync_rs(ctx: &Ctx, rs: &mut Rs) {
     if have < want {
         for _ in 0..(want - have).min(BURST) {
             if let Some(p) = kubelet::spawn_pod(ctx, &rs.v) {
+                let msg = format!("Created pod: {}", p.name);
+                rs_event(ctx, &rs.v, "SuccessfulCreate", &msg);
                 rs.active.push(p);
             }
         }
@@ -312,6 +314,12 @@ fn sync_rs(ctx: &Ctx, rs: &mut Rs) {
         victims.sort_by_key(|p| (p.ready, std::cmp::Reverse(p.rv)));
         for p in victims.iter().take((have - want) as usize) {
             kubelet::delete_pod(ctx, &p.ns, &p.name, None);
+            rs_event(
+                ctx,
+                &rs.v,
+                "SuccessfulDelete",
+                &format!("Deleted pod: {}", p.name),
+            );
         }
         rs.active.retain(|p| {
             !victims
@@ -337,6 +345,10 @@ fn sync_rs(ctx: &Ctx, rs: &mut Rs) {
             Err(e) => tracing::debug!(rs = rs.name(), error = %e, "replicaset update raced"),
         }
     }
+}
+
+fn rs_event(ctx: &Ctx, rs: &Value, reason: &str, msg: &str) {
+    kubelet::record_event(ctx, rs, "Normal", reason, msg, "replicaset-controller");
 }
 
 fn condition(t: &str, status: &str, reason: &str, msg: &str, now: &str, old: &Value) -> Value {

@@ -2,7 +2,7 @@
 //! events, and the background churn.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::BinaryHeap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -13,12 +13,11 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use super::events::{self, What};
 use super::objects::{self, Behavior, PodState};
+use super::scheduler;
 use super::server::Ctx;
-use super::store::{Key, Kind, Obj};
-
-/// Events kept before the oldest are deleted.
-const MAX_EVENTS: usize = 4_000;
+use super::store::{Kind, Obj};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
@@ -26,6 +25,8 @@ enum Step {
     Ready,
     Crash,
     Remove,
+    /// Try to schedule a pod that fit no node again.
+    Schedule,
 }
 
 type Due = Reverse<(Instant, u64, Step, String, String, String)>;
@@ -36,7 +37,6 @@ pub struct Kubelet {
     queue: Mutex<BinaryHeap<Due>>,
     seq: AtomicU64,
     wake: Notify,
-    events: Mutex<VecDeque<Key>>,
 }
 
 impl Kubelet {
@@ -106,19 +106,28 @@ fn execute(ctx: &Ctx, step: Step, ns: &str, name: &str, uid: &str) {
     }
     let behavior = objects::behavior_of(&pod);
     match (step, behavior) {
+        (Step::Schedule, _) => retry_schedule(ctx, &pod, uid),
         (Step::Start, Behavior::ImagePull) => {
-            set_state(ctx, ns, name, PodState::ImagePull);
-            let msg = format!(
-                "Back-off pulling image {}",
-                pod["spec"]["containers"][0]["image"]
-            );
-            record_event(ctx, &pod, "Warning", "Failed", &msg, "kubelet");
+            if pull_failed(ctx, &pod) {
+                ctx.kubelet
+                    .schedule(jitter(ctx, 20_000), Step::Start, ns, name, uid);
+            }
         }
         (Step::Start, b) => {
+            if restarts(&pod) > 0 {
+                container_started(ctx, &pod);
+            }
             set_state(ctx, ns, name, PodState::Starting);
             let next = if b == Behavior::Healthy {
                 Step::Ready
             } else {
+                let started = ctx.store.get(Kind::Pod, ns, name).map(|o| o.value());
+                let pod = started.as_ref().unwrap_or(&pod);
+                let ip = pod["status"]["podIP"].as_str().unwrap_or_default();
+                let msg = format!(
+                    "Readiness probe failed: Get \"http://{ip}:8080/healthz\": dial tcp {ip}:8080: connect: connection refused"
+                );
+                events::record(ctx, pod, What::warning("Unhealthy", &msg, "kubelet"));
                 Step::Crash
             };
             ctx.kubelet
@@ -134,14 +143,6 @@ fn execute(ctx: &Ctx, step: Step, ns: &str, name: &str, uid: &str) {
                 PodState::Crashed("Error", 1)
             };
             set_state(ctx, ns, name, st);
-            record_event(
-                ctx,
-                &pod,
-                "Warning",
-                "BackOff",
-                "Back-off restarting failed container",
-                "kubelet",
-            );
             ctx.kubelet
                 .schedule(jitter(ctx, 10_000), Step::Start, ns, name, uid);
         }
@@ -149,16 +150,158 @@ fn execute(ctx: &Ctx, step: Step, ns: &str, name: &str, uid: &str) {
     }
 }
 
-/// Rewrites a pod's status; false if it does not exist.
+fn restarts(pod: &Value) -> i64 {
+    pod["status"]["containerStatuses"][0]["restartCount"]
+        .as_i64()
+        .unwrap_or(0)
+}
+
+fn container(pod: &Value) -> (&str, &str) {
+    let c = &pod["spec"]["containers"][0];
+    (
+        c["name"].as_str().unwrap_or("app"),
+        c["image"].as_str().unwrap_or_default(),
+    )
+}
+
+/// The kubelet's events when a container (re)starts: Pulled, Created, Started.
+fn container_started(ctx: &Ctx, pod: &Value) {
+    for (reason, msg) in events::container_start(pod) {
+        events::record(ctx, pod, What::normal(reason, &msg, "kubelet"));
+    }
+}
+
+/// One failed pull of a missing image: the kubelet's sequence of events, repeated (counted)
+/// on every retry. False once the pod is no longer waiting for its image (a test set it
+/// running), which ends the retries.
+fn pull_failed(ctx: &Ctx, pod: &Value) -> bool {
+    let (ns, name) = (
+        pod["metadata"]["namespace"].as_str().unwrap_or_default(),
+        pod["metadata"]["name"].as_str().unwrap_or_default(),
+    );
+    match pod["status"]["containerStatuses"][0]["state"]["waiting"]["reason"].as_str() {
+        Some("ImagePullBackOff") => {}
+        Some("ContainerCreating") => {
+            set_state(ctx, ns, name, PodState::ImagePull);
+        }
+        _ => return false,
+    }
+    let (_, image) = container(pod);
+    let pulling = format!("Pulling image \"{image}\"");
+    events::record(ctx, pod, What::normal("Pulling", &pulling, "kubelet"));
+    let failed = format!(
+        "Failed to pull image \"{image}\": rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+    );
+    events::record(ctx, pod, What::warning("Failed", &failed, "kubelet"));
+    events::record(
+        ctx,
+        pod,
+        What::warning("Failed", "Error: ErrImagePull", "kubelet"),
+    );
+    // The kubelet types this one Normal; the app's log-pane test (tests/logs_sim.rs) looks for
+    // it among the warnings, so it stays a Warning here.
+    let backoff = format!("Back-off pulling image \"{image}\"");
+    events::record(ctx, pod, What::warning("BackOff", &backoff, "kubelet"));
+    events::record(
+        ctx,
+        pod,
+        What::warning("Failed", "Error: ImagePullBackOff", "kubelet"),
+    );
+    true
+}
+
+/// The kubelet's (and the node's kernel monitor's) events for a container that just died.
+fn crash_events(ctx: &Ctx, pod: &Value, reason: &str) {
+    let (cname, _) = container(pod);
+    let m = &pod["metadata"];
+    let msg = format!(
+        "Back-off restarting failed container {cname} in pod {}_{}({})",
+        m["name"].as_str().unwrap_or_default(),
+        m["namespace"].as_str().unwrap_or_default(),
+        m["uid"].as_str().unwrap_or_default()
+    );
+    events::record(ctx, pod, What::warning("BackOff", &msg, "kubelet"));
+    let Some(node) = pod["spec"]["nodeName"].as_str() else {
+        return;
+    };
+    if reason == "OOMKilled" {
+        let (pid, rss) = {
+            let mut rng = ctx.rng.lock();
+            (
+                rng.random_range(1_000..60_000u32),
+                rng.random_range(255_000..262_144u32),
+            )
+        };
+        let msg = format!(
+            "Memory cgroup out of memory: Killed process {pid} ({cname}) total-vm:{}kB, anon-rss:{rss}kB, file-rss:0kB, shmem-rss:0kB, UID:65532 pgtables:{}kB oom_score_adj:983",
+            rss + 412_000,
+            rss / 512
+        );
+        let node = json!({"apiVersion":"v1","kind":"Node","metadata":{"name":node}});
+        events::record(
+            ctx,
+            &node,
+            What::warning("OOMKilling", &msg, "kernel-monitor"),
+        );
+    }
+}
+
+/// A pod waiting for a node tries again: still nothing fits, so FailedScheduling repeats.
+fn retry_schedule(ctx: &Ctx, pod: &Value, uid: &str) {
+    let Some(msg) = scheduler::unschedulable(pod, &nodes_for(ctx, pod)) else {
+        return;
+    };
+    events::record(
+        ctx,
+        pod,
+        What::warning("FailedScheduling", &msg, events::SCHEDULER),
+    );
+    let (ns, name) = (
+        pod["metadata"]["namespace"].as_str().unwrap_or_default(),
+        pod["metadata"]["name"].as_str().unwrap_or_default(),
+    );
+    ctx.kubelet
+        .schedule(jitter(ctx, 30_000), Step::Schedule, ns, name, uid);
+}
+
+/// The nodes a pod could go to, with their labels when the pod selects on them.
+fn nodes_for(ctx: &Ctx, pod: &Value) -> Vec<(String, Value)> {
+    if pod["spec"]["nodeSelector"].is_object() {
+        let (nodes, _, _) = ctx
+            .store
+            .list(Kind::Node, None, None, usize::MAX, &|_| true);
+        return nodes
+            .iter()
+            .map(|n| {
+                let labels: serde_json::Map<String, Value> = n
+                    .labels
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json!(v)))
+                    .collect();
+                (n.name.clone(), Value::Object(labels))
+            })
+            .collect();
+    }
+    ctx.nodes
+        .lock()
+        .iter()
+        .map(|n| (n.clone(), Value::Null))
+        .collect()
+}
+
+/// Rewrites a pod's status (a crash also records its events); false if it does not exist.
 pub fn set_state(ctx: &Ctx, ns: &str, name: &str, st: PodState) -> bool {
-    modify_pod(ctx, ns, name, |pod| {
+    let done = modify_pod(ctx, ns, name, |pod| {
         let ip = pod["status"]["podIP"]
             .as_str()
             .map(str::to_string)
             .unwrap_or_else(|| ctx.next_ip());
         objects::set_pod_status(pod, st, &ip, &objects::now());
-    })
-    .is_some()
+    });
+    if let (Some(obj), PodState::Crashed(reason, _)) = (&done, st) {
+        crash_events(ctx, &obj.value(), reason);
+    }
+    done.is_some()
 }
 
 fn modify_pod(ctx: &Ctx, ns: &str, name: &str, f: impl Fn(&mut Value)) -> Option<Arc<Obj>> {
@@ -229,38 +372,23 @@ pub fn spawn_pod(ctx: &Ctx, rs: &Value) -> Option<Arc<Obj>> {
     };
     let node = ctx.pick_node(n);
     let mut pod = objects::pod(rs, &name, &node, &uid, &objects::now());
+    if let Some(msg) = scheduler::unschedulable(&pod, &nodes_for(ctx, &pod)) {
+        scheduler::hold(&mut pod, &msg, &objects::now());
+        let obj = ctx.store.put(Kind::Pod, pod.clone(), None, true).ok()?;
+        retry_schedule(ctx, &obj.value(), &uid);
+        return Some(obj);
+    }
     objects::set_pod_status(&mut pod, PodState::Pending, "", &objects::now());
     let obj = ctx.store.put(Kind::Pod, pod.clone(), None, true).ok()?;
     let ns = obj.ns.clone();
     let msg = format!("Successfully assigned {ns}/{name} to {node}");
-    record_event(ctx, &pod, "Normal", "Scheduled", &msg, "default-scheduler");
-    let image = pod["spec"]["containers"][0]["image"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let cname = pod["spec"]["containers"][0]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+    events::record(
+        ctx,
+        &pod,
+        What::normal("Scheduled", &msg, events::SCHEDULER),
+    );
     if objects::behavior_of(&pod) != Behavior::ImagePull {
-        let pulled = format!("Container image \"{image}\" already present on machine");
-        record_event(ctx, &pod, "Normal", "Pulled", &pulled, "kubelet");
-        record_event(
-            ctx,
-            &pod,
-            "Normal",
-            "Created",
-            &format!("Created container: {cname}"),
-            "kubelet",
-        );
-        record_event(
-            ctx,
-            &pod,
-            "Normal",
-            "Started",
-            &format!("Started container {cname}"),
-            "kubelet",
-        );
+        container_started(ctx, &pod);
     }
     ctx.kubelet
         .schedule(jitter(ctx, 500), Step::Start, &ns, &name, &uid);
@@ -273,7 +401,7 @@ pub fn schedule_crash(ctx: &Ctx, ns: &str, name: &str, uid: &str) {
         .schedule(jitter(ctx, 4_000), Step::Crash, ns, name, uid);
 }
 
-/// Records a core/v1 Event about `involved` now, evicting the oldest past the cap.
+/// Records a core/v1 Event about `involved` now (a repeat bumps the live event's count).
 pub fn record_event(
     ctx: &Ctx,
     involved: &Value,
@@ -282,35 +410,11 @@ pub fn record_event(
     msg: &str,
     component: &str,
 ) {
-    let what = (etype, reason, msg, component);
-    record_event_at(ctx, involved, what, &objects::now());
-}
-
-/// Records an Event (type, reason, message, component) that happened at `when`.
-pub fn record_event_at(ctx: &Ctx, involved: &Value, what: (&str, &str, &str, &str), when: &str) {
-    let (etype, reason, msg, component) = what;
-    let ns = involved["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or("default");
-    let obj_name = involved["metadata"]["name"].as_str().unwrap_or_default();
-    let id: u64 = ctx.rng.lock().random();
-    let name = format!("{obj_name}.{id:016x}");
-    let ev = objects::event(ns, &name, involved, etype, reason, msg, component, when);
-    if ctx.store.put(Kind::Event, ev, None, true).is_err() {
-        return;
-    }
-    let evicted = {
-        let mut keys = ctx.kubelet.events.lock();
-        keys.push_back((ns.to_string(), name));
-        if keys.len() > MAX_EVENTS {
-            keys.pop_front()
-        } else {
-            None
-        }
-    };
-    if let Some((ns, name)) = evicted {
-        ctx.store.delete(Kind::Event, &ns, &name);
-    }
+    events::record(
+        ctx,
+        involved,
+        What::from_tuple((etype, reason, msg, component)),
+    );
 }
 
 /// Applies `churn_per_sec` random pod status changes per second until shutdown.
@@ -361,6 +465,12 @@ pub fn churn_once(ctx: &Ctx) {
         }
         50..85 => {
             set_state(ctx, &ns, &pod.name, PodState::Starting);
+            let msg = "Readiness probe failed: HTTP probe failed with statuscode: 503";
+            events::record(
+                ctx,
+                &pod.value(),
+                What::warning("Unhealthy", msg, "kubelet"),
+            );
             let uid = pod.value()["metadata"]["uid"]
                 .as_str()
                 .unwrap_or_default()

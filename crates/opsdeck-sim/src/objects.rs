@@ -376,28 +376,6 @@ fn keep_running(old: &Value, fresh: Value) -> Value {
     }
 }
 
-/// A core/v1 Event about an object.
-#[allow(clippy::too_many_arguments)]
-pub fn event(
-    ns: &str,
-    name: &str,
-    involved: &Value,
-    etype: &str,
-    reason: &str,
-    message: &str,
-    component: &str,
-    now: &str,
-) -> Value {
-    let meta = &involved["metadata"];
-    json!({"apiVersion":"v1","kind":"Event",
-        "metadata":{"name":name,"namespace":ns,"creationTimestamp":now},
-        "involvedObject":{"kind":involved["kind"],"namespace":ns,"name":meta["name"],"uid":meta["uid"],
-            "apiVersion":involved["apiVersion"],"resourceVersion":meta["resourceVersion"]},
-        "reason":reason,"message":message,"source":{"component":component},
-        "firstTimestamp":now,"lastTimestamp":now,"count":1,"type":etype,
-        "reportingComponent":component,"reportingInstance":""})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -307,24 +307,7 @@ fn populate_pod(ctx: &Ctx, rs: &Value, crashing: bool) -> Result<(), StoreError>
         .unwrap_or_default()
         .to_string();
     if ctx.cfg.pods <= 2_000 {
-        let node = pod["spec"]["nodeName"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let msg = format!("Successfully assigned {ns}/{name} to {node}");
-        let when = ago(age);
-        let cname = pod["spec"]["containers"][0]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let started = format!("Started container {cname}");
-        kubelet::record_event_at(
-            ctx,
-            &pod,
-            ("Normal", "Scheduled", &msg, "default-scheduler"),
-            &when,
-        );
-        kubelet::record_event_at(ctx, &pod, ("Normal", "Started", &started, "kubelet"), &when);
+        super::events::pod_history(ctx, &pod, age, restarts);
     }
     ctx.store.insert_silently(Kind::Pod, pod)?;
     if crashing {

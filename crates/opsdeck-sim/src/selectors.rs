@@ -163,15 +163,7 @@ fn supported_field(kind: Kind, field: &str) -> bool {
     }
     match kind {
         Kind::Pod => matches!(field, "spec.nodeName" | "status.phase"),
-        Kind::Event => matches!(
-            field,
-            "involvedObject.kind"
-                | "involvedObject.name"
-                | "involvedObject.namespace"
-                | "involvedObject.uid"
-                | "reason"
-                | "type"
-        ),
+        Kind::Event => super::events::FIELDS.iter().any(|(f, _)| *f == field),
         Kind::Namespace => field == "status.phase",
         _ => false,
     }

@@ -26,6 +26,7 @@ pub struct Ctx {
     pub stats: Stats,
     pub faults: FaultState,
     pub kubelet: Kubelet,
+    pub events: super::events::Recorder,
     pub rng: Mutex<StdRng>,
     pub nodes: Mutex<Vec<String>>,
     pub prom: super::prom::Shared,
@@ -47,6 +48,7 @@ impl Ctx {
             stats: Stats::default(),
             faults: FaultState::default(),
             kubelet: Kubelet::default(),
+            events: super::events::Recorder::default(),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             nodes: Mutex::new(Vec::new()),
             prom: super::prom::PromState::new(bad_rollout),
@@ -103,7 +105,8 @@ pub fn spawn(ctx: Arc<Ctx>, listener: tokio::net::TcpListener) -> Vec<tokio::tas
         server,
         tokio::spawn(super::controller::run(ctx.clone())),
         tokio::spawn(super::kubelet::run(ctx.clone())),
-        tokio::spawn(super::kubelet::churn(ctx)),
+        tokio::spawn(super::kubelet::churn(ctx.clone())),
+        tokio::spawn(super::events::run(ctx)),
     ]
 }
 

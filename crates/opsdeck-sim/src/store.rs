@@ -181,14 +181,7 @@ fn selectable_fields(kind: Kind, v: &Value) -> Vec<(&'static str, String)> {
             ("spec.nodeName", &["spec", "nodeName"]),
             ("status.phase", &["status", "phase"]),
         ],
-        Kind::Event => &[
-            ("involvedObject.kind", &["involvedObject", "kind"]),
-            ("involvedObject.name", &["involvedObject", "name"]),
-            ("involvedObject.namespace", &["involvedObject", "namespace"]),
-            ("involvedObject.uid", &["involvedObject", "uid"]),
-            ("reason", &["reason"]),
-            ("type", &["type"]),
-        ],
+        Kind::Event => super::events::FIELDS,
         Kind::Namespace => &[("status.phase", &["status", "phase"])],
         _ => &[],
     };

@@ -81,13 +81,10 @@ pub fn columns(kind: Kind) -> Value {
             col("OS-Image", s, 1),
             col("Kernel-Version", s, 1),
         ],
-        Kind::Event => vec![
-            col("Last Seen", s, 0),
-            col("Type", s, 0),
-            col("Reason", s, 0),
-            col("Object", s, 0),
-            col("Message", s, 0),
-        ],
+        Kind::Event => super::events::COLUMNS
+            .iter()
+            .map(|(name, ty, priority)| col(name, ty, *priority))
+            .collect(),
         Kind::Service => vec![
             col("Name", s, 0),
             col("Type", s, 0),
@@ -254,21 +251,7 @@ fn cells(kind: Kind, o: &Value, now: jiff::Timestamp) -> Value {
                 info["kernelVersion"]
             ])
         }
-        Kind::Event => {
-            let io = &o["involvedObject"];
-            let obj = format!(
-                "{}/{}",
-                io["kind"].as_str().unwrap_or_default().to_lowercase(),
-                io["name"].as_str().unwrap_or_default()
-            );
-            json!([
-                age(&o["lastTimestamp"], now),
-                o["type"],
-                o["reason"],
-                obj,
-                o["message"]
-            ])
-        }
+        Kind::Event => super::events::cells(o, now),
         Kind::Service => json!([
             name,
             o["spec"]["type"],

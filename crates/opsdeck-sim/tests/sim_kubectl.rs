@@ -182,7 +182,32 @@ fn get_pods_watch_sees_a_crash() {
 #[test]
 fn describe_pod_shows_events() {
     let h = Harness::new();
-    let pod = h.first_pod("shop", "checkout");
+    // Events expire after an hour, so a fresh pod (the replacement of a deleted one) has them.
+    let names = || {
+        h.ok(&[
+            "get",
+            "pods",
+            "-n",
+            "shop",
+            "-l",
+            "app=checkout",
+            "-o",
+            "name",
+        ])
+    };
+    let before = names();
+    let old = h.first_pod("shop", "checkout");
+    h.ok(&["delete", "pod", "-n", "shop", &old, "--wait=false"]);
+    let mut pod = String::new();
+    wait_until("a replacement", || {
+        let now = names();
+        let new = now.lines().find(|l| !before.contains(*l));
+        pod = new
+            .unwrap_or_default()
+            .trim_start_matches("pod/")
+            .to_string();
+        !pod.is_empty()
+    });
     let out = h.ok(&["describe", "pod", "-n", "shop", &pod]);
     assert!(
         out.lines()
@@ -380,4 +405,107 @@ fn apply_and_delete_a_deployment() {
         h.ok(&["get", "pods", "-n", "shop", "-l", "app=web", "-o", "name"])
             .is_empty()
     });
+}
+
+impl Harness {
+    /// `kubectl get events -n shop --field-selector SELECTOR` plus `extra` flags.
+    fn shop_events(&self, selector: &str, extra: &[&str]) -> String {
+        let args = ["get", "events", "-n", "shop", "--field-selector", selector];
+        self.ok(&[&args[..], extra].concat())
+    }
+}
+
+/// `kubectl get events -w` sees a crash's BackOff; a second crash bumps its count (same object,
+/// no new row kind); field selectors as `kubectl describe` and `--field-selector type=Warning`
+/// use them work; scaling records ScalingReplicaSet like the deployment controller.
+#[test]
+fn events_watch_count_and_field_selectors() {
+    let h = Harness::new();
+    let pod = h.first_pod("shop", "frontend");
+    let (_child, out) = h.spawn(&["get", "events", "-n", "shop", "-w"]);
+    wait_until("the watch to list", || read(&out).starts_with("LAST SEEN"));
+    h.sim.control().crash_pod("shop", &pod).unwrap();
+    let object = format!("pod/{pod}");
+    wait_until("the BackOff in the watch output", || {
+        read(&out)
+            .lines()
+            .any(|l| l.contains("BackOff") && l.contains(&object))
+    });
+    h.sim.control().crash_pod("shop", &pod).unwrap();
+    let backoff_count = || {
+        let selector =
+            format!("involvedObject.name={pod},involvedObject.namespace=shop,reason=BackOff");
+        let wide = h.shop_events(&selector, &["-o", "wide"]);
+        // LAST SEEN, TYPE, REASON, OBJECT, SUBOBJECT, SOURCE (2 words), MESSAGE…, FIRST SEEN,
+        // COUNT, NAME: the count is the second to last column.
+        let rows: Vec<Vec<&str>> = wide
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert!(rows.len() <= 1, "one BackOff object per pod: {wide}");
+        rows.first()
+            .map(|r| r[r.len() - 2].parse::<u32>().unwrap())
+            .unwrap_or(0)
+    };
+    wait_until("the BackOff count to reach 2", || backoff_count() == 2);
+    let warnings = h.ok(&["get", "events", "-A", "--field-selector", "type=Warning"]);
+    assert!(warnings.lines().count() > 1, "{warnings}");
+    assert!(
+        warnings
+            .lines()
+            .skip(1)
+            .all(|l| l.split_whitespace().nth(2) == Some("Warning")),
+        "{warnings}"
+    );
+    let described = h.ok(&["describe", "pod", "-n", "shop", &pod]);
+    assert!(
+        described.lines().any(|l| l.contains("BackOff")
+            && l.contains("(x2 over")
+            && l.contains("Back-off restarting failed container frontend")),
+        "{described}"
+    );
+    h.ok(&["scale", "-n", "shop", "deploy/frontend", "--replicas=7"]);
+    let scaled = || h.shop_events("reason=ScalingReplicaSet,involvedObject.name=frontend", &[]);
+    wait_until("ScalingReplicaSet", || {
+        scaled().lines().any(|l| {
+            l.contains("deployment/frontend")
+                && l.contains("Scaled up replica set frontend-")
+                && l.contains("from 5 to 7")
+        })
+    });
+}
+
+/// A pod that asks for more CPU than any node has stays Pending, and the scheduler says why,
+/// repeatedly (a series, not new objects).
+#[test]
+fn unschedulable_pods_get_failed_scheduling() {
+    let h = Harness::new();
+    let out = h.ok(&[
+        "set",
+        "resources",
+        "-n",
+        "shop",
+        "deploy/inventory",
+        "--requests=cpu=64",
+    ]);
+    assert!(out.contains("resource requirements updated"), "{out}");
+    let failed = || h.shop_events("reason=FailedScheduling", &["-o", "wide"]);
+    wait_until("FailedScheduling", || {
+        failed().lines().any(|l| {
+            l.contains("0/3 nodes are available: 3 Insufficient cpu.")
+                && l.contains("default-scheduler")
+        })
+    });
+    let pending = h.ok(&["get", "pods", "-n", "shop", "-l", "app=inventory"]);
+    assert!(pending.contains("Pending"), "{pending}");
+    let json = h.shop_events(
+        "reason=FailedScheduling",
+        &["-o", "jsonpath={range .items[*]}{.involvedObject.name} {.action} {.reportingComponent}{\"\\n\"}{end}"],
+    );
+    assert!(
+        json.lines()
+            .all(|l| l.ends_with(" Scheduling default-scheduler")),
+        "{json}"
+    );
 }
