@@ -38,6 +38,7 @@
 #![warn(clippy::unwrap_used)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
+mod alerts;
 mod api;
 mod collection;
 mod controller;
@@ -48,13 +49,16 @@ mod kubelet;
 mod logs;
 mod objects;
 mod prom;
+mod promql;
 mod protobuf;
 mod resources;
 mod scenario;
 mod scheduler;
 mod selectors;
 mod server;
+mod slo;
 mod store;
+mod story;
 mod table;
 mod write;
 

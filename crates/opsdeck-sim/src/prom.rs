@@ -1,6 +1,8 @@
 //! Prometheus (`/api/v1/query`, `query_range`, `alerts`, `rules`) and Alertmanager
-//! (`/api/v2/alerts`, `/api/v2/silences`) look-alikes for the demo. Series are deterministic per
-//! query string; error and latency series rise while the scenario's bad rollout is live.
+//! (`/api/v2/alerts`, `/api/v2/silences`) look-alikes for the demo. Queries about the SLO series
+//! (`slo.rs`) are evaluated exactly (PromQL subset, `promql.rs`); any other query gets one
+//! deterministic series per query string, whose error and latency values rise while the
+//! scenario's bad rollout is live. Alerts come from the rules of `alerts.rs`.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -9,20 +11,17 @@ use axum::response::Response;
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
+use super::alerts::{self, Alert};
 use super::api::{Params, bytes_response, json_response};
-use super::objects::{self, Behavior};
-use super::scenario;
+use super::objects;
+use super::promql::{self, Query};
 use super::server::Ctx;
-use super::store::Kind;
+use super::slo::{self, Slos};
+use super::story::{self, Story};
 
-/// Seconds an alert stays pending before it fires.
-const PENDING_FOR: i64 = 30;
-
-/// Mutable monitoring state: trouble windows and silences.
-#[derive(Default)]
+/// Mutable monitoring state: the scenario's story and the silences.
 pub struct PromState {
-    /// `(start, end)` unix seconds of periods when the bad rollout was live.
-    windows: Vec<(i64, Option<i64>)>,
+    pub story: Story,
     silences: Vec<Value>,
 }
 
@@ -30,15 +29,10 @@ pub struct PromState {
 pub type Shared = Mutex<PromState>;
 
 impl PromState {
-    /// Monitoring state for a scenario; a bad rollout is live from the start.
-    pub fn new(bad_rollout: bool) -> Shared {
-        let windows = if bad_rollout {
-            vec![(now(), None)]
-        } else {
-            Vec::new()
-        };
+    /// Monitoring state for a simulator starting now.
+    pub fn new() -> Shared {
         Mutex::new(PromState {
-            windows,
+            story: Story::new(now()),
             silences: Vec::new(),
         })
     }
@@ -58,51 +52,6 @@ fn hash(s: &impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
     s.hash(&mut h);
     h.finish()
-}
-
-/// The deployment of the scenario's bad rollout, if the bad template is still live.
-fn bad_rollout(ctx: &Ctx) -> Option<(String, String)> {
-    let i = ctx.cfg.scenario.spec().bad_rollout?;
-    let (ns, name) = scenario::deployment_key(ctx, i);
-    let d = ctx.store.get(Kind::Deployment, &ns, &name)?.value();
-    (objects::behavior_of(&d["spec"]["template"]) != Behavior::Healthy).then_some((ns, name))
-}
-
-/// Updates the trouble windows; returns the live window's start, if any.
-fn trouble(ctx: &Ctx) -> Option<i64> {
-    let live = bad_rollout(ctx).is_some();
-    let mut st = ctx.prom.lock();
-    let open = st.windows.last().filter(|w| w.1.is_none()).map(|w| w.0);
-    match (live, open) {
-        (true, Some(start)) => Some(start),
-        (true, None) => {
-            st.windows.push((now(), None));
-            Some(now())
-        }
-        (false, Some(_)) => {
-            if let Some(w) = st.windows.last_mut() {
-                w.1 = Some(now());
-            }
-            None
-        }
-        (false, None) => None,
-    }
-}
-
-fn in_trouble(windows: &[(i64, Option<i64>)], t: i64) -> f64 {
-    windows
-        .iter()
-        .map(|(s, e)| {
-            let end = e.unwrap_or(i64::MAX);
-            if t < *s || t > end.saturating_add(60) {
-                0.0
-            } else if t > end {
-                1.0 - (t - end) as f64 / 60.0
-            } else {
-                ((t - s) as f64 / 60.0).clamp(0.2, 1.0)
-            }
-        })
-        .fold(0.0, f64::max)
 }
 
 /// A plausible value of `query` at unix time `t`.
@@ -138,133 +87,79 @@ fn param_time(p: &Params, key: &str, default: i64) -> Result<i64, String> {
 }
 
 fn prom_error(code: u16, msg: String) -> Response {
+    let kind = if code == 422 { "execution" } else { "bad_data" };
     json_response(
         code,
-        &json!({"status":"error","errorType":"bad_data","error":msg}),
+        &json!({"status":"error","errorType":kind,"error":msg}),
     )
 }
 
-fn query(ctx: &Ctx, p: &Params, range: bool) -> Response {
-    let Some(q) = p.get("query").filter(|q| !q.trim().is_empty()) else {
-        return prom_error(400, "invalid parameter \"query\": empty query".into());
-    };
-    trouble(ctx);
-    let windows = ctx.prom.lock().windows.clone();
-    let metric = json!({"__name__": "opsdeck_sim", "query": q});
+/// The evaluation times of a query: `time` (instant), or `start..=end` by `step` (range).
+fn times(p: &Params, range: bool) -> Result<Vec<i64>, String> {
     if !range {
-        let t = match param_time(p, "time", now()) {
-            Ok(t) => t,
-            Err(e) => return prom_error(400, e),
-        };
-        let v = value(q, t, in_trouble(&windows, t));
-        return json_response(
-            200,
-            &json!({"status":"success","data":{"resultType":"vector",
-            "result":[{"metric":metric,"value":[t, format!("{v:.6}")]}]}}),
-        );
+        return Ok(vec![param_time(p, "time", now())?]);
     }
-    let (start, end) = match (
-        param_time(p, "start", now() - 3600),
-        param_time(p, "end", now()),
-    ) {
-        (Ok(s), Ok(e)) => (s, e),
-        (Err(e), _) | (_, Err(e)) => return prom_error(400, e),
-    };
+    let start = param_time(p, "start", now() - 3600)?;
+    let end = param_time(p, "end", now())?;
     let step = p
         .get("step")
         .and_then(|s| s.trim_end_matches('s').parse::<f64>().ok())
         .unwrap_or(15.0)
         .max(1.0) as i64;
     if end < start || (end - start) / step > 11_000 {
-        return prom_error(
-            400,
-            "exceeded maximum resolution of 11,000 points per timeseries".into(),
-        );
+        return Err("exceeded maximum resolution of 11,000 points per timeseries".into());
     }
-    let values: Vec<Value> = (0..=(end - start) / step)
+    Ok((0..=(end - start) / step)
         .map(|i| start + i * step)
-        .map(|t| json!([t, format!("{:.6}", value(q, t, in_trouble(&windows, t)))]))
-        .collect();
-    json_response(
-        200,
-        &json!({"status":"success","data":{"resultType":"matrix",
-        "result":[{"metric":metric,"values":values}]}}),
-    )
+        .collect())
 }
 
-/// One alert: labels, annotations, state and since when it is active.
-struct Alert {
-    labels: Value,
-    annotations: Value,
-    firing: bool,
-    active_at: i64,
+fn query(ctx: &Ctx, p: &Params, range: bool) -> Response {
+    let Some(q) = p.get("query").filter(|q| !q.trim().is_empty()) else {
+        return prom_error(400, "invalid parameter \"query\": empty query".into());
+    };
+    let times = match times(p, range) {
+        Ok(t) => t,
+        Err(e) => return prom_error(400, e),
+    };
+    let snap = story::observe(ctx, now());
+    let slos = Slos::build(ctx, &snap);
+    let series_at = |t: i64| slos.series(t);
+    let last = times.last().copied().unwrap_or_else(now);
+    match Query::parse(q) {
+        // Queries about the SLO series are answered exactly, like Prometheus would.
+        Ok(parsed) if parsed.selects(&series_at(last)) => {
+            match promql::answer(&parsed, &times, range, &series_at) {
+                Ok(data) => json_response(200, &json!({"status":"success","data":data})),
+                Err(e) => prom_error(422, e),
+            }
+        }
+        Err(e) if slo::mentions_slo_metric(q) => {
+            prom_error(400, format!("invalid parameter \"query\": {e}"))
+        }
+        _ => synthetic(q, &times, range, &snap),
+    }
 }
 
-fn alert(name: &str, severity: &str, ns: &str, extra: Value, summary: String, since: i64) -> Alert {
-    let mut labels =
-        json!({"alertname":name,"severity":severity,"namespace":ns,"cluster":"opsdeck-sim"});
-    if let (Some(l), Some(e)) = (labels.as_object_mut(), extra.as_object()) {
-        l.extend(e.clone());
-    }
-    Alert {
-        labels,
-        annotations: json!({"summary":summary,
-            "description":format!("{summary}. Check the recent rollout and the pod logs."),
-            "runbook_url":format!("https://runbooks.example.com/alerts/{name}")}),
-        firing: now() - since >= PENDING_FOR,
-        active_at: since,
-    }
+/// Anything else gets one deterministic, plausible series per query string.
+fn synthetic(q: &str, times: &[i64], range: bool, snap: &story::Snapshot) -> Response {
+    let metric = json!({"__name__": "opsdeck_sim", "query": q});
+    let point = |t: i64| json!([t, format!("{:.6}", value(q, t, snap.rollout_trouble(t)))]);
+    let data = if range {
+        let values: Vec<Value> = times.iter().map(|t| point(*t)).collect();
+        json!({"resultType":"matrix","result":[{"metric":metric,"values":values}]})
+    } else {
+        let t = times.first().copied().unwrap_or_else(now);
+        json!({"resultType":"vector","result":[{"metric":metric,"value":point(t)}]})
+    };
+    json_response(200, &json!({"status":"success","data":data}))
 }
 
 fn alerts(ctx: &Ctx) -> Vec<Alert> {
-    let start = now() - 3 * 3600;
-    let mut out = vec![
-        Alert { firing: true, ..alert("Watchdog", "none", "monitoring", json!({}), "An alert that should always be firing to certify that Alertmanager is working properly".into(), start) },
-        Alert { firing: true, ..alert("CPUThrottlingHigh", "info", "platform", json!({"container":"api-gateway"}), "Processes experience elevated CPU throttling".into(), start) },
-    ];
-    if let (Some(since), Some((ns, d))) = (trouble(ctx), bad_rollout(ctx)) {
-        let svc = json!({"service": d, "deployment": d});
-        out.push(alert(
-            "HighErrorRate",
-            "critical",
-            &ns,
-            svc.clone(),
-            format!("5xx error rate of {d} above 5%"),
-            since,
-        ));
-        out.push(alert(
-            "HighLatencyP99",
-            "warning",
-            &ns,
-            svc.clone(),
-            format!("p99 latency of {d} above 1s"),
-            since + 10,
-        ));
-        out.push(alert(
-            "KubePodCrashLooping",
-            "warning",
-            &ns,
-            svc,
-            format!("Pods of {d} are crash looping"),
-            since,
-        ));
-    }
-    let spec = ctx.cfg.scenario.spec();
-    for &i in spec.crashloop.iter().chain(spec.oom) {
-        if i < ctx.cfg.deployments {
-            let (ns, d) = scenario::deployment_key(ctx, i);
-            let summary = format!("Pods of {d} are crash looping");
-            out.push(alert(
-                "KubePodCrashLooping",
-                "warning",
-                &ns,
-                json!({"deployment": d}),
-                summary,
-                start,
-            ));
-        }
-    }
-    out
+    let now = now();
+    let snap = story::observe(ctx, now);
+    let slos = Slos::build(ctx, &snap);
+    alerts::evaluate(ctx, &snap, &slos, now)
 }
 
 fn fingerprint(labels: &Value) -> String {
@@ -306,7 +201,7 @@ fn am_alerts(ctx: &Ctx, p: &Params) -> Response {
     let want = |k: &str| p.get(k).is_none_or(|v| v != "false");
     let list: Vec<Value> = all
         .iter()
-        .filter(|a| a.firing)
+        .filter(|a| a.firing(t))
         .filter_map(|a| {
             let silenced: Vec<&Value> = silences
                 .iter()
@@ -317,7 +212,7 @@ fn am_alerts(ctx: &Ctx, p: &Params) -> Response {
             let inhibited: Vec<String> = if a.labels["severity"] == "info" { vec![watchdog_fp.clone()] } else { Vec::new() };
             let suppressed = !silenced.is_empty() || !inhibited.is_empty();
             let keep = if suppressed { (silenced.is_empty() || want("silenced")) && (inhibited.is_empty() || want("inhibited")) } else { want("active") };
-            keep.then(|| json!({"labels":a.labels,"annotations":a.annotations,"startsAt":ts(a.active_at),
+            keep.then(|| json!({"labels":a.labels,"annotations":a.annotations,"startsAt":ts(a.fired_at()),
                 "endsAt":ts(t + 300),"updatedAt":ts(t),"fingerprint":fingerprint(&a.labels),
                 "generatorURL":"http://127.0.0.1/graph","receivers":[{"name":"default"}],
                 "status":{"state":if suppressed {"suppressed"} else {"active"},"silencedBy":silenced,"inhibitedBy":inhibited}}))
@@ -327,9 +222,11 @@ fn am_alerts(ctx: &Ctx, p: &Params) -> Response {
 }
 
 fn prom_alerts(ctx: &Ctx, rules: bool) -> Response {
-    let list: Vec<Value> = alerts(ctx)
+    let t = now();
+    let all = alerts(ctx);
+    let list: Vec<Value> = all
         .iter()
-        .map(|a| json!({"labels":a.labels,"annotations":a.annotations,"state":if a.firing {"firing"} else {"pending"},
+        .map(|a| json!({"labels":a.labels,"annotations":a.annotations,"state":if a.firing(t) {"firing"} else {"pending"},
             "activeAt":ts(a.active_at),"value":"1e+00"}))
         .collect();
     if !rules {
@@ -337,7 +234,8 @@ fn prom_alerts(ctx: &Ctx, rules: bool) -> Response {
     }
     let rules: Vec<Value> = list
         .iter()
-        .map(|a| json!({"type":"alerting","name":a["labels"]["alertname"],"query":"vector(1)","duration":PENDING_FOR,
+        .zip(&all)
+        .map(|(a, rule)| json!({"type":"alerting","name":a["labels"]["alertname"],"query":"vector(1)","duration":rule.for_secs,
             "labels":{"severity":a["labels"]["severity"]},"annotations":a["annotations"],"alerts":[a],
             "health":"ok","state":a["state"]}))
         .collect();
@@ -499,8 +397,6 @@ mod tests {
         );
         assert!(bad > calm * 10.0);
         assert_eq!(value("up", 5, 0.0), value("up", 5, 0.0));
-        assert!((in_trouble(&[(100, Some(200))], 150) - 50.0 / 60.0).abs() < 1e-9);
-        assert_eq!(in_trouble(&[(100, Some(200))], 400), 0.0);
     }
 
     #[test]

@@ -41,7 +41,6 @@ impl Ctx {
     /// A context with an empty store.
     pub fn new(cfg: SimConfig) -> Ctx {
         let seed = cfg.seed;
-        let bad_rollout = cfg.scenario.spec().bad_rollout.is_some();
         Ctx {
             store: Store::new(HISTORY),
             cfg,
@@ -51,7 +50,7 @@ impl Ctx {
             events: super::events::Recorder::default(),
             rng: Mutex::new(StdRng::seed_from_u64(seed)),
             nodes: Mutex::new(Vec::new()),
-            prom: super::prom::PromState::new(bad_rollout),
+            prom: super::prom::PromState::new(),
             ip: AtomicU64::new(0),
             streams: watch::channel(0).0,
             stopped: watch::channel(false).0,
