@@ -11,6 +11,7 @@
 //! | CPUThrottlingHigh | info | `namespace`, `pod`, `container` (a pod of deployment #2) | always (inhibited) |
 //! | KubePodCrashLooping | warning | `namespace`, `pod`, `container`, `reason`, `job`, `instance`, `service`, `endpoint` | pods of a crash-looping or bad-rollout deployment (≤ 10 each), from their first crash |
 //! | KubePodCrashLooping (OOM kills) | warning | **kube-state-metrics pitfall**: `namespace="monitoring"`, `pod="kube-state-metrics-…"`, `container="kube-state-metrics"` name kube-state-metrics itself; the workload is in `exported_namespace`, `exported_pod`, `exported_container` | pods of an OOM-killed deployment |
+//! | KubePodNotReady | warning | `namespace`, `pod`, `job` | pods no node can hold, from their creation |
 //! | KubeContainerWaiting | warning | `namespace`, `pod`, `container`, `reason="ImagePullBackOff"`, `job` | pods of a rollout to a missing image, from their creation |
 //! | KubeDeploymentReplicasMismatch | warning | `namespace`, `deployment`, `job`, `instance` | a bad or stuck rollout, 15 s after it starts |
 //! | KubeDeploymentRolloutStuck | warning | `namespace`, `deployment`, `condition="Progressing"`, `status="false"`, `job` | from the Progressing condition's turn to False |
@@ -23,7 +24,8 @@
 //! OOM-killed api-gateway pods (pitfall shape, since 3 h), ApiGatewayErrorBudgetBurn (page,
 //! since ≈ 2 h), the out-of-scope alert; then, following the bad rollout of checkout at start:
 //! KubePodCrashLooping for its new pods (≈ 65 s), KubeDeploymentReplicasMismatch (75 s),
-//! KubeContainerWaiting and a mismatch for the image-pull rollout of search, HighErrorRate
+//! KubeContainerWaiting and a mismatch for the image-pull rollout of search, KubePodNotReady and
+//! a mismatch for the rollout of inventory whose pods no node can hold, HighErrorRate
 //! (≈ 2 min), KubeDeploymentRolloutStuck, HighLatencyP99, CheckoutErrorBudgetBurn (≈ 10 min).
 //! Undoing the rollout resolves them over the next minutes.
 
@@ -121,7 +123,7 @@ pub fn evaluate(ctx: &Ctx, snap: &Snapshot, slos: &Slos, now: i64) -> Vec<Alert>
             continue;
         };
         let (ns, d) = (cause.ns.as_str(), cause.deployment.as_str());
-        if matches!(cause.trouble, Trouble::BadRollout | Trouble::ImagePull) {
+        if cause.trouble.is_rollout() {
             out.extend(deployment_alerts(ctx, ns, d, since, now));
         }
         out.extend(pod_alerts(ctx, cause.trouble, ns, d, since));
@@ -323,7 +325,7 @@ fn pod_alerts(ctx: &Ctx, trouble: Trouble, ns: &str, d: &str, since: i64) -> Vec
                 .as_str()
                 .unwrap_or_default();
             let crashing = waiting == "CrashLoopBackOff"
-                || (cs["restartCount"].as_i64().unwrap_or(0) > 0 && trouble != Trouble::ImagePull);
+                || (cs["restartCount"].as_i64().unwrap_or(0) > 0 && trouble.crashes());
             let created = v["metadata"]["creationTimestamp"]
                 .as_str()
                 .and_then(super::objects::parse_ts)
@@ -333,7 +335,10 @@ fn pod_alerts(ctx: &Ctx, trouble: Trouble, ns: &str, d: &str, since: i64) -> Vec
                 Trouble::ImagePull if waiting == "ImagePullBackOff" => {
                     Some(container_waiting(ns, &p.name, &container, created))
                 }
-                Trouble::ImagePull => None,
+                Trouble::Unschedulable if v["spec"]["nodeName"].is_null() => {
+                    Some(not_ready(ns, &p.name, created))
+                }
+                Trouble::ImagePull | Trouble::Unschedulable => None,
                 _ if crashing => {
                     let at = created.max(since) + 3;
                     Some(crash_looping(
@@ -349,6 +354,16 @@ fn pod_alerts(ctx: &Ctx, trouble: Trouble, ns: &str, d: &str, since: i64) -> Vec
         })
         .take(PODS_PER_DEPLOYMENT)
         .collect()
+}
+
+fn not_ready(ns: &str, pod: &str, since: i64) -> Alert {
+    let labels = json!({"namespace": ns, "pod": pod, "job": "kube-state-metrics"});
+    let ann = mixin(
+        "KubePodNotReady",
+        "Pod has been in a non-ready state for more than 15 minutes.",
+        format!("Pod {ns}/{pod} has been in a non-ready state for longer than 15 minutes."),
+    );
+    alert("KubePodNotReady", "warning", labels, ann, since)
 }
 
 fn container_waiting(ns: &str, pod: &str, container: &str, since: i64) -> Alert {

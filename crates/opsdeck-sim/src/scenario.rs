@@ -21,7 +21,8 @@ pub enum Scenario {
     Crashloop,
     /// A deployment's newest revision never becomes ready; the old one keeps serving.
     BadRollout,
-    /// Bad rollout plus OOMKilled pods and noisy logs.
+    /// Bad rollout plus OOMKilled pods, an image that cannot be pulled, pods no node can hold,
+    /// and noisy logs.
     Incident,
 }
 
@@ -36,6 +37,9 @@ pub struct ScenarioSpec {
     pub imagepull: &'static [usize],
     /// Deployment (by index) rolled out to a bad image at start.
     pub bad_rollout: Option<usize>,
+    /// Deployments (by index) rolled out at start to CPU requests no node can hold (Pending
+    /// pods, FailedScheduling).
+    pub unschedulable: &'static [usize],
     /// Multiplier on the log rate, plus ANSI escapes in some lines.
     pub noisy_logs: bool,
 }
@@ -49,6 +53,7 @@ impl Scenario {
                 oom: &[],
                 imagepull: &[],
                 bad_rollout: None,
+                unschedulable: &[],
                 noisy_logs: false,
             },
             Scenario::Crashloop => ScenarioSpec {
@@ -56,6 +61,7 @@ impl Scenario {
                 oom: &[],
                 imagepull: &[],
                 bad_rollout: None,
+                unschedulable: &[],
                 noisy_logs: false,
             },
             Scenario::BadRollout => ScenarioSpec {
@@ -63,6 +69,7 @@ impl Scenario {
                 oom: &[],
                 imagepull: &[],
                 bad_rollout: Some(0),
+                unschedulable: &[],
                 noisy_logs: false,
             },
             Scenario::Incident => ScenarioSpec {
@@ -70,6 +77,7 @@ impl Scenario {
                 oom: &[2],
                 imagepull: &[4],
                 bad_rollout: Some(0),
+                unschedulable: &[6],
                 noisy_logs: true,
             },
         }
@@ -225,6 +233,13 @@ pub fn populate(ctx: &Ctx) -> Result<(), StoreError> {
     for &i in spec.imagepull.iter().filter(|i| **i < deploys) {
         start_bad_rollout(ctx, i, "v1.9.9-typo", Some("imagepull"))?;
     }
+    for &i in spec.unschedulable.iter().filter(|i| **i < deploys) {
+        let app = deployment_key(ctx, i).1;
+        let cause = format!("kubectl set resources deployment/{app} --requests=cpu=24");
+        roll_out(ctx, i, cause, |t| {
+            t["spec"]["containers"][0]["resources"]["requests"]["cpu"] = json!("24");
+        })?;
+    }
     Ok(())
 }
 
@@ -347,19 +362,34 @@ fn start_bad_rollout(
     behavior: Option<&str>,
 ) -> Result<(), StoreError> {
     let (ns, app) = deployment_key(ctx, i);
+    let bad = format!("registry.example.com/{ns}/{app}:{tag}");
+    let cause = format!("kubectl set image deployment/{app} {app}={bad}");
+    roll_out(ctx, i, cause, |t| {
+        t["spec"]["containers"][0]["image"] = json!(bad);
+        if let Some(b) = behavior {
+            t["metadata"]["annotations"][BEHAVIOR] = json!(b);
+        }
+    })
+}
+
+/// Changes deployment `i`'s pod template with `edit`, recording `cause` as kubectl's
+/// change-cause; the controller rolls it out.
+fn roll_out(
+    ctx: &Ctx,
+    i: usize,
+    cause: String,
+    edit: impl FnOnce(&mut Value),
+) -> Result<(), StoreError> {
+    let (ns, app) = deployment_key(ctx, i);
     let obj = ctx
         .store
         .get(Kind::Deployment, &ns, &app)
         .ok_or(StoreError::NotFound)?;
     let mut d = obj.value();
-    let bad = format!("registry.example.com/{ns}/{app}:{tag}");
-    d["spec"]["template"]["spec"]["containers"][0]["image"] = json!(bad);
-    if let Some(b) = behavior {
-        d["spec"]["template"]["metadata"]["annotations"][BEHAVIOR] = json!(b);
-    }
-    d["metadata"]["generation"] = json!(2);
-    d["metadata"]["annotations"]["kubernetes.io/change-cause"] =
-        json!(format!("kubectl set image deployment/{app} {app}={bad}"));
+    edit(&mut d["spec"]["template"]);
+    let generation = d["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
+    d["metadata"]["generation"] = json!(generation);
+    d["metadata"]["annotations"]["kubernetes.io/change-cause"] = json!(cause);
     ctx.store.put(Kind::Deployment, d, Some(obj.rv), false)?;
     Ok(())
 }

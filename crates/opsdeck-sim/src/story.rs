@@ -8,6 +8,7 @@
 //! |---|---|---|---|
 //! | bad rollout | `bad_rollout` | when the simulator starts (the rollout) | 9 %, ramping up over 60 s |
 //! | image pull | `imagepull` | when the simulator starts | none (the old pods keep serving) |
+//! | unschedulable | `unschedulable` | when the simulator starts | none (the old pods keep serving) |
 //! | crash loop, OOM | `crashloop`, `oom` | 3 h before the simulator started | 1.46 % (retries absorb the rest) |
 //!
 //! A cause is live while its deployment's template still misbehaves; undoing the rollout (or
@@ -16,6 +17,7 @@
 
 use super::objects::{self, Behavior};
 use super::scenario;
+use super::scheduler;
 use super::server::Ctx;
 use super::store::Kind;
 
@@ -30,6 +32,7 @@ const FADE: f64 = 60.0;
 pub enum Trouble {
     BadRollout,
     ImagePull,
+    Unschedulable,
     CrashLoop,
     Oom,
 }
@@ -39,17 +42,39 @@ impl Trouble {
     pub fn error_level(self) -> f64 {
         match self {
             Trouble::BadRollout => 0.09,
-            Trouble::ImagePull => 0.0,
+            Trouble::ImagePull | Trouble::Unschedulable => 0.0,
             Trouble::CrashLoop | Trouble::Oom => 0.0146,
         }
     }
 
-    fn behavior(self) -> Behavior {
-        match self {
+    /// A rollout at start (the deployment's alerts: replicas mismatch, stuck rollout).
+    pub fn is_rollout(self) -> bool {
+        matches!(
+            self,
+            Trouble::BadRollout | Trouble::ImagePull | Trouble::Unschedulable
+        )
+    }
+
+    /// Its pods' containers crash.
+    pub fn crashes(self) -> bool {
+        matches!(
+            self,
+            Trouble::BadRollout | Trouble::CrashLoop | Trouble::Oom
+        )
+    }
+
+    /// Whether a deployment's pod template still has this trouble.
+    fn in_template(self, template: &serde_json::Value) -> bool {
+        let behavior = match self {
+            Trouble::Unschedulable => {
+                let nodes = [(String::new(), serde_json::Value::Null)];
+                return scheduler::unschedulable(template, &nodes).is_some();
+            }
             Trouble::BadRollout | Trouble::CrashLoop => Behavior::CrashLoop,
             Trouble::ImagePull => Behavior::ImagePull,
             Trouble::Oom => Behavior::Oom,
-        }
+        };
+        objects::behavior_of(template) == behavior
     }
 
     /// A rollout's failures ramp up as new pods come and old ones go; chronic ones are steady.
@@ -164,6 +189,7 @@ fn targets(ctx: &Ctx) -> Vec<(Trouble, usize)> {
         .collect();
     let kinds = [
         (Trouble::ImagePull, spec.imagepull),
+        (Trouble::Unschedulable, spec.unschedulable),
         (Trouble::CrashLoop, spec.crashloop),
         (Trouble::Oom, spec.oom),
     ];
@@ -184,9 +210,7 @@ pub fn observe(ctx: &Ctx, now: i64) -> Snapshot {
             let live = ctx
                 .store
                 .get(Kind::Deployment, &ns, &name)
-                .is_some_and(|d| {
-                    objects::behavior_of(&d.value()["spec"]["template"]) == t.behavior()
-                });
+                .is_some_and(|d| t.in_template(&d.value()["spec"]["template"]));
             (t, ns, name, live)
         })
         .collect();
@@ -197,7 +221,7 @@ pub fn observe(ctx: &Ctx, now: i64) -> Snapshot {
         seen.iter()
             .map(|(t, ns, name, _)| {
                 let start = match t {
-                    Trouble::BadRollout | Trouble::ImagePull => started,
+                    Trouble::BadRollout | Trouble::ImagePull | Trouble::Unschedulable => started,
                     Trouble::CrashLoop | Trouble::Oom => started - CHRONIC_SECS,
                 };
                 Cause {

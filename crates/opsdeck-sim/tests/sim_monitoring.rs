@@ -120,28 +120,7 @@ async fn incident_alerts_carry_real_label_shapes_and_follow_their_causes() {
     );
     // The bad rollout of shop/checkout at start: its pods' crash loops become active within
     // seconds (pending, firing after 60 s), with the plain workload shape.
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    let checkout = loop {
-        let (_, v) = json(&format!("{base}/api/v1/alerts")).await;
-        let found: Vec<Value> = v["data"]["alerts"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|a| {
-                a["labels"]["alertname"] == "KubePodCrashLooping"
-                    && a["labels"]["namespace"] == "shop"
-            })
-            .cloned()
-            .collect();
-        if !found.is_empty() {
-            break found;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no crash loop for checkout"
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let checkout = wait_for_alerts(&base, "KubePodCrashLooping", "shop").await;
     for a in &checkout {
         let l = &a["labels"];
         assert!(l["pod"].as_str().unwrap().starts_with("checkout-"), "{l}");
@@ -151,6 +130,62 @@ async fn incident_alerts_carry_real_label_shapes_and_follow_their_causes() {
         let active = unix(&a["activeAt"]);
         assert!(active >= started - 1 && active <= now(), "{a}");
     }
+}
+
+/// The active (pending or firing) alerts named `name` in namespace `ns`, waited for.
+async fn wait_for_alerts(base: &str, name: &str, ns: &str) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, v) = json(&format!("{base}/api/v1/alerts")).await;
+        let found: Vec<Value> = v["data"]["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["labels"]["alertname"] == name && a["labels"]["namespace"] == ns)
+            .cloned()
+            .collect();
+        if !found.is_empty() {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "no {name} in {ns}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// The incident's third rollout asks for 24 CPUs: its pods wait for a node, the scheduler says
+/// why (FailedScheduling), and KubePodNotReady names them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn incident_pods_no_node_can_hold_are_pending_with_failed_scheduling() {
+    let sim = incident().await;
+    let base = sim.url();
+    let not_ready = wait_for_alerts(&base, "KubePodNotReady", "shop").await;
+    let pod = not_ready[0]["labels"]["pod"].as_str().unwrap().to_string();
+    assert!(pod.starts_with("inventory-"), "{pod}");
+    let (_, p) = json(&format!("{base}/api/v1/namespaces/shop/pods/{pod}")).await;
+    assert_eq!(p["status"]["phase"], "Pending");
+    assert_eq!(p["status"]["conditions"][0]["reason"], "Unschedulable");
+    assert!(p["spec"]["nodeName"].is_null());
+    let (_, events) = json(&format!(
+        "{base}/api/v1/namespaces/shop/events?fieldSelector=involvedObject.name={pod},reason=FailedScheduling"
+    ))
+    .await;
+    let e = &events["items"][0];
+    assert_eq!(e["type"], "Warning");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("0/3 nodes are available: 3 Insufficient cpu."),
+        "{e}"
+    );
+    let (_, d) = json(&format!(
+        "{base}/apis/apps/v1/namespaces/shop/deployments/inventory"
+    ))
+    .await;
+    assert_eq!(
+        d["metadata"]["annotations"]["kubernetes.io/change-cause"],
+        "kubectl set resources deployment/inventory --requests=cpu=24"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
