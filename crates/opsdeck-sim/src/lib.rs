@@ -23,17 +23,35 @@
 //! - `POST /_sim/pods/{ns}/{name}/crash|delete`, `…/ready?ready=false`,
 //!   `…/phase?phase=Succeeded|Failed|Pending|Running`.
 //!
+//! # Events
+//! core/v1 Events with list, watch (bookmarks, resume) and every field selector the API server
+//! supports (`involvedObject.name=…,involvedObject.namespace=…` as `kubectl describe` sends
+//! it, `type=Warning`, `reason=…`). Repeats bump `count`/`lastTimestamp` of one object (the
+//! scheduler's events.k8s.io-style events get `series`); events expire an hour after their last
+//! write; at most 4,000 live. Reasons: Scheduled, FailedScheduling, Pulling, Pulled, Created,
+//! Started, Killing, BackOff, Unhealthy, Failed, OOMKilling (node), ScalingReplicaSet,
+//! SuccessfulCreate, SuccessfulDelete — see `events.rs`.
+//!
 //! # Monitoring
 //! Prometheus: `/api/v1/query`, `/api/v1/query_range`, `/api/v1/alerts`, `/api/v1/rules`;
 //! Alertmanager: `/api/v2/alerts`, `/api/v2/silences` (GET, POST), `/api/v2/silence/{id}` (GET,
-//! DELETE). Error and latency series and the HighErrorRate alert (pending 30 s, then firing)
-//! follow the scenario's bad rollout and clear once it is undone.
+//! DELETE). One model of the scenario's troubles over time (`story.rs`) drives everything:
+//! - SLO series as Sloth and Pyrra record them, answered exactly through a PromQL subset
+//!   (`slo.rs` lists every series, label and value; `promql.rs` the supported PromQL); in the
+//!   incident scenario api-gateway burns ≈ 14.8x with 38 % of its budget left, checkout starts
+//!   burning with its bad rollout;
+//! - alerts with kubernetes-mixin label shapes, the kube-state-metrics `exported_*` pitfall, one
+//!   alert outside the cluster, and Sloth's burn-rate alerts, starting and resolving with their
+//!   causes (`alerts.rs`);
+//! - any other query: one deterministic synthetic series per query string, whose error and
+//!   latency values rise while the bad rollout is live.
 //!
 //! # Not implemented
 //! Creating objects other than deployments and access reviews, deleting anything but pods and
 //! deployments, server-side apply
 //! (415), protobuf bodies other than access reviews, exec/attach/port-forward, metrics.k8s.io,
-//! StatefulSets, DaemonSets and Jobs.
+//! StatefulSets, DaemonSets and Jobs, the events.k8s.io/v1 API (kubectl and the app read
+//! core/v1 events), range vectors and `*_over_time` in PromQL.
 
 #![warn(clippy::unwrap_used)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]

@@ -137,14 +137,28 @@ fn query(ctx: &Ctx, p: &Params, range: bool) -> Response {
         Err(e) if slo::mentions_slo_metric(q) => {
             prom_error(400, format!("invalid parameter \"query\": {e}"))
         }
-        _ => synthetic(q, &times, range, &snap),
+        _ => {
+            // A query about another SLO service (by name) stays calm while checkout burns.
+            let bad = snap.bad_rollout().map(|c| c.deployment.as_str());
+            let named = |svc: &str| q.contains(svc);
+            let affected = bad.is_some_and(named) || !slos.sloth.iter().any(|s| named(&s.service));
+            let trouble = |t: i64| {
+                if affected {
+                    snap.rollout_trouble(t)
+                } else {
+                    0.0
+                }
+            };
+            synthetic(q, &times, range, &trouble)
+        }
     }
 }
 
-/// Anything else gets one deterministic, plausible series per query string.
-fn synthetic(q: &str, times: &[i64], range: bool, snap: &story::Snapshot) -> Response {
+/// Anything else gets one deterministic, plausible series per query string, troubled as
+/// `trouble(t)` says (0 to 1).
+fn synthetic(q: &str, times: &[i64], range: bool, trouble: &dyn Fn(i64) -> f64) -> Response {
     let metric = json!({"__name__": "opsdeck_sim", "query": q});
-    let point = |t: i64| json!([t, format!("{:.6}", value(q, t, snap.rollout_trouble(t)))]);
+    let point = |t: i64| json!([t, format!("{:.6}", value(q, t, trouble(t)))]);
     let data = if range {
         let values: Vec<Value> = times.iter().map(|t| point(*t)).collect();
         json!({"resultType":"matrix","result":[{"metric":metric,"values":values}]})

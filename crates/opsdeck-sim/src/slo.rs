@@ -21,9 +21,9 @@
 //! - `sloth_slo_info` = 1, with `sloth_mode="cli-gen-prom"`, `sloth_objective="99.9"`,
 //!   `sloth_spec="prometheus/v1"`, `sloth_version="v0.11.0"`.
 //!
-//! Values at the simulator's start (each ratio drifts ±30 % around its baseline):
+//! Values at the simulator's start (baselines drift by up to ±33 %, troubles add on top):
 //! - api-gateway (incident): 5m, 30m, 1h and 2h ratios ≈ 0.0148 (burn ≈ 14.8x: the 1h/5m and
-//!   6h/30m page pairs breach), 6h ≈ 0.0074 (7.4x), 1d ≈ 0.0020, budget remaining ≈ 0.38;
+//!   6h/30m page pairs breach), 6h ≈ 0.0075 (7.5x), 1d ≈ 0.0020, budget remaining ≈ 0.38;
 //! - checkout (incident, bad-rollout): ≈ 0.0003 at start; the 5m ratio passes 0.05 within 4 min
 //!   (~90x burn), the 1h ratio passes 14.4x after ≈ 10 min; budget ≈ 0.67 at start, falling
 //!   ≈ 13 points an hour until the rollout is undone;

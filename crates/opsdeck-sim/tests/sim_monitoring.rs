@@ -317,4 +317,16 @@ async fn sloth_and_pyrra_series_answer_the_queries_the_app_sends() {
     );
     let up = instant(&base, "up").await;
     assert_eq!(up[0]["metric"]["__name__"], "opsdeck_sim");
+    // Synthetic error series rise for the service of the bad rollout only.
+    let errors = |svc: &str| {
+        format!(
+            r#"sum(rate(http_requests_total{{service="{svc}",code=~"5.."}}[5m])) / sum(rate(http_requests_total{{service="{svc}"}}[5m]))"#
+        )
+    };
+    let checkout = value(&instant(&base, &errors("checkout")).await[0]);
+    let payments = value(&instant(&base, &errors("payments-api")).await[0]);
+    assert!(
+        checkout > 0.015 && payments < 0.005,
+        "{checkout} {payments}"
+    );
 }
