@@ -188,6 +188,7 @@ pub fn record_seen(ctx: &Ctx, involved: &Value, what: What<'_>, seen: Seen) {
                 l.written = now;
             }
             inner.order.push_back((now, key));
+            compact(&mut inner);
             return;
         }
         inner.live.remove(&key);
@@ -207,6 +208,17 @@ pub fn record_seen(ctx: &Ctx, involved: &Value, what: What<'_>, seen: Seen) {
     );
     inner.order.push_back((now, key));
     evict(ctx, &mut inner, |inner| inner.live.len() > MAX_EVENTS);
+    compact(&mut inner);
+}
+
+/// Drops the stale write-order entries repeats leave behind, once they pile up.
+fn compact(inner: &mut Inner) {
+    if inner.order.len() > 4 * MAX_EVENTS {
+        let live = &inner.live;
+        inner
+            .order
+            .retain(|(w, k)| live.get(k).is_some_and(|l| l.written == *w));
+    }
 }
 
 /// The kubelet's (reason, message) pairs when a pod's container (re)starts.
@@ -623,6 +635,16 @@ mod tests {
         }
         assert_eq!(events(&ctx).len(), MAX_EVENTS);
         assert!(!events(&ctx).iter().any(|e| e["message"] == "message 0"));
+    }
+
+    #[test]
+    fn repeats_do_not_pile_up_bookkeeping() {
+        let ctx = Ctx::new(SimConfig::default());
+        for _ in 0..5 * MAX_EVENTS {
+            record(&ctx, &pod(), BACKOFF);
+        }
+        assert!(ctx.events.inner.lock().order.len() <= 4 * MAX_EVENTS + 1);
+        assert_eq!(events(&ctx)[0]["count"], 5 * MAX_EVENTS);
     }
 
     #[test]
