@@ -1,6 +1,8 @@
 //! All dashboard state and its transitions. Synchronous and I/O-free: sources and the executor
 //! reach it only through [`Update`]s, the user only through [`Action`]s.
 
+mod access;
+mod alert_actions;
 pub mod alerts;
 pub mod cursor;
 mod log_actions;
@@ -8,7 +10,8 @@ pub mod logs;
 pub mod pods;
 mod rollout_actions;
 pub mod rollouts;
-pub mod silence;
+mod router;
+pub mod silence_form;
 pub mod ui;
 
 use std::collections::{BTreeMap, HashMap};

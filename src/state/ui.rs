@@ -23,7 +23,7 @@ pub enum Overlay {
     /// Enter on an alert: every label and annotation, rule expression, silences.
     AlertDetail { fingerprint: String, scroll: u16 },
     /// `s` on an alert: matchers, duration and comment of a new silence being edited.
-    Silence(Box<crate::state::silence::SilenceForm>),
+    Silence(Box<crate::state::silence_form::SilenceForm>),
     /// A mutation waiting for `y`/`n`. The dialog owns the exact command that will run.
     Confirm(Box<ConfirmDialog>),
     /// Enter on a rollout: its revisions (`kubectl rollout history`) and a diff.

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::action::Pane;
 use crate::config::keymap::{KeyContext, Keymap};
@@ -12,7 +12,9 @@ use crate::state::AppState;
 use crate::state::ui::Overlay;
 use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{alert_detail, detail, dialog, footer, header, help, history, silence};
+use crate::ui::widgets::{
+    alert_detail, dialog, footer, header, help, history, pod_detail, silence,
+};
 
 /// Smallest size at which all four panes are shown at once.
 pub const GRID_MIN: (u16, u16) = (160, 45);
@@ -186,7 +188,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             detail,
             scroll,
         } => frame.render_widget(
-            detail::PodDetailView {
+            pod_detail::PodDetailView {
                 target,
                 detail: detail.as_deref(),
                 scroll: *scroll,
@@ -219,17 +221,4 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
         ),
         Overlay::Silence(form) => frame.render_widget(silence::SilenceView { form, theme }, body),
     }
-}
-
-/// A bordered block for a pane, styled by focus.
-pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
-    let border = if focused {
-        Role::BorderFocused
-    } else {
-        Role::Border
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(border))
-        .title(title)
 }

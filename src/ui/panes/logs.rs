@@ -16,10 +16,10 @@ use crate::model::log::{LineKind, LogLevel, LogLine, RunStyle, StyleRun};
 use crate::model::log_json::readable;
 use crate::state::AppState;
 use crate::state::logs::LogsState;
-use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::detail::event_line;
+use crate::ui::widgets::events::event_line;
 use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::pane_frame::pane_block;
 use crate::update::SourceId;
 
 pub struct LogsPane<'a> {

@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Row, Widget};
 use crate::model::pod::{Health, PodRow};
 use crate::state::AppState;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::table::{Viewport, list_frame, render_window};
+use crate::ui::widgets::pane_frame::list_frame;
+use crate::ui::widgets::table::{Viewport, render_window};
 use crate::update::SourceId;
 
 pub struct PodsPane<'a> {

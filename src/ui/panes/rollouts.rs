@@ -9,7 +9,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 use crate::model::rollout::{RolloutRow, RolloutState};
 use crate::state::AppState;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::table::{Viewport, list_frame, render_window};
+use crate::ui::widgets::pane_frame::list_frame;
+use crate::ui::widgets::table::{Viewport, render_window};
 use crate::update::SourceId;
 
 /// Cells of the progress bar.

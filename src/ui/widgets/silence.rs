@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use crate::state::silence::{Field, SilenceForm};
+use crate::state::silence_form::{Field, SilenceForm};
 use crate::ui::theme::{Role, Theme};
 
 pub struct SilenceView<'a> {

@@ -7,11 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::command::Target;
-use crate::model::event::{DescribedPod, EventRow};
+use crate::model::event::DescribedPod;
 use crate::model::pod::ContainerDetail;
 use crate::model::time::{age_opt, since};
 use crate::ui::panes::pods::health_role;
 use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::events::event_line;
 
 pub struct PodDetailView<'a> {
     pub target: &'a Target,
@@ -156,27 +157,4 @@ impl PodDetailView<'_> {
         }
         lines
     }
-}
-
-/// One event as `kubectl describe` lists it: age, type, reason, message, count; warnings stand
-/// out. Shared by the pod detail and the log pane (a pod without logs shows its events).
-pub fn event_line(e: &EventRow, now: Timestamp, t: &Theme) -> Line<'static> {
-    let role = if e.is_warning() {
-        Role::Warning
-    } else {
-        Role::Text
-    };
-    let when = e.last_seen.map(|ts| since(ts, now)).unwrap_or_default();
-    let count = if e.count > 1 {
-        format!(" (x{})", e.count)
-    } else {
-        String::new()
-    };
-    Line::styled(
-        format!(
-            "  {when:>6}  {:<8} {:<18} {}{count}",
-            e.kind, e.reason, e.message
-        ),
-        t.style(role),
-    )
 }

@@ -1,5 +1,5 @@
-//! Alert-pane actions on [`AppState`]: cursor, detail, filter routing, and the silence flow
-//! (edit matchers, duration and comment; then the usual confirmation; or expire a silence).
+//! The silence form: edit the matchers, duration, comment and author of a new silence; then
+//! the usual confirmation.
 
 use std::time::Duration;
 
@@ -7,9 +7,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::ui::{ConfirmDialog, Level, Overlay};
 use super::{AppState, edit};
-use crate::action::{Action, Pane};
 use crate::command::{Command, Matcher, SilenceSpec, Target};
-use crate::model::alert::{AlertRow, AlertState};
+use crate::model::alert::AlertRow;
 
 /// The silence dialog: one line per label (on = part of the silence), then duration, comment
 /// and author. Dropping labels widens the silence.
@@ -128,91 +127,6 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl AppState {
-    /// The filter of the focused pane.
-    pub(super) fn focused_filter(&self) -> &str {
-        match self.ui.focus {
-            Pane::Alerts => self.alerts.filter(),
-            Pane::Logs => self.logs.search().map(|p| p.text.as_str()).unwrap_or(""),
-            _ => self.pods.filter(),
-        }
-    }
-
-    pub(super) fn set_focused_filter(&mut self, text: &str) {
-        match self.ui.focus {
-            Pane::Alerts => self.alerts.set_filter(text, self.now),
-            Pane::Logs => self.logs.set_search(text),
-            _ => self.pods.set_filter(text),
-        }
-    }
-
-    pub(super) fn move_alert_cursor(&mut self, action: &Action) {
-        let page = self.alerts.page() as isize;
-        match action {
-            Action::Up => self.alerts.move_by(-1),
-            Action::Down => self.alerts.move_by(1),
-            Action::PageUp => self.alerts.move_by(-page),
-            Action::PageDown => self.alerts.move_by(page),
-            Action::Top => self.alerts.select(0),
-            Action::Bottom => self.alerts.select_last(),
-            _ => {}
-        }
-    }
-
-    pub(super) fn open_alert(&mut self) {
-        if let Some(v) = self.alerts.selected() {
-            self.ui.overlay = Overlay::AlertDetail {
-                fingerprint: v.row.fingerprint.clone(),
-                scroll: 0,
-            };
-        }
-    }
-
-    /// The alert `s` acts on: the one in the detail view, else the selected one.
-    fn silence_subject(&self) -> Option<AlertRow> {
-        if let Overlay::AlertDetail { fingerprint, .. } = &self.ui.overlay {
-            return self.alerts.find(fingerprint).map(|v| v.row.clone());
-        }
-        if self.ui.focus != Pane::Alerts {
-            return None;
-        }
-        self.alerts.selected().map(|v| v.row.clone())
-    }
-
-    /// `s`: silence the alert, or, when it is silenced already, offer to expire the silence.
-    pub(super) fn silence(&mut self) -> Vec<super::Effect> {
-        let Some(row) = self.silence_subject() else {
-            return vec![];
-        };
-        if !self.alerts.can_silence(&row.source) {
-            let text =
-                "silences need an Alertmanager (--alertmanager-url or [alerts] alertmanager_urls)";
-            self.ui.set_status(text, Level::Error, self.now);
-            return vec![];
-        }
-        let target = Target {
-            context: self.context.clone(),
-            namespace: row.namespace().unwrap_or("").to_string(),
-            name: row.name.clone(),
-        };
-        if let (AlertState::Silenced, Some(id)) = (row.state, row.silenced_by.first()) {
-            let command = Command::ExpireSilence {
-                target,
-                alertmanager: row.source.clone(),
-                silence_id: id.clone(),
-            };
-            self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog::new(
-                format!("Expire the silence of {} ?", row.name),
-                command,
-            )));
-            return vec![];
-        }
-        let duration = format!("{:#}", self.alerts.settings.silence_duration);
-        let created_by = self.alerts.settings.created_by.clone();
-        let form = SilenceForm::for_alert(&row, target, &duration, &created_by);
-        self.ui.overlay = Overlay::Silence(Box::new(form));
-        vec![]
-    }
-
     /// A key while the silence dialog is open.
     pub(super) fn handle_silence_key(&mut self, key: KeyEvent) {
         let Overlay::Silence(form) = &mut self.ui.overlay else {

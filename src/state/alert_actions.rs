@@ -1,0 +1,79 @@
+//! What keys mean on the alerts pane: movement, the detail, and `s` (silence the alert, or
+//! expire its silence).
+
+use super::silence_form::SilenceForm;
+use super::ui::{ConfirmDialog, Level, Overlay};
+use crate::action::{Action, Pane};
+use crate::command::{Command, Target};
+use crate::model::alert::{AlertRow, AlertState};
+use crate::state::AppState;
+
+impl AppState {
+    pub(super) fn move_alert_cursor(&mut self, action: &Action) {
+        let page = self.alerts.page() as isize;
+        match action {
+            Action::Up => self.alerts.move_by(-1),
+            Action::Down => self.alerts.move_by(1),
+            Action::PageUp => self.alerts.move_by(-page),
+            Action::PageDown => self.alerts.move_by(page),
+            Action::Top => self.alerts.select(0),
+            Action::Bottom => self.alerts.select_last(),
+            _ => {}
+        }
+    }
+
+    pub(super) fn open_alert(&mut self) {
+        if let Some(v) = self.alerts.selected() {
+            self.ui.overlay = Overlay::AlertDetail {
+                fingerprint: v.row.fingerprint.clone(),
+                scroll: 0,
+            };
+        }
+    }
+
+    /// The alert `s` acts on: the one in the detail view, else the selected one.
+    fn silence_subject(&self) -> Option<AlertRow> {
+        if let Overlay::AlertDetail { fingerprint, .. } = &self.ui.overlay {
+            return self.alerts.find(fingerprint).map(|v| v.row.clone());
+        }
+        if self.ui.focus != Pane::Alerts {
+            return None;
+        }
+        self.alerts.selected().map(|v| v.row.clone())
+    }
+
+    /// `s`: silence the alert, or, when it is silenced already, offer to expire the silence.
+    pub(super) fn silence(&mut self) -> Vec<super::Effect> {
+        let Some(row) = self.silence_subject() else {
+            return vec![];
+        };
+        if !self.alerts.can_silence(&row.source) {
+            let text =
+                "silences need an Alertmanager (--alertmanager-url or [alerts] alertmanager_urls)";
+            self.ui.set_status(text, Level::Error, self.now);
+            return vec![];
+        }
+        let target = Target {
+            context: self.context.clone(),
+            namespace: row.namespace().unwrap_or("").to_string(),
+            name: row.name.clone(),
+        };
+        if let (AlertState::Silenced, Some(id)) = (row.state, row.silenced_by.first()) {
+            let command = Command::ExpireSilence {
+                target,
+                alertmanager: row.source.clone(),
+                silence_id: id.clone(),
+            };
+            self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog::new(
+                format!("Expire the silence of {} ?", row.name),
+                command,
+            )));
+            return vec![];
+        }
+        let duration = format!("{:#}", self.alerts.settings.silence_duration);
+        let created_by = self.alerts.settings.created_by.clone();
+        let form = SilenceForm::for_alert(&row, target, &duration, &created_by);
+        self.ui.overlay = Overlay::Silence(Box::new(form));
+        vec![]
+    }
+}
