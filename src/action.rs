@@ -79,8 +79,6 @@ pub enum Action {
     SetContext(String),
     /// `:theme NAME`.
     SetTheme(String),
-    /// A terminal resize or anything else that only needs a redraw.
-    Redraw,
 }
 
 impl Action {

@@ -259,7 +259,7 @@ fn source_health_changes_are_visible_once() {
     };
     let update = Update::SourceHealth {
         scope,
-        source: SourceId::Kubernetes,
+        source: SourceId::Pods,
         health: down,
     };
     assert!(state.apply(update.clone()));

@@ -60,7 +60,7 @@ fn stale_source_keeps_data_and_says_since_when() {
     let scope = state.scope;
     state.apply(Update::SourceHealth {
         scope,
-        source: SourceId::Kubernetes,
+        source: SourceId::Pods,
         health: SourceHealth::Reconnecting {
             since: common::ago(75),
             attempt: 3,

@@ -141,7 +141,7 @@ impl Shared {
             Command::LoadPodDetail { target } => match load_pod_detail(client, target).await {
                 Ok(detail) => {
                     let _ = tx.send(Update::PodDetailLoaded(Box::new(detail))).await;
-                    return Outcome::Done(String::new());
+                    return Outcome::Quiet;
                 }
                 Err(e) => Err(e),
             },

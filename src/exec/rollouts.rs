@@ -68,7 +68,7 @@ pub(super) async fn execute(
                 preview,
             };
             let _ = tx.send(update).await;
-            Outcome::Done(String::new())
+            Outcome::Quiet
         }
         Command::ScaleDeployment { target, from, to } => {
             done(scale(client, target, *from, *to).await)
@@ -86,7 +86,7 @@ pub(super) async fn execute(
                 access,
             };
             let _ = tx.send(update).await;
-            Outcome::Done(String::new())
+            Outcome::Quiet
         }
         Command::DeletePod { .. }
         | Command::LoadPodDetail { .. }

@@ -72,7 +72,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(context: String, namespace: Option<String>, now: Timestamp) -> AppState {
         let mut sources = BTreeMap::new();
-        sources.insert(SourceId::Kubernetes, SourceHealth::Connecting);
+        sources.insert(SourceId::Pods, SourceHealth::Connecting);
         AppState {
             now,
             context,
@@ -136,10 +136,6 @@ impl AppState {
                 }
                 *slot = Some(detail);
             }
-            Update::CommandFinished {
-                outcome: Outcome::Done(text),
-                ..
-            } if text.is_empty() => return false,
             Update::LogLines { tail, lines } => return self.logs.apply_lines(tail, lines),
             Update::LogEvents { tail, pods } => return self.logs.apply_events(tail, pods),
             Update::LogRevisions { tail, revisions } if Some(tail) == self.logs.tail_id() => {
@@ -170,6 +166,7 @@ impl AppState {
             Update::CommandFinished { outcome, .. } => {
                 let (text, level) = match outcome {
                     Outcome::Done(t) => (t, Level::Ok),
+                    Outcome::Quiet => return false,
                     Outcome::Refused(t) | Outcome::Failed(t) => (t, Level::Error),
                 };
                 self.ui.set_status(text, level, self.now);
@@ -261,8 +258,7 @@ impl AppState {
             | Action::FilterLines
             | Action::NextMatch
             | Action::PrevMatch
-            | Action::Confirm
-            | Action::Redraw => {}
+            | Action::Confirm => {}
         }
         if self.ui.focus == Pane::Alerts {
             self.alerts.mark_all_seen();
@@ -412,7 +408,7 @@ impl AppState {
         self.sources.remove(&SourceId::Logs);
         self.ui.overlay = Overlay::None;
         self.sources
-            .insert(SourceId::Kubernetes, SourceHealth::Connecting);
+            .insert(SourceId::Pods, SourceHealth::Connecting);
         if let Some(h) = self.sources.get_mut(&SourceId::Rollouts) {
             *h = SourceHealth::Connecting;
         }

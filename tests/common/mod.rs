@@ -112,7 +112,7 @@ pub fn live_state() -> AppState {
     });
     state.apply(Update::SourceHealth {
         scope,
-        source: SourceId::Kubernetes,
+        source: SourceId::Pods,
         health: SourceHealth::Live,
     });
     state

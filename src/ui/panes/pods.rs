@@ -32,7 +32,7 @@ pub fn health_role(health: Health) -> Role {
 impl Widget for PodsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let what = ("Pods", SourceId::Kubernetes, self.state.pods.listed);
+        let what = ("Pods", SourceId::Pods, self.state.pods.listed);
         let Some((summary, table)) = list_frame(area, buf, what, self.state, theme, self.focused)
         else {
             return;
