@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind};
 use futures::StreamExt;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
@@ -135,15 +135,7 @@ pub async fn run(opts: Options) -> Result<()> {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     dirty = true;
-                    effects = if state.is_typing() {
-                        state.handle_input_key(key)
-                    } else {
-                        let context = crate::ui::layout::key_context(&state);
-                        match opts.keymap.resolve(context, Key::from_event(&key)) {
-                            Some(action) => state.handle(action),
-                            None => Vec::new(),
-                        }
-                    };
+                    effects = handle_key(&mut state, &opts.keymap, &key);
                 }
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
@@ -322,5 +314,14 @@ fn spawn_alert_sources(
 fn abort_all(tasks: &mut Vec<JoinHandle<()>>) {
     for t in tasks.drain(..) {
         t.abort();
+    }
+}
+
+/// A key: what it means on the current screen (the keymap, in the state's context), handled.
+pub fn handle_key(state: &mut AppState, keymap: &Keymap, key: &KeyEvent) -> Vec<Effect> {
+    let key = Key::from_event(key);
+    match keymap.resolve_key(state.key_context(), state.is_typing(), key) {
+        Some(action) => state.handle(action),
+        None => Vec::new(),
     }
 }

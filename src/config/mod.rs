@@ -7,7 +7,6 @@ pub mod alerts;
 pub mod keymap;
 pub mod logs;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -25,8 +24,9 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub signals: SignalsConfig,
     pub logs: LogsConfig,
-    /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`.
-    pub keys: BTreeMap<String, Vec<String>>,
+    /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`, in every context;
+    /// `[keys.logs] pause = "space"` in one context.
+    pub keys: keymap::KeyOverrides,
 }
 
 /// Which cluster and namespace to show.

@@ -3,13 +3,29 @@
 
 use super::silence_form::SilenceForm;
 use super::ui::{ConfirmDialog, Level, Overlay};
-use crate::action::{Action, Pane};
+use crate::action::Action;
 use crate::command::{Command, Target};
 use crate::model::alert::{AlertRow, AlertState};
-use crate::state::AppState;
+use crate::state::{AppState, Effect};
 
 impl AppState {
-    pub(super) fn move_alert_cursor(&mut self, action: &Action) {
+    /// An action for the alerts pane (global ones never get here).
+    pub(super) fn handle_alerts(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Up | Action::Down | Action::Top | Action::Bottom => {
+                self.move_alert_cursor(&action)
+            }
+            Action::PageUp | Action::PageDown => self.move_alert_cursor(&action),
+            Action::Open => self.open_alert(),
+            Action::Silence => return self.silence(),
+            Action::Filter => self.open_filter(),
+            Action::Back => self.alerts.set_filter("", self.now),
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn move_alert_cursor(&mut self, action: &Action) {
         let page = self.alerts.page() as isize;
         match action {
             Action::Up => self.alerts.move_by(-1),
@@ -22,7 +38,7 @@ impl AppState {
         }
     }
 
-    pub(super) fn open_alert(&mut self) {
+    fn open_alert(&mut self) {
         if let Some(v) = self.alerts.selected() {
             self.ui.overlay = Overlay::AlertDetail {
                 fingerprint: v.row.fingerprint.clone(),
@@ -36,14 +52,11 @@ impl AppState {
         if let Overlay::AlertDetail { fingerprint, .. } = &self.ui.overlay {
             return self.alerts.find(fingerprint).map(|v| v.row.clone());
         }
-        if self.ui.focus != Pane::Alerts {
-            return None;
-        }
         self.alerts.selected().map(|v| v.row.clone())
     }
 
     /// `s`: silence the alert, or, when it is silenced already, offer to expire the silence.
-    pub(super) fn silence(&mut self) -> Vec<super::Effect> {
+    pub(super) fn silence(&mut self) -> Vec<Effect> {
         let Some(row) = self.silence_subject() else {
             return vec![];
         };

@@ -2,33 +2,41 @@
 //! restart, undo, scale, pause/resume, each confirmed (refused before the dialog when RBAC
 //! already said no, see `access.rs`).
 
-use crate::action::{Action, Pane};
+use crate::action::Action;
 use crate::command::{Command, Target, Undo};
 use crate::model::rollout::{DeploymentInfo, UndoPreview, previous_revision, template_diff};
 use crate::state::ui::{ConfirmDetail, ConfirmDialog, HistoryView, Level, Overlay, Preview};
 use crate::state::{AppState, Effect};
 
 impl AppState {
-    /// Handle an action when the rollouts pane has the focus. `None`: not a rollouts action,
-    /// the global handling applies.
-    pub(crate) fn handle_rollouts(&mut self, action: &Action) -> Option<Vec<Effect>> {
-        if self.ui.focus != Pane::Rollouts {
-            return None;
+    /// An action for the rollouts pane (global ones never get here).
+    pub(super) fn handle_rollouts(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_rollouts(&action),
+            Action::PageUp | Action::PageDown => self.move_rollouts(&action),
+            Action::Open => self.open_history(),
+            Action::TailLogs => return self.tail_selected(false),
+            Action::Filter => self.open_filter(),
+            action => return self.act_on_rollout(action),
         }
-        let in_history = matches!(self.ui.overlay, Overlay::RolloutHistory(_));
-        if !in_history && self.ui.overlay != Overlay::None {
-            return None;
+        vec![]
+    }
+
+    /// An action in the revision history: movement chooses a revision, `u` undoes to it, Esc
+    /// closes; the other rollout actions apply to the history's Deployment.
+    pub(super) fn handle_history(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_rollouts(&action),
+            Action::PageUp | Action::PageDown => self.move_rollouts(&action),
+            Action::Back => self.ui.overlay = Overlay::None,
+            action => return self.act_on_rollout(action),
         }
-        let effects = match action {
-            Action::Up | Action::Down | Action::Top | Action::Bottom => {
-                self.move_rollouts(action);
-                vec![]
-            }
-            Action::PageUp | Action::PageDown => {
-                self.move_rollouts(action);
-                vec![]
-            }
-            Action::Open if !in_history => self.open_history(),
+        vec![]
+    }
+
+    /// Restart, undo, scale, pause/resume the subject (each confirmed).
+    fn act_on_rollout(&mut self, action: Action) -> Vec<Effect> {
+        match action {
             Action::Restart => self.rollout_restart(),
             Action::UndoRollout => {
                 let to = match &self.ui.overlay {
@@ -44,9 +52,8 @@ impl AppState {
             Action::ScaleUp => self.scale(1),
             Action::ScaleDown => self.scale(-1),
             Action::Pause => self.toggle_pause(),
-            _ => return None,
-        };
-        Some(effects)
+            _ => vec![],
+        }
     }
 
     fn move_rollouts(&mut self, action: &Action) {
@@ -90,7 +97,7 @@ impl AppState {
         }
     }
 
-    fn open_history(&mut self) -> Vec<Effect> {
+    fn open_history(&mut self) {
         if let Some(d) = self.rollouts.selected_deployment() {
             self.ui.overlay = Overlay::RolloutHistory(HistoryView {
                 namespace: d.namespace.clone(),
@@ -98,7 +105,6 @@ impl AppState {
                 selected: 0,
             });
         }
-        vec![]
     }
 
     /// Open `dialog` unless RBAC already said no.

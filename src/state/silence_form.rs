@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
+use super::input::edit;
 use super::ui::{ConfirmDialog, Level, Overlay};
-use super::{AppState, edit};
+use super::{AppState, Effect};
+use crate::action::Action;
 use crate::command::{Command, Matcher, SilenceSpec, Target};
 use crate::model::alert::AlertRow;
 
@@ -65,6 +65,23 @@ impl SilenceForm {
             i if i == n => Field::Duration,
             i if i == n + 1 => Field::Comment,
             _ => Field::CreatedBy,
+        }
+    }
+
+    /// Include or drop the label under the cursor.
+    fn toggle(&mut self) {
+        if let Field::Matcher(i) = self.field() {
+            self.matchers[i].2 = !self.matchers[i].2;
+        }
+    }
+
+    /// The text field under the cursor.
+    fn text_mut(&mut self) -> Option<&mut String> {
+        match self.field() {
+            Field::Matcher(_) => None,
+            Field::Duration => Some(&mut self.duration),
+            Field::Comment => Some(&mut self.comment),
+            Field::CreatedBy => Some(&mut self.created_by),
         }
     }
 
@@ -127,23 +144,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl AppState {
-    /// A key while the silence dialog is open.
-    pub(super) fn handle_silence_key(&mut self, key: KeyEvent) {
+    /// An action while the silence form is open: move between fields, toggle a label, edit a
+    /// text field; accept opens the confirmation of the silence, cancel drops it.
+    pub(super) fn handle_silence_form(&mut self, action: Action) -> Vec<Effect> {
         let Overlay::Silence(form) = &mut self.ui.overlay else {
-            return;
+            return vec![];
         };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => {
+        match action {
+            Action::InputCancel => {
                 self.ui.overlay = Overlay::None;
                 self.ui.set_status("cancelled", Level::Info, self.now);
-                return;
+                return vec![];
             }
-            KeyCode::Char('c') if ctrl => {
-                self.ui.overlay = Overlay::None;
-                return;
-            }
-            KeyCode::Enter => {
+            Action::InputAccept => {
                 match form.to_spec() {
                     Ok(spec) => {
                         let command = Command::CreateSilence {
@@ -156,21 +169,18 @@ impl AppState {
                     }
                     Err(e) => form.error = Some(e),
                 }
-                return;
+                return vec![];
             }
-            KeyCode::Up | KeyCode::BackTab => form.move_by(-1),
-            KeyCode::Down | KeyCode::Tab => form.move_by(1),
-            _ => match form.field() {
-                Field::Matcher(i) => {
-                    if matches!(key.code, KeyCode::Char(' ' | 'x')) {
-                        form.matchers[i].2 = !form.matchers[i].2;
-                    }
+            Action::FieldPrev => form.move_by(-1),
+            Action::FieldNext => form.move_by(1),
+            Action::ToggleLabel => form.toggle(),
+            action => {
+                if let Some(text) = form.text_mut() {
+                    edit(text, &action);
                 }
-                Field::Duration => edit(&mut form.duration, key),
-                Field::Comment => edit(&mut form.comment, key),
-                Field::CreatedBy => edit(&mut form.created_by, key),
-            },
+            }
         }
         form.error = None;
+        vec![]
     }
 }

@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 
-use crate::action::Pane;
+use crate::action::{Action, KeyContext, Pane};
 use crate::command::{Command, Target};
 use crate::model::event::DescribedPod;
 use crate::model::rollout::{DiffLine, UndoPreview};
@@ -87,10 +87,35 @@ pub enum Input {
     None,
     /// `/`: the filter of the focused pane, applied as typed. `previous` is restored by Esc.
     Filter { text: String, previous: String },
+    /// `/` on the log pane: the search, applied as typed. `previous` is restored by Esc.
+    Search { text: String, previous: String },
     /// `&` on the log pane: the line filter, applied as typed. `previous` is restored by Esc.
     LogFilter { text: String, previous: String },
     /// `:`: a command line.
     Command { text: String },
+}
+
+impl Input {
+    /// The text being edited.
+    pub fn text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Input::Filter { text, .. }
+            | Input::Search { text, .. }
+            | Input::LogFilter { text, .. }
+            | Input::Command { text } => Some(text),
+            Input::None => None,
+        }
+    }
+
+    /// What cancelling restores.
+    pub fn previous(&self) -> Option<&str> {
+        match self {
+            Input::Filter { previous, .. }
+            | Input::Search { previous, .. }
+            | Input::LogFilter { previous, .. } => Some(previous),
+            Input::Command { .. } | Input::None => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +131,16 @@ pub struct Status {
     pub text: String,
     pub level: Level,
     pub at: Timestamp,
+    /// A key to mention after the text, shown as bound in the keymap.
+    pub hint: Option<KeyHint>,
+}
+
+/// "press KEY to WHAT" after a status message: the key of `action` in `context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHint {
+    pub context: KeyContext,
+    pub action: Action,
+    pub what: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +176,15 @@ impl UiState {
             text: text.into(),
             level,
             at,
+            hint: None,
         });
+    }
+
+    /// A status message followed by "press KEY to …".
+    pub fn set_status_hint(&mut self, text: &str, hint: KeyHint, at: Timestamp) {
+        self.set_status(text, Level::Info, at);
+        if let Some(status) = &mut self.status {
+            status.hint = Some(hint);
+        }
     }
 }

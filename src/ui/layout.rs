@@ -34,10 +34,17 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
     ])
     .areas(area);
     frame.render_widget(header::Header { state, theme }, top);
-    render_body(frame, body, state, theme);
-    let context = key_context(state);
+    render_body(frame, body, state, theme, keymap);
+    let context = state.key_context();
     if status_rows > 0 {
-        frame.render_widget(footer::StatusLine { state, theme }, status);
+        frame.render_widget(
+            footer::StatusLine {
+                state,
+                theme,
+                keymap,
+            },
+            status,
+        );
     }
     frame.render_widget(
         footer::Footer {
@@ -51,15 +58,7 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
     render_overlay(frame, body, state, theme, keymap);
 }
 
-/// The keymap context for the current screen.
-pub fn key_context(state: &AppState) -> KeyContext {
-    match state.ui.overlay {
-        Overlay::Confirm(_) => KeyContext::Dialog,
-        _ => KeyContext::Pane(state.ui.focus),
-    }
-}
-
-fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
     if area.height == 0 {
         return;
     }
@@ -74,7 +73,7 @@ fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             frame.render_widget(tab_bar(state, theme), tabs);
             rest
         };
-        render_pane(frame, pane_area, state.ui.focus, state, theme);
+        render_pane(frame, pane_area, (state.ui.focus, state), theme, keymap);
         return;
     }
     let [upper, lower] =
@@ -89,11 +88,17 @@ fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         (Pane::Alerts, alerts),
         (Pane::Logs, logs),
     ] {
-        render_pane(frame, rect, pane, state, theme);
+        render_pane(frame, rect, (pane, state), theme, keymap);
     }
 }
 
-fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, theme: &Theme) {
+fn render_pane(
+    frame: &mut Frame,
+    area: Rect,
+    (pane, state): (Pane, &AppState),
+    theme: &Theme,
+    keymap: &Keymap,
+) {
     let focused = state.ui.focus == pane;
     match pane {
         Pane::Pods => frame.render_widget(
@@ -116,6 +121,7 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             AlertsPane {
                 state,
                 theme,
+                keymap,
                 focused,
             },
             area,
@@ -124,6 +130,7 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             LogsPane {
                 state,
                 theme,
+                keymap,
                 focused,
             },
             area,
@@ -156,30 +163,16 @@ fn tab_bar<'a>(state: &AppState, theme: &Theme) -> Paragraph<'a> {
 }
 
 fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
+    let now = state.now;
     match &state.ui.overlay {
         Overlay::None => {}
-        Overlay::Help => {
-            let context = KeyContext::Pane(state.ui.focus);
-            frame.render_widget(
-                help::Help {
-                    keymap,
-                    context,
-                    theme,
-                    title: state.ui.focus.title(),
-                    denied: keymap
-                        .bindings_for(context)
-                        .map(|b| b.action.clone())
-                        .filter(|a| state.is_denied(a))
-                        .collect(),
-                },
-                body,
-            );
-        }
+        Overlay::Help => frame.render_widget(help_view(state, theme, keymap), body),
         Overlay::Confirm(d) => frame.render_widget(
             dialog::ConfirmView {
                 dialog: d,
                 readonly: state.readonly,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -192,8 +185,9 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 target,
                 detail: detail.as_deref(),
                 scroll: *scroll,
-                now: state.now,
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -201,8 +195,9 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             history::HistoryOverlay {
                 rollouts: &state.rollouts,
                 view,
-                now: state.now,
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -214,11 +209,35 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 alerts: &state.alerts,
                 fingerprint,
                 scroll: *scroll,
-                now: state.now,
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
-        Overlay::Silence(form) => frame.render_widget(silence::SilenceView { form, theme }, body),
+        Overlay::Silence(form) => frame.render_widget(
+            silence::SilenceView {
+                form,
+                theme,
+                keymap,
+            },
+            body,
+        ),
+    }
+}
+
+/// `?`: the keys of the focused pane, forbidden ones marked.
+fn help_view<'a>(state: &'a AppState, theme: &'a Theme, keymap: &'a Keymap) -> help::Help<'a> {
+    let context = KeyContext::Pane(state.ui.focus);
+    help::Help {
+        keymap,
+        context,
+        theme,
+        title: state.ui.focus.title(),
+        denied: keymap
+            .bindings_for(context)
+            .map(|b| b.action.clone())
+            .filter(|a| state.is_denied(a))
+            .collect(),
     }
 }

@@ -7,6 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::action::{Action, Pane};
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::alert::AlertState;
 use crate::model::time::since;
 use crate::state::alerts::AlertsState;
@@ -19,6 +21,7 @@ pub struct AlertDetailView<'a> {
     pub scroll: u16,
     pub now: Timestamp,
     pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
 }
 
 impl Widget for AlertDetailView<'_> {
@@ -30,7 +33,7 @@ impl Widget for AlertDetailView<'_> {
         let block = super::overlay_block(
             rect,
             buf,
-            format!(" Alert {name} (Esc closes) "),
+            format!(" Alert {name} ({} closes) ", self.key(Action::Back)),
             Role::BorderFocused,
             t,
         );
@@ -50,6 +53,11 @@ impl Widget for AlertDetailView<'_> {
 }
 
 impl AlertDetailView<'_> {
+    /// The key of `action` on the alerts pane, for the hints.
+    fn key(&self, action: Action) -> String {
+        self.keymap.hint(KeyContext::Pane(Pane::Alerts), &action)
+    }
+
     fn lines(&self, v: &crate::state::alerts::AlertView) -> Vec<Line<'static>> {
         let t = self.theme;
         let r = v.row;
@@ -105,14 +113,18 @@ impl AlertDetailView<'_> {
         out.push(head("Silences"));
         if r.silenced_by.is_empty() {
             let text = if r.state == AlertState::Inhibited {
-                "  none (inhibited by another alert)"
+                "  none (inhibited by another alert)".to_string()
             } else {
-                "  none (s silences it)"
+                format!("  none ({} silences it)", self.key(Action::Silence))
             };
             out.push(Line::styled(text, t.style(Role::Muted)));
         }
         for (i, id) in r.silenced_by.iter().enumerate() {
-            let hint = if i == 0 { "   (s expires it)" } else { "" };
+            let hint = if i == 0 {
+                format!("   ({} expires it)", self.key(Action::Silence))
+            } else {
+                String::new()
+            };
             out.push(Line::styled(
                 format!("  {id}{hint}"),
                 t.style(Role::Warning),

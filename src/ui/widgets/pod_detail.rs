@@ -6,7 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::action::{Action, Pane};
 use crate::command::Target;
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::event::DescribedPod;
 use crate::model::pod::ContainerDetail;
 use crate::model::time::{age_opt, since};
@@ -20,6 +22,7 @@ pub struct PodDetailView<'a> {
     pub scroll: u16,
     pub now: Timestamp,
     pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
 }
 
 impl Widget for PodDetailView<'_> {
@@ -27,8 +30,11 @@ impl Widget for PodDetailView<'_> {
         let t = self.theme;
         let rect = super::wide(area);
         let title = format!(
-            " Pod {}/{} (Esc closes) ",
-            self.target.namespace, self.target.name
+            " Pod {}/{} ({} closes) ",
+            self.target.namespace,
+            self.target.name,
+            self.keymap
+                .hint(KeyContext::Pane(Pane::Pods), &Action::Back)
         );
         let block = super::overlay_block(rect, buf, title, Role::BorderFocused, t);
         let lines = match self.detail {
