@@ -60,7 +60,11 @@ fn example_lists_exactly_the_default_keys() {
         };
         let action: Action =
             serde_json::from_value(serde_json::Value::String(name.clone())).unwrap();
-        let keys: Vec<Key> = keys.names().iter().map(|k| Key::parse(k).unwrap()).collect();
+        let keys: Vec<Key> = keys
+            .names()
+            .iter()
+            .map(|k| Key::parse(k).unwrap())
+            .collect();
         let bound: Vec<_> = defaults
             .bindings()
             .iter()

@@ -9,7 +9,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use crate::action::{Action, Pane};
 use crate::config::keymap::{KeyContext, Keymap};
-use crate::model::alert::AlertState;
+use crate::model::alert::{AlertRow, AlertState};
 use crate::model::time::since;
 use crate::state::alerts::AlertsState;
 use crate::ui::panes::alerts::{row_role, severity_role};
@@ -111,25 +111,7 @@ impl AlertDetailView<'_> {
             );
         }
         out.push(head("Silences"));
-        if r.silenced_by.is_empty() {
-            let text = if r.state == AlertState::Inhibited {
-                "  none (inhibited by another alert)".to_string()
-            } else {
-                format!("  none ({} silences it)", self.key(Action::Silence))
-            };
-            out.push(Line::styled(text, t.style(Role::Muted)));
-        }
-        for (i, id) in r.silenced_by.iter().enumerate() {
-            let hint = if i == 0 {
-                format!("   ({} expires it)", self.key(Action::Silence))
-            } else {
-                String::new()
-            };
-            out.push(Line::styled(
-                format!("  {id}{hint}"),
-                t.style(Role::Warning),
-            ));
-        }
+        out.extend(self.silences(r));
         out.push(head("Labels"));
         for (k, val) in &r.labels {
             out.push(kv(k, val.clone(), Role::Text));
@@ -139,5 +121,27 @@ impl AlertDetailView<'_> {
             out.push(kv(k, val.clone(), Role::Text));
         }
         out
+    }
+
+    /// The silences of the alert, the first with the key that expires it; or the key that
+    /// silences it.
+    fn silences(&self, r: &AlertRow) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let key = self.key(Action::Silence);
+        if r.silenced_by.is_empty() {
+            let text = if r.state == AlertState::Inhibited {
+                "  none (inhibited by another alert)".to_string()
+            } else {
+                format!("  none ({key} silences it)")
+            };
+            return vec![Line::styled(text, t.style(Role::Muted))];
+        }
+        let hints = std::iter::once(format!("   ({key} expires it)"))
+            .chain(std::iter::repeat(String::new()));
+        r.silenced_by
+            .iter()
+            .zip(hints)
+            .map(|(id, hint)| Line::styled(format!("  {id}{hint}"), t.style(Role::Warning)))
+            .collect()
     }
 }

@@ -70,9 +70,8 @@ impl Widget for SilenceView<'_> {
         }
         lines.push(Line::styled(
             format!(
-                " {}{} move  {} toggle  {} review  {} cancel",
-                key(Action::FieldPrev),
-                key(Action::FieldNext),
+                " {} move  {} toggle  {} review  {} cancel",
+                pair(key(Action::FieldPrev), key(Action::FieldNext)),
                 key(Action::ToggleLabel),
                 key(Action::InputAccept),
                 key(Action::InputCancel)
@@ -91,5 +90,14 @@ impl Widget for SilenceView<'_> {
             .wrap(Wrap { trim: false })
             .block(block)
             .render(rect, buf);
+    }
+}
+
+/// Two keys as one hint: `↑↓`, or `Ctrl-p/Ctrl-n` when they are longer than a character.
+fn pair(a: String, b: String) -> String {
+    if a.chars().count() == 1 && b.chars().count() == 1 {
+        format!("{a}{b}")
+    } else {
+        format!("{a}/{b}")
     }
 }
