@@ -131,6 +131,12 @@ fn the_history_moves_its_revisions_and_acts_on_its_deployment() {
         panic!("{:?}", state.ui.overlay)
     };
     let name = h.name.clone();
+    state.handle(Action::FocusPods);
+    assert_eq!(
+        state.key_context(),
+        KeyContext::Pane(Pane::Rollouts),
+        "the history keeps the rollout keys"
+    );
     state.handle(Action::Down);
     let Overlay::RolloutHistory(h) = &state.ui.overlay else {
         panic!("{:?}", state.ui.overlay)
@@ -145,7 +151,9 @@ fn the_history_moves_its_revisions_and_acts_on_its_deployment() {
         matches!(&dialog.command, Command::ScaleDeployment { target, .. } if target.name == name)
     );
     state.handle(Action::Cancel);
+    state.handle(Action::FocusRollouts);
     state.handle(Action::Open);
+    assert!(matches!(state.ui.overlay, Overlay::RolloutHistory(_)));
     state.handle(Action::Back);
     assert_eq!(state.ui.overlay, Overlay::None);
 }

@@ -4,6 +4,8 @@
 //! that file and checks that its values are the defaults in code.
 
 pub mod alerts;
+pub mod key;
+pub mod key_overrides;
 pub mod keymap;
 pub mod logs;
 

@@ -52,12 +52,16 @@ impl AppState {
     }
 
     /// The keymap context of the screen: what has the keys (same order as [`Self::handle`]).
+    /// An overlay takes the keys of the pane it belongs to.
     pub fn key_context(&self) -> KeyContext {
         match &self.ui.overlay {
             Overlay::Confirm(_) => KeyContext::Dialog,
             Overlay::Silence(_) => KeyContext::Silence,
             _ if self.ui.input != Input::None => KeyContext::Input,
-            _ => KeyContext::Pane(self.ui.focus),
+            Overlay::RolloutHistory(_) => KeyContext::Pane(Pane::Rollouts),
+            Overlay::PodDetail { .. } => KeyContext::Pane(Pane::Pods),
+            Overlay::AlertDetail { .. } => KeyContext::Pane(Pane::Alerts),
+            Overlay::Help | Overlay::None => KeyContext::Pane(self.ui.focus),
         }
     }
 
