@@ -119,6 +119,10 @@ pub async fn run(opts: Options) -> Result<()> {
     let mut last_draw = Instant::now() - frame;
 
     let result: Result<()> = loop {
+        // The lists learn their heights from the layout before the next key and the next frame.
+        if dirty && let Ok(size) = guard.terminal.size() {
+            state.set_viewports(crate::ui::layout::viewports(&state, &theme, size.into()));
+        }
         if dirty && last_draw.elapsed() >= frame {
             if let Err(e) = guard
                 .terminal

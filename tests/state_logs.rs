@@ -27,7 +27,7 @@ fn bottom_text(logs: &LogsState) -> String {
 fn tailing(capacity: usize) -> LogsState {
     let mut logs = LogsState::with_capacity(capacity);
     logs.start(pod_request(1));
-    logs.viewport.set(10);
+    logs.set_height(10);
     logs
 }
 
