@@ -11,6 +11,13 @@
 //!   screen is kept up to date whenever the cursor, the rows or the height change. Render only
 //!   reads it; paging moves by the height.
 //! - The filter is parsed once, when it is set ([`Filter`]).
+//!
+//! A new list (timeline, SLOs, …): keep the rows in the pane state, keyed by identity, and a
+//! `ListState<Sorted<SortBy, Id>>` of the rows shown (`Sorted` orders by `SortBy` and follows
+//! the `Id`); on each update call [`ListState::replace`] with the row's old and new key, on a
+//! relist or a new filter [`ListState::set_rows`]; let render read [`ListState::first_shown`]
+//! and [`ListState::window`]. Then give it a height in `Viewports` (computed by
+//! `ui::layout::viewports`) and a line in `AppState::move_cursor` (`state/paging.rs`).
 
 use std::cmp::Reverse;
 use std::collections::VecDeque;
@@ -314,7 +321,6 @@ impl<K: ListKey> ListState<K> {
             Mode::Pinned => self.cursor != 0,
             Mode::Follow | Mode::Tail | Mode::Text => true,
         };
-        self.selected = self.rows.get(self.cursor).cloned();
         self.settle();
     }
 
@@ -364,7 +370,6 @@ impl<K: ListKey> ListState<K> {
                 None => {}
             }
         }
-        self.selected = self.rows.get(self.cursor).cloned();
         self.settle();
     }
 
@@ -391,8 +396,6 @@ impl<K: ListKey> ListState<K> {
             }
             self.rows.insert(at, new);
         }
-        self.cursor = self.cursor.min(self.len().saturating_sub(1));
-        self.selected = self.rows.get(self.cursor).cloned();
         self.settle();
     }
 
@@ -400,9 +403,6 @@ impl<K: ListKey> ListState<K> {
     pub fn push(&mut self, key: K) {
         debug_assert!(self.rows.back().is_none_or(|last| *last <= key));
         self.rows.push_back(key);
-        if self.selected.is_none() {
-            self.selected = self.rows.get(self.cursor).cloned();
-        }
         self.settle();
     }
 
@@ -415,12 +415,12 @@ impl<K: ListKey> ListState<K> {
         }
         self.rows.drain(..n);
         self.cursor = self.cursor.saturating_sub(n);
-        self.selected = self.rows.get(self.cursor).cloned();
         self.settle();
     }
 
-    /// Restore the invariants after any change: where the cursor rests, its bounds in the
-    /// mode, the key under it and the window.
+    /// Restore the invariants after any change to the rows, the cursor index or the height:
+    /// where the cursor rests, its bounds in the mode, the key under it (cloned only when it
+    /// changed) and the window.
     fn settle(&mut self) {
         let len = self.len();
         let Some(last) = len.checked_sub(1) else {
