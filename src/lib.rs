@@ -23,6 +23,7 @@ pub mod sanitize;
 pub mod sim;
 pub mod sources;
 pub mod state;
+pub mod supervisor;
 pub mod terminal;
 pub mod ui;
 pub mod update;
