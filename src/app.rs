@@ -164,14 +164,14 @@ impl Dashboard {
     }
 
     fn draw_if_due(&mut self) -> Result<()> {
-        if !self.frames.is_due() {
+        if !self.frames.is_due(Instant::now()) {
             return Ok(());
         }
         let (state, theme, keymap) = (&self.state, &self.theme, &self.opts.keymap);
         (self.guard.terminal)
             .draw(|f| crate::ui::render(f, state, theme, keymap))
             .wrap_err("cannot draw (terminal gone?)")?;
-        self.frames.drawn();
+        self.frames.drawn(Instant::now());
         Ok(())
     }
 
@@ -229,10 +229,7 @@ impl Dashboard {
                 Effect::Quit => flow = ControlFlow::Break(()),
                 Effect::Run(request) => {
                     if let Err(busy) = self.supervisor.run_command(request) {
-                        let now = self.state.now;
-                        self.state
-                            .ui
-                            .set_status(busy.to_string(), Level::Error, now);
+                        self.show_error(busy.to_string());
                     }
                 }
                 Effect::TailLogs(request) => self.supervisor.tail(request),
@@ -241,16 +238,17 @@ impl Dashboard {
                     let (dir, no_color) = (self.opts.theme_dir.as_deref(), self.opts.no_color);
                     match Theme::load(&name, dir, no_color) {
                         Ok(theme) => self.theme = theme,
-                        Err(e) => {
-                            self.state
-                                .ui
-                                .set_status(e.to_string(), Level::Error, self.state.now)
-                        }
+                        Err(e) => self.show_error(e.to_string()),
                     }
                 }
             }
         }
         flow
+    }
+
+    fn show_error(&mut self, text: String) {
+        let now = self.state.now;
+        self.state.ui.set_status(text, Level::Error, now);
     }
 }
 
@@ -273,13 +271,13 @@ impl Frames {
         }
     }
 
-    fn is_due(&self) -> bool {
-        self.dirty && self.last.elapsed() >= self.every
+    fn is_due(&self, now: Instant) -> bool {
+        self.dirty && now >= self.next()
     }
 
-    fn drawn(&mut self) {
+    fn drawn(&mut self, now: Instant) {
         self.dirty = false;
-        self.last = Instant::now();
+        self.last = now;
     }
 
     /// When the next frame may be drawn.
@@ -293,11 +291,15 @@ fn clock() -> Interval {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let to_next_second = Duration::from_nanos(1_000_000_000 - u64::from(now.subsec_nanos()));
-    let mut tick =
-        tokio::time::interval_at(Instant::now() + to_next_second, Duration::from_secs(1));
+    let first = Instant::now() + until_next_second(now);
+    let mut tick = tokio::time::interval_at(first, Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
     tick
+}
+
+/// From `since_epoch` to the next full second of the wall clock.
+fn until_next_second(since_epoch: Duration) -> Duration {
+    Duration::from_nanos(1_000_000_000 - u64::from(since_epoch.subsec_nanos()))
 }
 
 /// Configure the alerts pane and build the shared HTTP client (`None`: nothing configured, or
@@ -323,5 +325,34 @@ fn alerts_setup(state: &mut AppState, alerts: &AlertsOptions) -> Option<HttpClie
                 .set_status(format!("alerts: {e}"), Level::Error, state.now);
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_drawn_when_dirty_at_most_once_per_frame() {
+        let mut frames = Frames::new(30);
+        let every = frames.every;
+        assert_eq!(every, Duration::from_millis(33));
+        let t0 = Instant::now();
+        assert!(frames.is_due(t0), "the first frame is drawn at once");
+        frames.drawn(t0);
+        assert!(!frames.is_due(t0 + every), "nothing changed: no frame");
+        frames.dirty = true;
+        let soon = t0 + every / 2;
+        assert!(!frames.is_due(soon), "the cap holds the frame back");
+        assert_eq!(frames.next(), t0 + every, "and the loop wakes for it");
+        assert!(frames.is_due(t0 + every), "then it is drawn");
+    }
+
+    #[test]
+    fn the_clock_ticks_on_the_full_second() {
+        let at = |ms| until_next_second(Duration::from_millis(ms));
+        assert_eq!(at(12_250), Duration::from_millis(750));
+        assert_eq!(at(12_999), Duration::from_millis(1));
+        assert_eq!(at(13_000), Duration::from_secs(1));
     }
 }
