@@ -21,7 +21,6 @@ pub mod logging;
 pub mod model;
 pub mod redact;
 pub mod sanitize;
-pub mod sim;
 pub mod sources;
 pub mod state;
 pub mod supervisor;

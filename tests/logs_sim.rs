@@ -16,11 +16,11 @@ use opsdeck::app::AlertsOptions;
 use opsdeck::cluster::ClusterConfig;
 use opsdeck::config::LogsConfig;
 use opsdeck::model::log::{LineKind, LogLine, LogRequest, LogTarget};
-use opsdeck::sim::{Scenario, SimConfig, SimStats, Simulator};
 use opsdeck::sources::LogTailer;
 use opsdeck::state::logs::LogsState;
 use opsdeck::supervisor::{Scope, Settings, Supervisor};
 use opsdeck::update::Update;
+use opsdeck_sim::{Scenario, SimConfig, SimStats, Simulator};
 use tokio::sync::mpsc;
 
 const WAIT: Duration = Duration::from_secs(20);

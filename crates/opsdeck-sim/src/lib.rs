@@ -35,6 +35,9 @@
 //! (415), protobuf bodies other than access reviews, exec/attach/port-forward, metrics.k8s.io,
 //! StatefulSets, DaemonSets and Jobs.
 
+#![warn(clippy::unwrap_used)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
+
 mod api;
 mod collection;
 mod controller;
