@@ -83,7 +83,8 @@ impl AppState {
     }
 
     fn tail(&mut self, namespace: String, target: LogTarget, previous: bool) -> Vec<Effect> {
-        let id = self.logs.tail_id().unwrap_or(0) + 1;
+        let id = self.next_tail;
+        self.next_tail += 1;
         let request = LogRequest {
             id,
             context: self.context.clone(),

@@ -67,6 +67,9 @@ pub struct AppState {
     /// Time zone for the clock and "stale since" (UTC in tests).
     pub tz: jiff::tz::TimeZone,
     next_command: u64,
+    /// Id of the next log tail; never reused (not even after a rescope), so lines a stopped
+    /// tailer had already queued cannot land in a later tail.
+    next_tail: u64,
 }
 
 impl AppState {
@@ -89,6 +92,7 @@ impl AppState {
             sources,
             tz: jiff::tz::TimeZone::UTC,
             next_command: 1,
+            next_tail: 1,
         }
     }
 
