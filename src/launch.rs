@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use color_eyre::eyre::{Result, WrapErr};
 
 use color_eyre::eyre::eyre;
+use opsdeck_sim::{SimConfig, Simulator};
 
 use crate::app::{AlertsOptions, Options};
 use crate::cli::{CommonArgs, DemoArgs};
@@ -14,7 +15,6 @@ use crate::config::Config;
 use crate::config::alerts::HttpAuthConfig;
 use crate::config::keymap::Keymap;
 use crate::http::{Auth, HttpOptions, Secret};
-use crate::sim::{SimConfig, Simulator};
 use crate::ui::theme::Theme;
 
 /// Built-in defaults < config file < command-line flags.

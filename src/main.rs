@@ -24,7 +24,7 @@ fn main() -> Result<()> {
         .wrap_err("cannot start the async runtime")?;
     let result = runtime.block_on(async {
         match &cli.command {
-            Some(Cmd::Sim(args)) => opsdeck::sim::run(args.clone()).await,
+            Some(Cmd::Sim(args)) => opsdeck_sim::run(args.clone()).await,
             Some(Cmd::Demo(demo)) => launch::run_demo(&cli.common, demo).await,
             None => launch::run_dashboard(&cli.common).await,
         }

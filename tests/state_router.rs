@@ -14,9 +14,13 @@ use crossterm::event::KeyCode;
 use keys::{Press, code, ctrl};
 use opsdeck::action::{Action, KeyContext, Pane};
 use opsdeck::command::Command;
+use opsdeck::config::keymap::Keymap;
 use opsdeck::state::ui::{Input, Overlay};
 use opsdeck::state::{AppState, Effect};
+use opsdeck::ui::layout::viewports;
+use opsdeck::ui::theme::Theme;
 use opsdeck::update::Update;
+use ratatui::layout::Rect;
 
 fn type_keys(state: &mut AppState, text: &str) -> Vec<Effect> {
     text.chars()
@@ -141,7 +145,7 @@ fn the_history_moves_its_revisions_and_acts_on_its_deployment() {
     let Overlay::RolloutHistory(h) = &state.ui.overlay else {
         panic!("{:?}", state.ui.overlay)
     };
-    assert_eq!(h.selected, 1, "the revision moves");
+    assert_eq!(h.list.cursor(), 1, "the revision moves");
     assert_eq!(state.rollouts.selected_index(), cursor, "the list does not");
     state.handle(Action::ScaleUp);
     let Overlay::Confirm(dialog) = &state.ui.overlay else {
@@ -159,31 +163,33 @@ fn the_history_moves_its_revisions_and_acts_on_its_deployment() {
 }
 
 #[test]
-fn a_detail_scrolls_and_esc_closes_it() {
+fn a_detail_scrolls_acts_on_its_subject_and_esc_closes_it() {
+    let mut state = alert_state();
+    state.handle(Action::Open);
+    let cursor = state.alerts.selected_index();
+    // A short screen, so that the detail is longer than its window.
+    let (theme, keymap) = (Theme::default_theme(), Keymap::default());
+    let v = viewports(&state, &theme, &keymap, Rect::new(0, 0, 80, 12));
+    state.set_viewports(v);
+    state.handle(Action::Down);
+    let Overlay::AlertDetail { scroll, .. } = &state.ui.overlay else {
+        panic!("{:?}", state.ui.overlay)
+    };
+    assert_eq!(scroll.cursor(), 1, "the detail scrolls");
+    assert_eq!(state.alerts.selected_index(), cursor, "the list does not");
+    state.handle(Action::Silence);
+    assert!(matches!(state.ui.overlay, Overlay::Silence(_)));
+    state.handle(Action::InputCancel);
+    // The pod detail: r restarts the pod shown, l is no detail action, Esc closes.
     let mut state = live_state();
     state.handle(Action::Open);
-    let cursor = state.pods.selected_index();
-    state.handle(Action::Down);
-    state.handle(Action::PageDown);
-    assert!(matches!(
-        state.ui.overlay,
-        Overlay::PodDetail { scroll: 11, .. }
-    ));
-    assert_eq!(
-        state.pods.selected_index(),
-        cursor,
-        "the list does not move"
-    );
     assert!(
         commands(&state.handle(Action::TailLogs)).is_empty(),
         "not a detail action"
     );
     assert!(matches!(state.ui.overlay, Overlay::PodDetail { .. }));
     state.handle(Action::Restart);
-    assert!(
-        matches!(state.ui.overlay, Overlay::Confirm(_)),
-        "r restarts the pod shown"
-    );
+    assert!(matches!(state.ui.overlay, Overlay::Confirm(_)));
     state.handle(Action::Cancel);
     state.handle(Action::Open);
     state.handle(Action::Back);

@@ -13,6 +13,7 @@ use opsdeck::action::Action;
 use opsdeck::config::Config;
 use opsdeck::config::keymap::Keymap;
 use opsdeck::state::AppState;
+use opsdeck::state::list::{ListState, Mode};
 use opsdeck::state::ui::Overlay;
 use opsdeck::update::Update;
 
@@ -93,7 +94,7 @@ fn the_alert_detail_and_the_silence_form_name_the_remapped_keys() {
         .unwrap();
     state.ui.overlay = Overlay::AlertDetail {
         fingerprint: silenced,
-        scroll: 0,
+        scroll: ListState::new(Mode::Text),
     };
     shows(
         &screen(&state, 120, 40),

@@ -1,6 +1,7 @@
-//! What keys mean on the alerts pane: movement, the detail, and `s` (silence the alert, or
-//! expire its silence).
+//! What keys mean on the alerts pane: the detail, `/` filter, and `s` (silence the alert, or
+//! expire its silence); movement is a list move (`paging.rs`).
 
+use super::list::{ListState, Mode};
 use super::silence_form::SilenceForm;
 use super::ui::{ConfirmDialog, Level, Overlay};
 use crate::action::Action;
@@ -12,10 +13,8 @@ impl AppState {
     /// An action for the alerts pane (global ones never get here).
     pub(super) fn handle_alerts(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Up | Action::Down | Action::Top | Action::Bottom => {
-                self.move_alert_cursor(&action)
-            }
-            Action::PageUp | Action::PageDown => self.move_alert_cursor(&action),
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
             Action::Open => self.open_alert(),
             Action::Silence => return self.silence(),
             Action::Filter => self.open_filter(),
@@ -25,24 +24,11 @@ impl AppState {
         vec![]
     }
 
-    fn move_alert_cursor(&mut self, action: &Action) {
-        let page = self.alerts.page() as isize;
-        match action {
-            Action::Up => self.alerts.move_by(-1),
-            Action::Down => self.alerts.move_by(1),
-            Action::PageUp => self.alerts.move_by(-page),
-            Action::PageDown => self.alerts.move_by(page),
-            Action::Top => self.alerts.select(0),
-            Action::Bottom => self.alerts.select_last(),
-            _ => {}
-        }
-    }
-
     fn open_alert(&mut self) {
         if let Some(v) = self.alerts.selected() {
             self.ui.overlay = Overlay::AlertDetail {
                 fingerprint: v.row.fingerprint.clone(),
-                scroll: 0,
+                scroll: ListState::new(Mode::Text),
             };
         }
     }

@@ -1,6 +1,6 @@
 //! What keys mean for logs: `l` on a pod or a rollout starts a tail (focus moves to the log
-//! pane), `P` asks for the previous container; on the log pane: pause/follow, scrolling, `G`,
-//! wrap, timestamps, readable JSON, search and filter.
+//! pane), `P` asks for the previous container; on the log pane: pause/follow (scrolling and `G`
+//! are list moves, see `paging.rs`), wrap, timestamps, readable JSON, search and filter.
 
 use crate::action::{Action, KeyContext, Pane};
 use crate::model::log::{LogRequest, LogTarget};
@@ -12,15 +12,10 @@ impl AppState {
     /// An action for the log pane (global ones never get here).
     pub(super) fn handle_logs(&mut self, action: Action) -> Vec<Effect> {
         let logs = &mut self.logs;
-        let page = logs.page() as isize;
         match action {
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
             Action::Pause => logs.toggle_pause(),
-            Action::Bottom => logs.follow(),
-            Action::Top => logs.top(),
-            Action::Up => logs.scroll(-1),
-            Action::Down => logs.scroll(1),
-            Action::PageUp => logs.scroll(-page),
-            Action::PageDown => logs.scroll(page),
             Action::Wrap => logs.wrap = !logs.wrap,
             Action::Timestamps => logs.timestamps = !logs.timestamps,
             Action::ReadableJson => logs.readable_json = !logs.readable_json,
@@ -100,7 +95,8 @@ impl AppState {
     }
 
     fn tail(&mut self, namespace: String, target: LogTarget, previous: bool) -> Vec<Effect> {
-        let id = self.logs.tail_id().unwrap_or(0) + 1;
+        let id = self.next_tail;
+        self.next_tail += 1;
         let request = LogRequest {
             id,
             context: self.context.clone(),

@@ -4,10 +4,11 @@
 mod access;
 mod alert_actions;
 pub mod alerts;
-pub mod cursor;
 mod input;
+pub mod list;
 mod log_actions;
 pub mod logs;
+mod paging;
 mod pod_actions;
 pub mod pods;
 mod rollout_actions;
@@ -27,6 +28,7 @@ use crate::model::event::DescribedPod;
 use crate::update::{Outcome, SourceHealth, SourceId, Update};
 use alerts::AlertsState;
 use logs::LogsState;
+pub use paging::Viewports;
 use pods::PodsState;
 use rollouts::RolloutsState;
 use ui::{Level, Overlay, UiState};
@@ -69,6 +71,9 @@ pub struct AppState {
     /// Time zone for the clock and "stale since" (UTC in tests).
     pub tz: jiff::tz::TimeZone,
     next_command: u64,
+    /// Id of the next log tail; never reused (not even after a rescope), so lines a stopped
+    /// tailer had already queued cannot land in a later tail.
+    next_tail: u64,
 }
 
 impl AppState {
@@ -91,6 +96,7 @@ impl AppState {
             sources,
             tz: jiff::tz::TimeZone::UTC,
             next_command: 1,
+            next_tail: 1,
         }
     }
 
@@ -98,7 +104,9 @@ impl AppState {
     pub fn apply(&mut self, update: Update) -> bool {
         match update {
             Update::RolloutsChanged { scope, change } if scope == self.scope => {
-                return self.rollouts.apply(change);
+                let changed = self.rollouts.apply(change);
+                self.sync_history();
+                return changed;
             }
             Update::AccessReviewed { check, access } => return self.apply_access(check, access),
             Update::UndoPreviewed {

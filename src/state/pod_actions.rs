@@ -1,8 +1,9 @@
-//! What keys mean on the pods pane: movement, the pod detail, restart (delete the pod, confirmed),
-//! `l`/`P` to tail its logs, `/` to filter.
+//! What keys mean on the pods pane: the pod detail, restart (delete the pod, confirmed), `l`/`P`
+//! to tail its logs, `/` to filter; movement is a list move (`paging.rs`).
 
 use crate::action::Action;
 use crate::command::{Command, Target};
+use crate::state::list::{ListState, Mode};
 use crate::state::ui::{ConfirmDialog, Level, Overlay};
 use crate::state::{AppState, Effect};
 
@@ -23,19 +24,6 @@ impl AppState {
         vec![]
     }
 
-    fn move_cursor(&mut self, action: &Action) {
-        let page = self.pods.page() as isize;
-        match action {
-            Action::Up => self.pods.move_by(-1),
-            Action::Down => self.pods.move_by(1),
-            Action::PageUp => self.pods.move_by(-page),
-            Action::PageDown => self.pods.move_by(page),
-            Action::Top => self.pods.select(0),
-            Action::Bottom => self.pods.select_last(),
-            _ => {}
-        }
-    }
-
     fn selected_pod_target(&self) -> Option<Target> {
         self.pods.selected_row().map(|row| Target {
             context: self.context.clone(),
@@ -51,7 +39,7 @@ impl AppState {
         self.ui.overlay = Overlay::PodDetail {
             target: target.clone(),
             detail: None,
-            scroll: 0,
+            scroll: ListState::new(Mode::Text),
         };
         vec![self.run(Command::LoadPodDetail { target })]
     }

@@ -1,6 +1,6 @@
-//! What keys mean on the rollouts pane and in the revision history: movement, history,
-//! restart, undo, scale, pause/resume, each confirmed (refused before the dialog when RBAC
-//! already said no, see `access.rs`).
+//! What keys mean on the rollouts pane and in the revision history: history, restart, undo,
+//! scale, pause/resume, each confirmed (refused before the dialog when RBAC already said no,
+//! see `access.rs`); movement is a list move (`paging.rs`).
 
 use crate::action::Action;
 use crate::command::{Command, Target, Undo};
@@ -12,8 +12,8 @@ impl AppState {
     /// An action for the rollouts pane (global ones never get here).
     pub(super) fn handle_rollouts(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_rollouts(&action),
-            Action::PageUp | Action::PageDown => self.move_rollouts(&action),
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
             Action::Open => self.open_history(),
             Action::TailLogs => return self.tail_selected(false),
             Action::Filter => self.open_filter(),
@@ -26,8 +26,8 @@ impl AppState {
     /// closes; the other rollout actions apply to the history's Deployment.
     pub(super) fn handle_history(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_rollouts(&action),
-            Action::PageUp | Action::PageDown => self.move_rollouts(&action),
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
             Action::Back => self.ui.overlay = Overlay::None,
             action => return self.act_on_rollout(action),
         }
@@ -40,11 +40,7 @@ impl AppState {
             Action::Restart => self.rollout_restart(),
             Action::UndoRollout => {
                 let to = match &self.ui.overlay {
-                    Overlay::RolloutHistory(h) => self
-                        .rollouts
-                        .history(&h.namespace, &h.name)
-                        .get(h.selected)
-                        .map(|r| r.revision),
+                    Overlay::RolloutHistory(h) => h.selected(),
                     _ => None,
                 };
                 self.undo(to)
@@ -53,31 +49,6 @@ impl AppState {
             Action::ScaleDown => self.scale(-1),
             Action::Pause => self.toggle_pause(),
             _ => vec![],
-        }
-    }
-
-    fn move_rollouts(&mut self, action: &Action) {
-        if let Overlay::RolloutHistory(h) = &mut self.ui.overlay {
-            let len = self.rollouts.history(&h.namespace, &h.name).len();
-            let last = len.saturating_sub(1);
-            h.selected = match action {
-                Action::Up | Action::PageUp => h.selected.saturating_sub(1),
-                Action::Down | Action::PageDown => (h.selected + 1).min(last),
-                Action::Top => 0,
-                Action::Bottom => last,
-                _ => h.selected,
-            };
-            return;
-        }
-        let page = self.rollouts.page() as isize;
-        match action {
-            Action::Up => self.rollouts.move_by(-1),
-            Action::Down => self.rollouts.move_by(1),
-            Action::PageUp => self.rollouts.move_by(-page),
-            Action::PageDown => self.rollouts.move_by(page),
-            Action::Top => self.rollouts.select(0),
-            Action::Bottom => self.rollouts.select_last(),
-            _ => {}
         }
     }
 
@@ -99,11 +70,9 @@ impl AppState {
 
     fn open_history(&mut self) {
         if let Some(d) = self.rollouts.selected_deployment() {
-            self.ui.overlay = Overlay::RolloutHistory(HistoryView {
-                namespace: d.namespace.clone(),
-                name: d.name.clone(),
-                selected: 0,
-            });
+            let revisions = self.rollouts.history(&d.namespace, &d.name);
+            let view = HistoryView::new(&d.namespace, &d.name, &revisions);
+            self.ui.overlay = Overlay::RolloutHistory(view);
         }
     }
 

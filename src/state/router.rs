@@ -136,20 +136,15 @@ impl AppState {
 
     /// The pod or alert detail: movement scrolls it, `r`/`s` act on its subject, Esc closes.
     fn handle_detail(&mut self, action: Action) -> Vec<Effect> {
-        let (Overlay::PodDetail { scroll, .. } | Overlay::AlertDetail { scroll, .. }) =
-            &mut self.ui.overlay
-        else {
-            return vec![];
-        };
-        *scroll = match action {
-            Action::Up => scroll.saturating_sub(1),
-            Action::Down => scroll.saturating_add(1),
-            Action::PageUp => scroll.saturating_sub(10),
-            Action::PageDown => scroll.saturating_add(10),
-            Action::Top => 0,
-            _ => *scroll,
-        };
         match (&self.ui.overlay, action) {
+            (_, action @ (Action::Up | Action::Down | Action::Top | Action::Bottom)) => {
+                self.move_cursor(&action);
+                vec![]
+            }
+            (_, action @ (Action::PageUp | Action::PageDown)) => {
+                self.move_cursor(&action);
+                vec![]
+            }
             (Overlay::PodDetail { .. }, Action::Restart) => self.restart(),
             (Overlay::AlertDetail { .. }, Action::Silence) => self.silence(),
             (_, action) => self.close_on_back(&action),

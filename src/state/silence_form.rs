@@ -9,6 +9,7 @@ use super::{AppState, Effect};
 use crate::action::Action;
 use crate::command::{Command, Matcher, SilenceSpec, Target};
 use crate::model::alert::AlertRow;
+use crate::state::list::{ListState, Mode, Move};
 
 /// The silence dialog: one line per label (on = part of the silence), then duration, comment
 /// and author. Dropping labels widens the silence.
@@ -24,8 +25,9 @@ pub struct SilenceForm {
     pub duration: String,
     pub comment: String,
     pub created_by: String,
-    /// Line under the cursor: matchers, then duration, comment, created by.
-    pub cursor: usize,
+    /// The lines, matchers then duration, comment, created by; the cursor is on the field
+    /// being edited.
+    pub fields: ListState<()>,
     /// Why Enter was refused.
     pub error: Option<String>,
 }
@@ -42,6 +44,8 @@ pub enum Field {
 impl SilenceForm {
     /// A form for silencing `row`, every label included.
     pub fn for_alert(row: &AlertRow, target: Target, duration: &str, created_by: &str) -> Self {
+        let mut fields = ListState::with_len(Mode::Follow, row.labels.len() + 3);
+        fields.select(row.labels.len());
         SilenceForm {
             alertmanager: row.source.clone(),
             target,
@@ -53,14 +57,14 @@ impl SilenceForm {
             duration: duration.to_string(),
             comment: String::new(),
             created_by: created_by.to_string(),
-            cursor: row.labels.len(),
+            fields,
             error: None,
         }
     }
 
     pub fn field(&self) -> Field {
         let n = self.matchers.len();
-        match self.cursor {
+        match self.fields.cursor() {
             i if i < n => Field::Matcher(i),
             i if i == n => Field::Duration,
             i if i == n + 1 => Field::Comment,
@@ -83,11 +87,6 @@ impl SilenceForm {
             Field::Comment => Some(&mut self.comment),
             Field::CreatedBy => Some(&mut self.created_by),
         }
-    }
-
-    fn move_by(&mut self, delta: isize) {
-        let last = (self.matchers.len() + 2) as isize;
-        self.cursor = (self.cursor as isize + delta).clamp(0, last) as usize;
     }
 
     /// The silence this form describes, or why it cannot be created.
@@ -171,8 +170,8 @@ impl AppState {
                 }
                 return vec![];
             }
-            Action::FieldPrev => form.move_by(-1),
-            Action::FieldNext => form.move_by(1),
+            Action::FieldPrev => form.fields.go(Move::Up),
+            Action::FieldNext => form.fields.go(Move::Down),
             Action::ToggleLabel => form.toggle(),
             action => {
                 if let Some(text) = form.text_mut() {

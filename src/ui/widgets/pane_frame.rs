@@ -40,12 +40,19 @@ pub fn list_frame(
     let block = pane_block(Line::from(title), focused, theme);
     let inner = block.inner(area);
     block.render(area, buf);
-    if inner.height == 0 || inner.width == 0 {
-        return None;
-    }
+    let areas = list_areas(area)?;
     if !listed {
         let text = format!("connecting to {}…", state.context);
         Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(inner, buf);
+        return None;
+    }
+    Some(areas)
+}
+
+/// The summary line and the table area of a list pane drawn in `area` (inside its border).
+pub fn list_areas(area: Rect) -> Option<(Rect, Rect)> {
+    let inner = Block::bordered().inner(area);
+    if inner.height == 0 || inner.width == 0 {
         return None;
     }
     let [summary, rest] =

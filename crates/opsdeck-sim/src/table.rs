@@ -380,7 +380,7 @@ mod tests {
 
     #[test]
     fn list_table_is_valid_json_with_kubectl_columns() {
-        let store = crate::sim::store::Store::new(10);
+        let store = crate::store::Store::new(10);
         let pod = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n",
             "creationTimestamp":"2020-01-01T00:00:00Z","deletionTimestamp":"2020-01-01T00:00:00Z"},
             "spec":{"containers":[{"name":"c"}]},

@@ -19,7 +19,7 @@
 //! - `POST /_sim/faults/latency?ms=N` — delay every request (0 clears).
 //! - `POST /_sim/faults/restart` — lose watch history: resuming an old watch gets 410 Expired.
 //! - `POST /_sim/faults/clear` — clear errors and latency.
-//! - `GET /_sim/stats` — request counters.
+//! - `GET /_sim/stats` — request counters and the log follow streams open now.
 //! - `POST /_sim/pods/{ns}/{name}/crash|delete`, `…/ready?ready=false`,
 //!   `…/phase?phase=Succeeded|Failed|Pending|Running`.
 //!
@@ -34,6 +34,9 @@
 //! deployments, server-side apply
 //! (415), protobuf bodies other than access reviews, exec/attach/port-forward, metrics.k8s.io,
 //! StatefulSets, DaemonSets and Jobs.
+
+#![warn(clippy::unwrap_used)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 mod api;
 mod collection;

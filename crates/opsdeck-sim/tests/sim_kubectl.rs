@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use opsdeck::sim::{SimConfig, Simulator};
+use opsdeck_sim::{SimConfig, Simulator};
 
 /// Polling deadline for things that happen in the background.
 const PATIENCE: Duration = Duration::from_secs(45);

@@ -493,7 +493,7 @@ fn update_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::store::Store;
+    use crate::store::Store;
 
     fn rs(store: &Store, name: &str, replicas: i64, ready: i64) -> Rs {
         let v = json!({"metadata":{"name":name,"namespace":"n"},"spec":{"replicas":replicas}});
