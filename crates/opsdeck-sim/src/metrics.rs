@@ -249,9 +249,9 @@ fn node_metrics(
     let (nodes, _, _) = ctx.store.list(Kind::Node, None, None, usize::MAX, &|o| {
         sel.matches(o) && name.is_none_or(|n| n == o.name)
     });
+    let wanted: std::collections::HashSet<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     let (pods, _, _) = ctx.store.list(Kind::Pod, None, None, usize::MAX, &|o| {
-        o.field("spec.nodeName")
-            .is_some_and(|n| nodes.iter().any(|node| node.name == n))
+        o.field("spec.nodeName").is_some_and(|n| wanted.contains(n))
     });
     let mut sums: std::collections::HashMap<String, (f64, f64)> = Default::default();
     for pod in &pods {

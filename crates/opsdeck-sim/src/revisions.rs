@@ -333,6 +333,45 @@ mod tests {
     }
 
     #[test]
+    fn sync_numbers_reuses_and_prunes_revisions() {
+        let ctx = Ctx::new(crate::SimConfig::default());
+        let template = |tag: &str| objects::pod_template("db", &format!("db:{tag}"), None);
+        let mut set = crate::statefulset::statefulset("n", "db", "uid-1", 1, template("1"));
+        let numbers = |h: &History| h.revs.iter().map(|r| r.revision).collect::<Vec<_>>();
+        let h1 = sync(&ctx, Flavor::StatefulSet, &set).unwrap();
+        assert_eq!(numbers(&h1), [1]);
+        let first = h1.update().name.clone();
+        assert!(first.starts_with("db-"));
+        set["spec"]["template"] = template("2");
+        let h2 = sync(&ctx, Flavor::StatefulSet, &set).unwrap();
+        assert_eq!((numbers(&h2), h2.update().revision), (vec![1, 2], 2));
+        // Back to the first template: its revision is renumbered, not duplicated.
+        set["spec"]["template"] = template("1");
+        let h3 = sync(&ctx, Flavor::StatefulSet, &set).unwrap();
+        assert_eq!(numbers(&h3), [2, 3]);
+        assert_eq!(h3.update().name, first);
+        assert_eq!(
+            h3.update().template()["spec"]["containers"][0]["image"],
+            "db:1"
+        );
+        // Another owner's revisions are not ours.
+        let other = crate::statefulset::statefulset("n", "db-x", "uid-2", 1, template("9"));
+        sync(&ctx, Flavor::StatefulSet, &other).unwrap();
+        assert_eq!(owned(&ctx, Flavor::StatefulSet, &set).len(), 2);
+        for tag in ["3", "4", "5"] {
+            set["spec"]["template"] = template(tag);
+            sync(&ctx, Flavor::StatefulSet, &set).unwrap();
+        }
+        set["spec"]["template"] = template("6");
+        let h = sync(&ctx, Flavor::StatefulSet, &set).unwrap();
+        prune(&ctx, &h, &[first.as_str()], 1);
+        let kept = owned(&ctx, Flavor::StatefulSet, &set);
+        let kept: Vec<i64> = kept.iter().map(|r| r.revision).collect();
+        // The live one (3), the newest dead one (6) and the update revision (7) stay.
+        assert_eq!(kept, [3, 6, 7]);
+    }
+
+    #[test]
     fn go_drops_zero_values_but_keeps_pointers() {
         let mut v = json!({"readOnly":false,"terminationGracePeriodSeconds":0,"value":"",
             "initialDelaySeconds":0,"containerPort":0,"env":[],"labels":{},"securityContext":{}});
