@@ -6,16 +6,17 @@
 //! incident scenario makes everything busier. Containers that are not running report nothing,
 //! and pods without a running container are left out, as metrics-server does.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::f64::consts::TAU;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde_json::{Value, json};
 
 use super::api::{ApiError, ApiResult, Params, json_response};
-use super::objects::{self, Behavior};
+use super::objects::{self, BEHAVIOR, Behavior};
 use super::selectors::Selector;
 use super::server::Ctx;
-use super::store::Kind;
+use super::store::{Kind, Obj};
 
 /// Pod annotation: memory use as a fraction of the container's limit.
 pub const MEMORY_ANNOTATION: &str = "sim.opsdeck.io/memory";
@@ -58,10 +59,9 @@ pub fn serve(ctx: &Ctx, t: &Target, p: &Params) -> ApiResult {
     let fields = p.get("fieldSelector").map_or("", String::as_str);
     let kind = if t.nodes { Kind::Node } else { Kind::Pod };
     let sel = Selector::parse(kind, labels, fields).map_err(|e| ApiError::new(400, e.0))?;
-    let window = window_start();
-    let scenario_load = load_factor(ctx);
+    let sample = Sample::now(ctx);
     let items: Vec<Value> = if t.nodes {
-        node_metrics(ctx, &sel, t.name.as_deref(), window, scenario_load)
+        node_metrics(ctx, &sel, t.name.as_deref(), &sample)
     } else {
         let (pods, _, _) = ctx
             .store
@@ -69,7 +69,7 @@ pub fn serve(ctx: &Ctx, t: &Target, p: &Params) -> ApiResult {
                 sel.matches(o) && t.name.as_ref().is_none_or(|n| *n == o.name)
             });
         pods.iter()
-            .filter_map(|o| pod_metrics(&o.value(), window, scenario_load))
+            .filter_map(|o| pod_metrics(&PodView::of(o), &sample))
             .collect()
     };
     let kind = if t.nodes { "NodeMetrics" } else { "PodMetrics" };
@@ -92,13 +92,39 @@ pub fn serve(ctx: &Ctx, t: &Target, p: &Params) -> ApiResult {
     }
 }
 
-fn window_start() -> i64 {
-    let now = jiff::Timestamp::now().as_second();
-    now - now.rem_euclid(WINDOW_SECS)
+/// One metrics window: when it started, and what every item of a response shares.
+struct Sample {
+    /// Start of the window, in seconds.
+    secs: i64,
+    /// The window's start as metav1.Time.
+    timestamp: String,
+    /// When the response is made (the items' creationTimestamp).
+    created: String,
+    /// How busy the scenario makes healthy pods.
+    load: f64,
 }
 
-fn timestamp(secs: i64) -> String {
-    jiff::Timestamp::from_second(secs).map_or_else(|_| objects::now(), objects::ts)
+impl Sample {
+    fn now(ctx: &Ctx) -> Sample {
+        Sample::at(jiff::Timestamp::now().as_second(), load_factor(ctx))
+    }
+
+    fn at(now: i64, load: f64) -> Sample {
+        let secs = now - now.rem_euclid(WINDOW_SECS);
+        let timestamp =
+            jiff::Timestamp::from_second(secs).map_or_else(|_| objects::now(), objects::ts);
+        Sample {
+            secs,
+            timestamp,
+            created: objects::now(),
+            load,
+        }
+    }
+
+    fn item(&self, kind: &str, metadata: Value) -> Value {
+        json!({"kind":kind,"apiVersion":API_VERSION,"metadata":metadata,
+            "timestamp":self.timestamp,"window":format!("{WINDOW_SECS}s")})
+    }
 }
 
 fn load_factor(ctx: &Ctx) -> f64 {
@@ -109,25 +135,90 @@ fn load_factor(ctx: &Ctx) -> f64 {
     }
 }
 
+/// The parts of a pod its usage depends on, read without building a JSON tree.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct PodView {
+    metadata: MetaView,
+    spec: SpecView,
+    status: StatusView,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct MetaView {
+    name: String,
+    namespace: String,
+    uid: String,
+    labels: Option<BTreeMap<String, String>>,
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct SpecView {
+    node_name: String,
+    containers: Vec<ContainerView>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ContainerView {
+    name: String,
+    image: String,
+    resources: ResourcesView,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ResourcesView {
+    requests: BTreeMap<String, String>,
+    limits: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+struct StatusView {
+    container_statuses: Vec<ContainerStatusView>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ContainerStatusView {
+    name: String,
+    state: StateView,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct StateView {
+    running: Option<serde::de::IgnoredAny>,
+}
+
+impl PodView {
+    fn of(o: &Obj) -> PodView {
+        serde_json::from_slice(&o.json).unwrap_or_default()
+    }
+}
+
 /// The PodMetrics of a pod, or `None` when none of its containers runs.
-fn pod_metrics(pod: &Value, window: i64, load: f64) -> Option<Value> {
-    let containers: Vec<Value> = container_usage(pod, window, load)
+fn pod_metrics(pod: &PodView, sample: &Sample) -> Option<Value> {
+    let containers: Vec<Value> = container_usage(pod, sample)
         .into_iter()
         .map(|(name, cpu, mem)| json!({"name":name,"usage":usage_json(cpu, mem)}))
         .collect();
     if containers.is_empty() {
         return None;
     }
-    let meta = &pod["metadata"];
-    let mut m = json!({"name":meta["name"],"namespace":meta["namespace"],
-        "creationTimestamp":objects::now()});
-    if meta["labels"].is_object() {
-        m["labels"] = meta["labels"].clone();
+    let meta = &pod.metadata;
+    let mut m = json!({"name":meta.name,"namespace":meta.namespace,
+        "creationTimestamp":sample.created});
+    if let Some(labels) = &meta.labels {
+        m["labels"] = json!(labels);
     }
-    Some(
-        json!({"kind":"PodMetrics","apiVersion":API_VERSION,"metadata":m,
-        "timestamp":timestamp(window),"window":format!("{WINDOW_SECS}s"),"containers":containers}),
-    )
+    let mut item = sample.item("PodMetrics", m);
+    item["containers"] = Value::Array(containers);
+    Some(item)
 }
 
 fn usage_json(cores: f64, bytes: f64) -> Value {
@@ -136,27 +227,27 @@ fn usage_json(cores: f64, bytes: f64) -> Value {
 }
 
 /// (container name, cores, bytes) for each running container.
-fn container_usage(pod: &Value, window: i64, load: f64) -> Vec<(String, f64, f64)> {
-    let statuses = pod["status"]["containerStatuses"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    let behavior = objects::behavior_of(pod);
-    let hot = pod["metadata"]["annotations"][MEMORY_ANNOTATION]
-        .as_str()
+fn container_usage<'a>(pod: &'a PodView, sample: &Sample) -> Vec<(&'a str, f64, f64)> {
+    let meta = &pod.metadata;
+    let images = pod.spec.containers.iter().map(|c| c.image.as_str());
+    let behavior = objects::behavior(meta.annotations.get(BEHAVIOR).map(String::as_str), images);
+    let hot = meta
+        .annotations
+        .get(MEMORY_ANNOTATION)
         .and_then(|f| f.parse::<f64>().ok());
-    let uid = pod["metadata"]["uid"].as_str().unwrap_or_default();
-    pod["spec"]["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| {
-            let name = c["name"].as_str()?;
-            let status = statuses.iter().find(|s| s["name"] == name)?;
-            status["state"]["running"].as_object()?;
-            let res = Resources::of(c);
-            let seed = unit(&(uid, name));
-            let wave = (TAU * (window as f64 / 120.0 + seed)).sin();
+    pod.spec
+        .containers
+        .iter()
+        .filter(|c| {
+            pod.status
+                .container_statuses
+                .iter()
+                .any(|s| s.name == c.name && s.state.running.is_some())
+        })
+        .map(|c| {
+            let res = Resources::of(&c.resources);
+            let seed = unit(&(&meta.uid, &c.name));
+            let wave = (TAU * (sample.secs as f64 / 120.0 + seed)).sin();
             let (cpu, mem) = match (behavior, hot) {
                 (_, Some(frac)) => (
                     res.cpu_req * (0.4 + 0.3 * seed) * (1.0 + 0.2 * wave),
@@ -168,11 +259,11 @@ fn container_usage(pod: &Value, window: i64, load: f64) -> Vec<(String, f64, f64
                     res.mem_lim * (0.96 + 0.03 * seed).min(0.995),
                 ),
                 _ => (
-                    res.cpu_req * (0.2 + 0.6 * seed) * (1.0 + 0.3 * wave) * load,
+                    res.cpu_req * (0.2 + 0.6 * seed) * (1.0 + 0.3 * wave) * sample.load,
                     (res.mem_req * (0.5 + 0.6 * seed) * (1.0 + 0.02 * wave)).min(res.mem_lim * 0.8),
                 ),
             };
-            Some((name.to_string(), cpu.min(res.cpu_lim), mem.min(res.mem_lim)))
+            (c.name.as_str(), cpu.min(res.cpu_lim), mem.min(res.mem_lim))
         })
         .collect()
 }
@@ -193,15 +284,12 @@ struct Resources {
 }
 
 impl Resources {
-    fn of(c: &Value) -> Resources {
-        let r = &c["resources"];
-        let q = |v: &Value| v.as_str().and_then(quantity);
-        let cpu_lim = q(&r["limits"]["cpu"]);
-        let mem_lim = q(&r["limits"]["memory"]);
-        let cpu_req = q(&r["requests"]["cpu"]).or(cpu_lim).unwrap_or(0.1);
-        let mem_req = q(&r["requests"]["memory"])
-            .or(mem_lim)
-            .unwrap_or(128.0 * MI);
+    fn of(r: &ResourcesView) -> Resources {
+        let q = |m: &BTreeMap<String, String>, k: &str| m.get(k).and_then(|v| quantity(v));
+        let cpu_lim = q(&r.limits, "cpu");
+        let mem_lim = q(&r.limits, "memory");
+        let cpu_req = q(&r.requests, "cpu").or(cpu_lim).unwrap_or(0.1);
+        let mem_req = q(&r.requests, "memory").or(mem_lim).unwrap_or(128.0 * MI);
         Resources {
             cpu_req,
             cpu_lim: cpu_lim.unwrap_or(cpu_req * 4.0),
@@ -239,29 +327,21 @@ pub fn quantity(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-fn node_metrics(
-    ctx: &Ctx,
-    sel: &Selector,
-    name: Option<&str>,
-    window: i64,
-    load: f64,
-) -> Vec<Value> {
+fn node_metrics(ctx: &Ctx, sel: &Selector, name: Option<&str>, sample: &Sample) -> Vec<Value> {
     let (nodes, _, _) = ctx.store.list(Kind::Node, None, None, usize::MAX, &|o| {
         sel.matches(o) && name.is_none_or(|n| n == o.name)
     });
-    let wanted: std::collections::HashSet<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
+    let wanted: HashSet<&str> = nodes.iter().map(|n| n.name.as_str()).collect();
     let (pods, _, _) = ctx.store.list(Kind::Pod, None, None, usize::MAX, &|o| {
         o.field("spec.nodeName").is_some_and(|n| wanted.contains(n))
     });
-    let mut sums: std::collections::HashMap<String, (f64, f64)> = Default::default();
+    let mut sums: HashMap<String, (f64, f64)> = HashMap::new();
     for pod in &pods {
-        let v = pod.value();
-        let node = v["spec"]["nodeName"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let e = sums.entry(node).or_insert(NODE_OVERHEAD);
-        for (_, cpu, mem) in container_usage(&v, window, load) {
+        let pod = PodView::of(pod);
+        let e = sums
+            .entry(pod.spec.node_name.clone())
+            .or_insert(NODE_OVERHEAD);
+        for (_, cpu, mem) in container_usage(&pod, sample) {
             e.0 += cpu;
             e.1 += mem;
         }
@@ -270,12 +350,15 @@ fn node_metrics(
         .iter()
         .map(|n| {
             let (cpu, mem) = sums.get(&n.name).copied().unwrap_or(NODE_OVERHEAD);
-            let v = n.value();
-            json!({"kind":"NodeMetrics","apiVersion":API_VERSION,
-                "metadata":{"name":n.name,"creationTimestamp":objects::now(),
-                    "labels":v["metadata"]["labels"]},
-                "timestamp":timestamp(window),"window":format!("{WINDOW_SECS}s"),
-                "usage":usage_json(cpu, mem)})
+            let labels: Value = n
+                .labels
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            let meta = json!({"name":n.name,"creationTimestamp":sample.created,"labels":labels});
+            let mut item = sample.item("NodeMetrics", meta);
+            item["usage"] = usage_json(cpu, mem);
+            item
         })
         .collect()
 }
@@ -294,32 +377,33 @@ mod tests {
         assert_eq!(quantity("nope"), None);
     }
 
-    fn running_pod(annotations: Value, image: &str) -> Value {
-        json!({"metadata":{"name":"p","namespace":"n","uid":"u1","annotations":annotations},
+    fn running_pod(annotations: Value, image: &str) -> PodView {
+        serde_json::from_value(json!({"metadata":{"name":"p","namespace":"n","uid":"u1",
+            "annotations":annotations},
             "spec":{"containers":[{"name":"c","image":image,"resources":{
                 "requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}}}]},
-            "status":{"containerStatuses":[{"name":"c","state":{"running":{}}}]}})
+            "status":{"containerStatuses":[{"name":"c","state":{"running":{}}}]}}))
+        .unwrap()
     }
 
     #[test]
     fn usage_follows_behaviour_and_annotation() {
-        let w = 1_000_020;
-        let healthy = container_usage(&running_pod(json!({}), "img:1"), w, 1.0);
+        let w = Sample::at(1_000_020, 1.0);
+        let pod = running_pod(json!({}), "img:1");
+        let healthy = container_usage(&pod, &w);
         let (_, cpu, mem) = healthy[0];
         assert!(cpu > 0.0 && cpu <= 0.5, "{cpu}");
         assert!(mem > 0.0 && mem <= 256.0 * MI * 0.8, "{mem}");
-        let hot = container_usage(
-            &running_pod(json!({MEMORY_ANNOTATION: "0.94"}), "img:1"),
-            w,
-            1.0,
-        );
+        let pod = running_pod(json!({MEMORY_ANNOTATION: "0.94"}), "img:1");
+        let hot = container_usage(&pod, &w);
         assert!(hot[0].2 >= 0.93 * 256.0 * MI, "{}", hot[0].2);
-        let crashing = container_usage(&running_pod(json!({}), "img:bad"), w, 1.0);
+        let pod = running_pod(json!({}), "img:bad");
+        let crashing = container_usage(&pod, &w);
         assert!(crashing[0].1 >= 0.4, "{}", crashing[0].1);
         let mut waiting = running_pod(json!({}), "img:1");
-        waiting["status"]["containerStatuses"][0]["state"] = json!({"waiting":{}});
-        assert!(pod_metrics(&waiting, w, 1.0).is_none());
-        let m = pod_metrics(&running_pod(json!({}), "img:1"), w, 1.0).unwrap();
+        waiting.status.container_statuses[0].state.running = None;
+        assert!(pod_metrics(&waiting, &w).is_none());
+        let m = pod_metrics(&running_pod(json!({}), "img:1"), &w).unwrap();
         assert!(
             m["containers"][0]["usage"]["cpu"]
                 .as_str()

@@ -254,18 +254,24 @@ pub enum Behavior {
 
 /// The behaviour a pod (or template) asks for: images containing "bad" crash-loop.
 pub fn behavior_of(obj: &Value) -> Behavior {
-    let ann = obj["metadata"]["annotations"][BEHAVIOR]
-        .as_str()
-        .unwrap_or_default();
-    let bad_image = obj["spec"]["containers"].as_array().is_some_and(|cs| {
-        cs.iter()
-            .any(|c| c["image"].as_str().is_some_and(|i| i.contains("bad")))
-    });
-    match ann {
+    let images = obj["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["image"].as_str());
+    behavior(obj["metadata"]["annotations"][BEHAVIOR].as_str(), images)
+}
+
+/// The behaviour the [`BEHAVIOR`] annotation asks for, else the images' ("bad" crash-loops).
+pub fn behavior<'a>(
+    annotation: Option<&str>,
+    mut images: impl Iterator<Item = &'a str>,
+) -> Behavior {
+    match annotation.unwrap_or_default() {
         "crashloop" => Behavior::CrashLoop,
         "oom" => Behavior::Oom,
         "imagepull" => Behavior::ImagePull,
-        _ if bad_image => Behavior::CrashLoop,
+        _ if images.any(|i| i.contains("bad")) => Behavior::CrashLoop,
         _ => Behavior::Healthy,
     }
 }
