@@ -37,7 +37,7 @@
 //! - `POST /_sim/faults/latency?ms=N` — delay every request (0 clears).
 //! - `POST /_sim/faults/restart` — lose watch history: resuming an old watch gets 410 Expired.
 //! - `POST /_sim/faults/clear` — clear errors and latency.
-//! - `GET /_sim/stats` — request counters.
+//! - `GET /_sim/stats` — request counters and the log follow streams open now.
 //! - `POST /_sim/pods/{ns}/{name}/crash|delete`, `…/ready?ready=false`,
 //!   `…/phase?phase=Succeeded|Failed|Pending|Running`.
 //!
