@@ -2,10 +2,13 @@
 
 use jiff::Timestamp;
 
-use crate::action::Pane;
+use std::cmp::Reverse;
+
+use crate::action::{Action, KeyContext, Pane};
 use crate::command::{Command, Target};
 use crate::model::event::DescribedPod;
-use crate::model::rollout::{DiffLine, UndoPreview};
+use crate::model::rollout::{DiffLine, RevisionRow, UndoPreview};
+use crate::state::list::{ListState, Mode};
 
 /// A window over the panes. Only one at a time.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -14,16 +17,19 @@ pub enum Overlay {
     None,
     /// `?`: every key of the focused pane.
     Help,
-    /// Enter on a pod: loading until its detail arrives.
+    /// Enter on a pod: loading until its detail arrives. `scroll` is over its wrapped lines.
     PodDetail {
         target: Target,
         detail: Option<Box<DescribedPod>>,
-        scroll: u16,
+        scroll: ListState<()>,
     },
     /// Enter on an alert: every label and annotation, rule expression, silences.
-    AlertDetail { fingerprint: String, scroll: u16 },
+    AlertDetail {
+        fingerprint: String,
+        scroll: ListState<()>,
+    },
     /// `s` on an alert: matchers, duration and comment of a new silence being edited.
-    Silence(Box<crate::state::silence::SilenceForm>),
+    Silence(Box<crate::state::silence_form::SilenceForm>),
     /// A mutation waiting for `y`/`n`. The dialog owns the exact command that will run.
     Confirm(Box<ConfirmDialog>),
     /// Enter on a rollout: its revisions (`kubectl rollout history`) and a diff.
@@ -35,8 +41,32 @@ pub enum Overlay {
 pub struct HistoryView {
     pub namespace: String,
     pub name: String,
-    /// Index into the revisions, newest first.
-    pub selected: usize,
+    /// The revisions, newest first; the cursor follows its revision as new ones arrive.
+    pub list: ListState<Reverse<u64>>,
+}
+
+impl HistoryView {
+    pub fn new(namespace: &str, name: &str, revisions: &[RevisionRow]) -> HistoryView {
+        let mut view = HistoryView {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            list: ListState::new(Mode::Follow),
+        };
+        view.set_revisions(revisions);
+        view
+    }
+
+    /// The revisions changed (a rollout happened while the history is open).
+    pub fn set_revisions(&mut self, revisions: &[RevisionRow]) {
+        let mut keys: Vec<Reverse<u64>> = revisions.iter().map(|r| Reverse(r.revision)).collect();
+        keys.sort_unstable();
+        self.list.set_rows(keys);
+    }
+
+    /// The revision under the cursor.
+    pub fn selected(&self) -> Option<u64> {
+        self.list.selected().map(|r| r.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -87,10 +117,35 @@ pub enum Input {
     None,
     /// `/`: the filter of the focused pane, applied as typed. `previous` is restored by Esc.
     Filter { text: String, previous: String },
+    /// `/` on the log pane: the search, applied as typed. `previous` is restored by Esc.
+    Search { text: String, previous: String },
     /// `&` on the log pane: the line filter, applied as typed. `previous` is restored by Esc.
     LogFilter { text: String, previous: String },
     /// `:`: a command line.
     Command { text: String },
+}
+
+impl Input {
+    /// The text being edited.
+    pub fn text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Input::Filter { text, .. }
+            | Input::Search { text, .. }
+            | Input::LogFilter { text, .. }
+            | Input::Command { text } => Some(text),
+            Input::None => None,
+        }
+    }
+
+    /// What cancelling restores.
+    pub fn previous(&self) -> Option<&str> {
+        match self {
+            Input::Filter { previous, .. }
+            | Input::Search { previous, .. }
+            | Input::LogFilter { previous, .. } => Some(previous),
+            Input::Command { .. } | Input::None => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +161,16 @@ pub struct Status {
     pub text: String,
     pub level: Level,
     pub at: Timestamp,
+    /// A key to mention after the text, shown as bound in the keymap.
+    pub hint: Option<KeyHint>,
+}
+
+/// "press KEY to WHAT" after a status message: the key of `action` in `context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHint {
+    pub context: KeyContext,
+    pub action: Action,
+    pub what: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +206,15 @@ impl UiState {
             text: text.into(),
             level,
             at,
+            hint: None,
         });
+    }
+
+    /// A status message followed by "press KEY to …".
+    pub fn set_status_hint(&mut self, text: &str, hint: KeyHint, at: Timestamp) {
+        self.set_status(text, Level::Info, at);
+        if let Some(status) = &mut self.status {
+            status.hint = Some(hint);
+        }
     }
 }

@@ -4,15 +4,18 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::action::Pane;
 use crate::config::keymap::{KeyContext, Keymap};
-use crate::state::AppState;
+use crate::state::list::ListState;
 use crate::state::ui::Overlay;
-use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane};
+use crate::state::{AppState, Viewports};
+use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane, alerts, logs};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{alert_detail, detail, dialog, footer, header, help, history, silence};
+use crate::ui::widgets::{
+    alert_detail, dialog, footer, header, help, history, pod_detail, silence, table, wide_inner,
+};
 
 /// Smallest size at which all four panes are shown at once.
 pub const GRID_MIN: (u16, u16) = (160, 45);
@@ -23,19 +26,19 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let status_rows = u16::from(area.height >= 8);
-    let [top, body, status, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(status_rows),
-        Constraint::Length(u16::from(area.height >= 3)),
-    ])
-    .areas(area);
+    let [top, body, status, bottom] = screen(area);
     frame.render_widget(header::Header { state, theme }, top);
-    render_body(frame, body, state, theme);
-    let context = key_context(state);
-    if status_rows > 0 {
-        frame.render_widget(footer::StatusLine { state, theme }, status);
+    render_body(frame, body, state, theme, keymap);
+    let context = state.key_context();
+    if status.height > 0 {
+        frame.render_widget(
+            footer::StatusLine {
+                state,
+                theme,
+                keymap,
+            },
+            status,
+        );
     }
     frame.render_widget(
         footer::Footer {
@@ -49,49 +52,132 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
     render_overlay(frame, body, state, theme, keymap);
 }
 
-/// The keymap context for the current screen.
-pub fn key_context(state: &AppState) -> KeyContext {
-    match state.ui.overlay {
-        Overlay::Confirm(_) => KeyContext::Dialog,
-        _ => KeyContext::Pane(state.ui.focus),
+/// The rows of the screen: header, body (panes and overlays), status line, footer.
+fn screen(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(u16::from(area.height >= 8)),
+        Constraint::Length(u16::from(area.height >= 3)),
+    ])
+    .areas(area)
+}
+
+/// How the body holds the panes.
+enum Panes {
+    /// All four at once, in [`Pane::ALL`] order.
+    Grid([Rect; 4]),
+    /// The focused pane alone (zoomed, or the screen is too small for the grid), under a tab
+    /// bar when there is room for one. Any pane gets this area when it has the focus.
+    Single { tabs: Option<Rect>, pane: Rect },
+}
+
+impl Panes {
+    fn of(full: Rect, body: Rect, zoomed: bool) -> Panes {
+        let grid = full.width >= GRID_MIN.0 && full.height >= GRID_MIN.1;
+        if zoomed || !grid {
+            if zoomed || body.height < 6 {
+                return Panes::Single {
+                    tabs: None,
+                    pane: body,
+                };
+            }
+            let [tabs, pane] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
+            return Panes::Single {
+                tabs: Some(tabs),
+                pane,
+            };
+        }
+        let [upper, lower] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        let [pods, rollouts] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(upper);
+        let [alerts, logs] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(lower);
+        Panes::Grid([pods, rollouts, alerts, logs])
+    }
+
+    /// Where `pane` is drawn (when it has the focus, for a single pane).
+    fn area(&self, pane: Pane) -> Rect {
+        match self {
+            Panes::Grid(areas) => areas[pane.index()],
+            Panes::Single { pane: area, .. } => *area,
+        }
     }
 }
 
-fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
     if area.height == 0 {
         return;
     }
-    let full = frame.area();
-    let grid = full.width >= GRID_MIN.0 && full.height >= GRID_MIN.1;
-    if state.ui.zoomed || !grid {
-        let pane_area = if state.ui.zoomed || area.height < 6 {
-            area
-        } else {
-            let [tabs, rest] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-            frame.render_widget(tab_bar(state, theme), tabs);
-            rest
-        };
-        render_pane(frame, pane_area, state.ui.focus, state, theme);
-        return;
-    }
-    let [upper, lower] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let [pods, rollouts] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(upper);
-    let [alerts, logs] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(lower);
-    for (pane, rect) in [
-        (Pane::Pods, pods),
-        (Pane::Rollouts, rollouts),
-        (Pane::Alerts, alerts),
-        (Pane::Logs, logs),
-    ] {
-        render_pane(frame, rect, pane, state, theme);
+    match Panes::of(frame.area(), area, state.ui.zoomed) {
+        Panes::Single { tabs, pane } => {
+            if let Some(tabs) = tabs {
+                frame.render_widget(tab_bar(state, theme), tabs);
+            }
+            render_pane(frame, pane, (state.ui.focus, state), theme, keymap);
+        }
+        Panes::Grid(areas) => {
+            for (pane, rect) in Pane::ALL.into_iter().zip(areas) {
+                render_pane(frame, rect, (pane, state), theme, keymap);
+            }
+        }
     }
 }
 
-fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, theme: &Theme) {
+/// The height of every list on a screen of `area`, as [`render`] would draw `state`: the page
+/// size of each list and how far the open text overlay scrolls. The app hands this to
+/// [`AppState::set_viewports`] whenever the size or the layout may have changed.
+pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -> Viewports {
+    let [_, body, _, _] = screen(area);
+    let panes = Panes::of(area, body, state.ui.zoomed);
+    let text = wide_inner(body);
+    let (overlay, overlay_text) = match &state.ui.overlay {
+        Overlay::PodDetail { target, detail, .. } => {
+            let view = pod_detail::PodDetailView {
+                target,
+                detail: detail.as_deref(),
+                scroll: 0,
+                now: state.now,
+                theme,
+                keymap,
+            };
+            (usize::from(text.height), view.text_rows(text.width))
+        }
+        Overlay::AlertDetail { fingerprint, .. } => {
+            let view = alert_detail::AlertDetailView {
+                alerts: &state.alerts,
+                fingerprint,
+                scroll: 0,
+                now: state.now,
+                theme,
+                keymap,
+            };
+            (usize::from(text.height), view.text_rows(text.width))
+        }
+        Overlay::RolloutHistory(_) => (history::list_rows(body), 0),
+        Overlay::None | Overlay::Help | Overlay::Silence(_) | Overlay::Confirm(_) => (0, 0),
+    };
+    Viewports {
+        pods: table::list_rows(panes.area(Pane::Pods)),
+        rollouts: table::list_rows(panes.area(Pane::Rollouts)),
+        alerts: alerts::list_rows(&state.alerts, panes.area(Pane::Alerts)),
+        logs: logs::list_rows(&state.logs, panes.area(Pane::Logs)),
+        overlay,
+        overlay_text,
+    }
+}
+
+fn render_pane(
+    frame: &mut Frame,
+    area: Rect,
+    (pane, state): (Pane, &AppState),
+    theme: &Theme,
+    keymap: &Keymap,
+) {
     let focused = state.ui.focus == pane;
     match pane {
         Pane::Pods => frame.render_widget(
@@ -114,6 +200,7 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             AlertsPane {
                 state,
                 theme,
+                keymap,
                 focused,
             },
             area,
@@ -122,6 +209,7 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             LogsPane {
                 state,
                 theme,
+                keymap,
                 focused,
             },
             area,
@@ -154,30 +242,16 @@ fn tab_bar<'a>(state: &AppState, theme: &Theme) -> Paragraph<'a> {
 }
 
 fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
+    let now = state.now;
     match &state.ui.overlay {
         Overlay::None => {}
-        Overlay::Help => {
-            let context = KeyContext::Pane(state.ui.focus);
-            frame.render_widget(
-                help::Help {
-                    keymap,
-                    context,
-                    theme,
-                    title: state.ui.focus.title(),
-                    denied: keymap
-                        .bindings_for(context)
-                        .map(|b| b.action.clone())
-                        .filter(|a| state.is_denied(a))
-                        .collect(),
-                },
-                body,
-            );
-        }
+        Overlay::Help => frame.render_widget(help_view(state, theme, keymap), body),
         Overlay::Confirm(d) => frame.render_widget(
             dialog::ConfirmView {
                 dialog: d,
                 readonly: state.readonly,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -186,12 +260,13 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             detail,
             scroll,
         } => frame.render_widget(
-            detail::PodDetailView {
+            pod_detail::PodDetailView {
                 target,
                 detail: detail.as_deref(),
-                scroll: *scroll,
-                now: state.now,
+                scroll: text_offset(scroll),
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -199,8 +274,9 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             history::HistoryOverlay {
                 rollouts: &state.rollouts,
                 view,
-                now: state.now,
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -211,25 +287,41 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             alert_detail::AlertDetailView {
                 alerts: &state.alerts,
                 fingerprint,
-                scroll: *scroll,
-                now: state.now,
+                scroll: text_offset(scroll),
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
-        Overlay::Silence(form) => frame.render_widget(silence::SilenceView { form, theme }, body),
+        Overlay::Silence(form) => frame.render_widget(
+            silence::SilenceView {
+                form,
+                theme,
+                keymap,
+            },
+            body,
+        ),
     }
 }
 
-/// A bordered block for a pane, styled by focus.
-pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
-    let border = if focused {
-        Role::BorderFocused
-    } else {
-        Role::Border
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(border))
-        .title(title)
+/// `?`: the keys of the focused pane, forbidden ones marked.
+fn help_view<'a>(state: &'a AppState, theme: &'a Theme, keymap: &'a Keymap) -> help::Help<'a> {
+    let context = KeyContext::Pane(state.ui.focus);
+    help::Help {
+        keymap,
+        context,
+        theme,
+        title: state.ui.focus.title(),
+        denied: keymap
+            .bindings_for(context)
+            .map(|b| b.action.clone())
+            .filter(|a| state.is_denied(a))
+            .collect(),
+    }
+}
+
+/// The first line of a text overlay on screen.
+fn text_offset(scroll: &ListState<()>) -> u16 {
+    u16::try_from(scroll.cursor()).unwrap_or(u16::MAX)
 }

@@ -14,6 +14,7 @@
 //! | KubePodNotReady | warning | `namespace`, `pod`, `job` | pods no node can hold, from their creation |
 //! | KubeContainerWaiting | warning | `namespace`, `pod`, `container`, `reason="ImagePullBackOff"`, `job` | pods of a rollout to a missing image, from their creation |
 //! | KubeDeploymentReplicasMismatch | warning | `namespace`, `deployment`, `job`, `instance` | a bad or stuck rollout, 15 s after it starts |
+//! | KubeStatefulSetReplicasMismatch, KubeStatefulSetUpdateNotRolledOut | warning | `namespace`, `statefulset`, `job`, `instance` | a StatefulSet rolled to a crash-looping revision, 15 s after it starts |
 //! | KubeDeploymentRolloutStuck | warning | `namespace`, `deployment`, `condition="Progressing"`, `status="false"`, `job` | from the Progressing condition's turn to False |
 //! | HighErrorRate | critical | `namespace`, `service`, `workload`, `workload_type="deployment"` | an SLO service's 5m error ratio above 2 % (a bad rollout: ≈ 90 s in) |
 //! | HighLatencyP99 | warning | `kubernetes_namespace`, `kubernetes_pod_name`, `service` | the bad rollout's service above 3 % errors |
@@ -24,6 +25,7 @@
 //! OOM-killed api-gateway pods (pitfall shape, since 3 h), ApiGatewayErrorBudgetBurn (page,
 //! since ≈ 2 h), the out-of-scope alert; then, following the bad rollout of checkout at start:
 //! KubePodCrashLooping for its new pods (≈ 65 s), KubeDeploymentReplicasMismatch (75 s),
+//! the StatefulSet alerts and crash loops of kafka's broken revision,
 //! KubeContainerWaiting and a mismatch for the image-pull rollout of search, KubePodNotReady and
 //! a mismatch for the rollout of inventory whose pods no node can hold, HighErrorRate
 //! (≈ 2 min), KubeDeploymentRolloutStuck, HighLatencyP99, CheckoutErrorBudgetBurn (≈ 10 min).
@@ -123,8 +125,12 @@ pub fn evaluate(ctx: &Ctx, snap: &Snapshot, slos: &Slos, now: i64) -> Vec<Alert>
             continue;
         };
         let (ns, d) = (cause.ns.as_str(), cause.deployment.as_str());
-        if cause.trouble.is_rollout() {
-            out.extend(deployment_alerts(ctx, ns, d, since, now));
+        match cause.kind {
+            Kind::StatefulSet => out.extend(statefulset_alerts(ctx, ns, d, since)),
+            _ if cause.trouble.is_rollout() => {
+                out.extend(deployment_alerts(ctx, ns, d, since, now));
+            }
+            _ => {}
         }
         out.extend(pod_alerts(ctx, cause.trouble, ns, d, since));
     }
@@ -313,7 +319,50 @@ fn deployment_alerts(ctx: &Ctx, ns: &str, d: &str, since: i64, now: i64) -> Vec<
     out
 }
 
-/// Per-pod alerts of a troubled deployment: crash loops, or containers waiting for an image.
+/// A StatefulSet rolled to a broken revision: not all replicas ready, the update not rolled out.
+fn statefulset_alerts(ctx: &Ctx, ns: &str, sts: &str, since: i64) -> Vec<Alert> {
+    let Some(set) = ctx.store.get(Kind::StatefulSet, ns, sts).map(|o| o.value()) else {
+        return Vec::new();
+    };
+    let st = &set["status"];
+    let labels = json!({"namespace": ns, "statefulset": sts, "job": "kube-state-metrics",
+        "instance": "10.244.0.9:8443"});
+    let mut out = Vec::new();
+    if st["readyReplicas"] != set["spec"]["replicas"] {
+        let ann = mixin(
+            "KubeStatefulSetReplicasMismatch",
+            "StatefulSet has not matched the expected number of replicas.",
+            format!(
+                "StatefulSet {ns}/{sts} has not matched the expected number of replicas for longer than 15 minutes."
+            ),
+        );
+        let a = alert(
+            "KubeStatefulSetReplicasMismatch",
+            "warning",
+            labels.clone(),
+            ann,
+            since + 15,
+        );
+        out.push(a);
+    }
+    if st["updateRevision"] != st["currentRevision"] {
+        let ann = mixin(
+            "KubeStatefulSetUpdateNotRolledOut",
+            "StatefulSet update has not been rolled out.",
+            format!("StatefulSet {ns}/{sts} update has not been rolled out."),
+        );
+        out.push(alert(
+            "KubeStatefulSetUpdateNotRolledOut",
+            "warning",
+            labels,
+            ann,
+            since + 15,
+        ));
+    }
+    out
+}
+
+/// Per-pod alerts of a troubled workload: crash loops, or containers waiting for an image.
 fn pod_alerts(ctx: &Ctx, trouble: Trouble, ns: &str, d: &str, since: i64) -> Vec<Alert> {
     let pods = ctx.store.with_prefix(Kind::Pod, ns, &format!("{d}-"));
     pods.into_iter()

@@ -371,16 +371,29 @@ pub fn spawn_pod(ctx: &Ctx, rs: &Value) -> Option<Arc<Obj>> {
         )
     };
     let node = ctx.pick_node(n);
-    let mut pod = objects::pod(rs, &name, &node, &uid, &objects::now());
+    launch_pod(ctx, objects::pod(rs, &name, &node, &uid, &objects::now()))
+}
+
+/// Stores a new pod: Pending on its node with the scheduler's and kubelet's events and the start
+/// of its containers scheduled, or — when no node can hold it — waiting for one, with
+/// FailedScheduling repeated while it waits.
+pub fn launch_pod(ctx: &Ctx, mut pod: Value) -> Option<Arc<Obj>> {
     if let Some(msg) = scheduler::unschedulable(&pod, &nodes_for(ctx, &pod)) {
         scheduler::hold(&mut pod, &msg, &objects::now());
-        let obj = ctx.store.put(Kind::Pod, pod.clone(), None, true).ok()?;
-        retry_schedule(ctx, &obj.value(), &uid);
+        let obj = ctx.store.put(Kind::Pod, pod, None, true).ok()?;
+        let v = obj.value();
+        retry_schedule(ctx, &v, v["metadata"]["uid"].as_str().unwrap_or_default());
         return Some(obj);
     }
     objects::set_pod_status(&mut pod, PodState::Pending, "", &objects::now());
     let obj = ctx.store.put(Kind::Pod, pod.clone(), None, true).ok()?;
-    let ns = obj.ns.clone();
+    let (ns, name, uid) = (
+        obj.ns.clone(),
+        obj.name.clone(),
+        pod["metadata"]["uid"].clone(),
+    );
+    let uid = uid.as_str().unwrap_or_default();
+    let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
     let msg = format!("Successfully assigned {ns}/{name} to {node}");
     events::record(
         ctx,
@@ -391,7 +404,7 @@ pub fn spawn_pod(ctx: &Ctx, rs: &Value) -> Option<Arc<Obj>> {
         container_started(ctx, &pod);
     }
     ctx.kubelet
-        .schedule(jitter(ctx, 500), Step::Start, &ns, &name, &uid);
+        .schedule(jitter(ctx, 500), Step::Start, &ns, &name, uid);
     Some(obj)
 }
 

@@ -341,6 +341,7 @@ mod tests {
             let (ns, deployment) = scenario::deployment_key(ctx, i);
             out.push(crate::story::Cause {
                 trouble: t,
+                kind: crate::store::Kind::Deployment,
                 ns,
                 deployment,
                 spans: vec![(start, None)],

@@ -10,6 +10,7 @@
 //! | image pull | `imagepull` | when the simulator starts | none (the old pods keep serving) |
 //! | unschedulable | `unschedulable` | when the simulator starts | none (the old pods keep serving) |
 //! | crash loop, OOM | `crashloop`, `oom` | 3 h before the simulator started | 1.46 % (retries absorb the rest) |
+//! | bad rollout of a StatefulSet | `sets` with a bad tag | when the simulator starts | (not an SLO service) |
 //!
 //! A cause is live while its deployment's template still misbehaves; undoing the rollout (or
 //! fixing the template) ends it, and its failures fade out over the next 60 s. Liveness is looked
@@ -128,11 +129,14 @@ impl Window {
     }
 }
 
-/// One troubled deployment and the periods it was in trouble.
+/// One troubled workload and the periods it was in trouble.
 #[derive(Clone, Debug)]
 pub struct Cause {
     pub trouble: Trouble,
+    /// Deployment or StatefulSet.
+    pub kind: Kind,
     pub ns: String,
+    /// The workload's name.
     pub deployment: String,
     /// `(start, end)` unix seconds; the last one is open while the trouble is live.
     pub spans: Vec<(i64, Option<i64>)>,
@@ -180,7 +184,8 @@ impl Story {
     }
 }
 
-fn targets(ctx: &Ctx) -> Vec<(Trouble, usize)> {
+/// The scenario's troubled workloads: (trouble, kind, namespace, name).
+fn targets(ctx: &Ctx) -> Vec<(Trouble, Kind, String, String)> {
     let spec = ctx.cfg.scenario.spec();
     let mut out: Vec<(Trouble, usize)> = spec
         .bad_rollout
@@ -197,21 +202,28 @@ fn targets(ctx: &Ctx) -> Vec<(Trouble, usize)> {
         out.extend(list.iter().map(|i| (t, *i)));
     }
     out.retain(|(_, i)| *i < ctx.cfg.deployments);
-    out
+    let deployments = out.into_iter().map(|(t, i)| {
+        let (ns, name) = scenario::deployment_key(ctx, i);
+        (t, Kind::Deployment, ns, name)
+    });
+    let sets = spec.sets.iter().filter(|s| s.bad_tag.is_some()).map(|s| {
+        let ns = scenario::namespace_name(s.namespace % ctx.cfg.namespaces.max(1));
+        (Trouble::BadRollout, s.flavor.kind(), ns, s.name.to_string())
+    });
+    deployments.chain(sets).collect()
 }
 
 /// Updates the causes from the cluster (a fixed deployment ends its span, a relapse opens a new
 /// one) and returns them.
 pub fn observe(ctx: &Ctx, now: i64) -> Snapshot {
-    let seen: Vec<(Trouble, String, String, bool)> = targets(ctx)
+    let seen: Vec<(Trouble, Kind, String, String, bool)> = targets(ctx)
         .into_iter()
-        .map(|(t, i)| {
-            let (ns, name) = scenario::deployment_key(ctx, i);
+        .map(|(t, kind, ns, name)| {
             let live = ctx
                 .store
-                .get(Kind::Deployment, &ns, &name)
+                .get(kind, &ns, &name)
                 .is_some_and(|d| t.in_template(&d.value()["spec"]["template"]));
-            (t, ns, name, live)
+            (t, kind, ns, name, live)
         })
         .collect();
     let mut st = ctx.prom.lock();
@@ -219,13 +231,14 @@ pub fn observe(ctx: &Ctx, now: i64) -> Snapshot {
     let started = story.started;
     let causes = story.causes.get_or_insert_with(|| {
         seen.iter()
-            .map(|(t, ns, name, _)| {
+            .map(|(t, kind, ns, name, _)| {
                 let start = match t {
                     Trouble::BadRollout | Trouble::ImagePull | Trouble::Unschedulable => started,
                     Trouble::CrashLoop | Trouble::Oom => started - CHRONIC_SECS,
                 };
                 Cause {
                     trouble: *t,
+                    kind: *kind,
                     ns: ns.clone(),
                     deployment: name.clone(),
                     spans: vec![(start, None)],
@@ -233,7 +246,7 @@ pub fn observe(ctx: &Ctx, now: i64) -> Snapshot {
             })
             .collect()
     });
-    for (cause, (_, _, _, live)) in causes.iter_mut().zip(&seen) {
+    for (cause, (_, _, _, _, live)) in causes.iter_mut().zip(&seen) {
         let open = cause.live_since().is_some();
         match (live, open) {
             (true, false) => cause.spans.push((now, None)),
@@ -260,15 +273,15 @@ impl Snapshot {
     ) -> impl Iterator<Item = Window> + 'a {
         self.causes
             .iter()
-            .filter(move |c| c.ns == ns && c.deployment == deployment)
+            .filter(move |c| c.kind == Kind::Deployment && c.ns == ns && c.deployment == deployment)
             .flat_map(Cause::windows)
     }
 
-    /// The bad rollout's cause, if the scenario has one.
+    /// The bad rollout of a Deployment, if the scenario has one.
     pub fn bad_rollout(&self) -> Option<&Cause> {
         self.causes
             .iter()
-            .find(|c| c.trouble == Trouble::BadRollout)
+            .find(|c| c.trouble == Trouble::BadRollout && c.kind == Kind::Deployment)
     }
 
     /// How deep in trouble the bad rollout's deployment is at `t` (0 to 1): the shape the

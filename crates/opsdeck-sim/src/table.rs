@@ -33,7 +33,7 @@ pub fn requested(headers: &HeaderMap, include: Option<&String>) -> Option<Includ
     })
 }
 
-fn col(name: &str, ty: &str, priority: u8) -> Value {
+pub(super) fn col(name: &str, ty: &str, priority: u8) -> Value {
     let format = if name == "Name" { "name" } else { "" };
     json!({"name":name,"type":ty,"format":format,"description":name,"priority":priority})
 }
@@ -93,6 +93,9 @@ pub fn columns(kind: Kind) -> Value {
             col("Port(s)", s, 0),
             col("Age", s, 0),
         ],
+        k @ (Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision) => {
+            super::workloads::columns(k)
+        }
     };
     Value::Array(cols)
 }
@@ -260,10 +263,13 @@ fn cells(kind: Kind, o: &Value, now: jiff::Timestamp) -> Value {
             "80/TCP",
             created
         ]),
+        k @ (Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision) => {
+            super::workloads::cells(k, o, &created)
+        }
     }
 }
 
-fn containers(spec: &Value) -> (String, String) {
+pub(super) fn containers(spec: &Value) -> (String, String) {
     let cs = spec["containers"].as_array().cloned().unwrap_or_default();
     let get = |k: &str| {
         cs.iter()
@@ -274,7 +280,7 @@ fn containers(spec: &Value) -> (String, String) {
     (get("name"), get("image"))
 }
 
-fn selector(sel: &Value) -> String {
+pub(super) fn selector(sel: &Value) -> String {
     sel["matchLabels"]
         .as_object()
         .map(|m| {

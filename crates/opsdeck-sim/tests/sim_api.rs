@@ -74,8 +74,9 @@ async fn pagination_and_selectors() {
             None => break,
         }
     }
-    assert_eq!(names.len(), 60);
-    assert_eq!(pages, 9);
+    // 60 deployment pods, plus postgres (3) and log-shipper (one per node, 3).
+    assert_eq!(names.len(), 66);
+    assert_eq!(pages, 10);
     let (_, l) = get(&format!(
         "{base}/api/v1/namespaces/shop/pods?labelSelector=app%3Dfrontend"
     ))
@@ -208,7 +209,8 @@ async fn kube_watcher_survives_restart() {
         .unwrap();
     let pods: Api<Pod> = Api::all(Client::try_from(config).unwrap());
     let (ns, name) = s.control().pods(None).remove(0);
-    assert_eq!(s.control().pods(Some(&ns)).len(), 20);
+    // 20 deployment pods and postgres's 3.
+    assert_eq!(s.control().pods(Some(&ns)).len(), 23);
     let mut stream: Events = watcher::watcher(pods, watcher::Config::default()).boxed();
     assert!(matches!(next(&mut stream).await, Event::Init));
     let mut inits = 0;
@@ -219,7 +221,7 @@ async fn kube_watcher_survives_restart() {
             e => panic!("unexpected {e:?}"),
         }
     }
-    assert_eq!(inits, 60);
+    assert_eq!(inits, 66);
     s.control().crash_pod(&ns, &name).unwrap();
     loop {
         if let Event::Apply(p) = next(&mut stream).await
@@ -319,7 +321,7 @@ async fn faults_over_http() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(text.lines().count(), 60);
+    assert_eq!(text.lines().count(), 66);
     let stats: Value = http_get(format!("{base}/_sim/stats"))
         .await
         .unwrap()

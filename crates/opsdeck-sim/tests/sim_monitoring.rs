@@ -121,10 +121,18 @@ async fn incident_alerts_carry_real_label_shapes_and_follow_their_causes() {
     // The bad rollout of shop/checkout at start: its pods' crash loops become active within
     // seconds (pending, firing after 60 s), with the plain workload shape.
     let checkout = wait_for_alerts(&base, "KubePodCrashLooping", "shop").await;
+    // kafka, a StatefulSet rolled to a crash-looping revision at start: the statefulset shape.
+    let kafka = wait_for_alerts(&base, "KubeStatefulSetUpdateNotRolledOut", "shop").await;
+    assert_eq!(kafka[0]["labels"]["statefulset"], "kafka");
+    assert!(unix(&kafka[0]["activeAt"]) >= started - 1);
     for a in &checkout {
         let l = &a["labels"];
-        assert!(l["pod"].as_str().unwrap().starts_with("checkout-"), "{l}");
-        assert_eq!(l["container"], "checkout");
+        let pod = l["pod"].as_str().unwrap();
+        assert!(
+            pod.starts_with("checkout-") || pod.starts_with("kafka-"),
+            "{l}"
+        );
+        assert!(l["container"] == "checkout" || l["container"] == "kafka");
         assert!(l.get("exported_namespace").is_none());
         assert_eq!(a["state"], "pending");
         let active = unix(&a["activeAt"]);

@@ -5,22 +5,26 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Widget};
+use ratatui::widgets::{Block, Paragraph, Row, Widget};
 
+use crate::action::{Action, Pane};
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::alert::{AlertState, Severity};
 use crate::model::time::since;
 use crate::state::AppState;
-use crate::state::alerts::AlertView;
-use crate::ui::layout::pane_block;
+use crate::state::alerts::{AlertView, AlertsState};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::source_title;
-use crate::ui::widgets::signals::SignalsView;
-use crate::ui::widgets::table::{Viewport, render_window};
+use crate::ui::widgets::pane_frame::pane_block;
+use crate::ui::widgets::signals::{SignalsView, signals_height};
+use crate::ui::widgets::table::{render_window, table_rows};
 use crate::update::SourceId;
 
 pub struct AlertsPane<'a> {
     pub state: &'a AppState,
     pub theme: &'a Theme,
+    /// For the key hints.
+    pub keymap: &'a Keymap,
     pub focused: bool,
 }
 
@@ -78,43 +82,58 @@ impl Widget for AlertsPane<'_> {
             services: &alerts.signals,
             theme,
         };
-        let want = signals.height();
-        let signal_rows = if want > 0 && inner.height >= 10 {
-            want.min(inner.height / 2)
-        } else {
-            0
-        };
-        // The table takes what its rows need (up to what the signals leave); signals follow it.
-        let rows_needed = alerts.visible_len().max(1) as u16 + 1;
-        let table_rows = if signal_rows > 0 {
-            rows_needed.min(inner.height.saturating_sub(2 + signal_rows))
-        } else {
-            inner.height.saturating_sub(1)
-        };
-        let [summary, table, _, bottom] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(table_rows),
-            Constraint::Length(u16::from(signal_rows > 0)),
-            Constraint::Min(0),
-        ])
-        .areas(inner);
+        let [summary, table, _, bottom] = areas(alerts, inner);
         if !alerts.fetched {
             muted("connecting…").render(inner, buf);
             return;
         }
-        Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
+        Paragraph::new(summary_line(self.state, theme, self.keymap)).render(summary, buf);
         self.render_table(table, buf);
-        if signal_rows > 0 {
+        if bottom.height > 0 {
             signals.render(bottom, buf);
         }
     }
+}
+
+/// The areas inside the pane's border: summary line, table, a gap and the golden signals (the
+/// last two empty when there are none, or no room). The table takes what its rows need, up to
+/// what the signals leave; signals follow it.
+fn areas(alerts: &AlertsState, inner: Rect) -> [Rect; 4] {
+    let want = signals_height(&alerts.signals);
+    let signal_rows = if want > 0 && inner.height >= 10 {
+        want.min(inner.height / 2)
+    } else {
+        0
+    };
+    let rows_needed = alerts.visible_len().max(1) as u16 + 1;
+    let table_rows = if signal_rows > 0 {
+        rows_needed.min(inner.height.saturating_sub(2 + signal_rows))
+    } else {
+        inner.height.saturating_sub(1)
+    };
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(table_rows),
+        Constraint::Length(u16::from(signal_rows > 0)),
+        Constraint::Min(0),
+    ])
+    .areas(inner)
+}
+
+/// Rows of the alert table when the pane is drawn in `area`: its viewport height.
+pub fn list_rows(alerts: &AlertsState, area: Rect) -> usize {
+    let inner = Block::bordered().inner(area);
+    if inner.height == 0 || inner.width == 0 {
+        return 0;
+    }
+    table_rows(areas(alerts, inner)[1])
 }
 
 impl AlertsPane<'_> {
     fn render_table(&self, area: Rect, buf: &mut Buffer) {
         let alerts = &self.state.alerts;
         let theme = self.theme;
-        let height = area.height.saturating_sub(1) as usize;
+        let height = table_rows(area);
         if height == 0 {
             return;
         }
@@ -128,11 +147,7 @@ impl AlertsPane<'_> {
             return;
         }
         let selected = alerts.selected_index();
-        let viewport = Viewport {
-            offset: &alerts.offset,
-            height: &alerts.viewport,
-        };
-        let offset = viewport.scroll(selected, alerts.visible_len(), height);
+        let offset = alerts.list().first_shown(height);
         let rows: Vec<AlertView> = alerts.window(offset, height).collect();
         let cols = Columns::fit(area.width, &rows);
         let header = Row::new(cols.header());
@@ -149,7 +164,7 @@ impl AlertsPane<'_> {
     }
 }
 
-fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
+fn summary_line<'a>(state: &AppState, theme: &Theme, keymap: &Keymap) -> Line<'a> {
     let alerts = &state.alerts;
     let c = alerts.firing_counts();
     let role = |n: usize, r: Role| theme.style(if n > 0 { r } else { Role::Muted });
@@ -177,7 +192,10 @@ fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
     let hidden = alerts.out_of_scope();
     if hidden > 0 {
         spans.push(Span::styled(
-            format!("  · {hidden} in other namespaces (:ns all)"),
+            format!(
+                "  · {hidden} in other namespaces ({}ns all)",
+                keymap.hint(KeyContext::Pane(Pane::Alerts), &Action::CommandLine)
+            ),
             theme.style(Role::Muted),
         ));
     }

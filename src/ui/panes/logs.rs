@@ -9,22 +9,26 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use crate::action::{Action, Pane};
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::log::{LineKind, LogLevel, LogLine, RunStyle, StyleRun};
 use crate::model::log_json::readable;
 use crate::state::AppState;
 use crate::state::logs::LogsState;
-use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::detail::event_line;
+use crate::ui::widgets::events::event_line;
 use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::pane_frame::pane_block;
 use crate::update::SourceId;
 
 pub struct LogsPane<'a> {
     pub state: &'a AppState,
     pub theme: &'a Theme,
+    /// For the key hints.
+    pub keymap: &'a Keymap,
     pub focused: bool,
 }
 
@@ -60,9 +64,12 @@ impl Widget for LogsPane<'_> {
             return;
         }
         let empty = match &logs.request {
-            None => Some("press l on a pod or a rollout to tail its logs"),
-            Some(_) if logs.is_empty() => Some("waiting for log lines…"),
-            Some(_) if logs.view_len() == 0 => Some("no lines match the filter (& to change)"),
+            None => Some(self.how_to_tail()),
+            Some(_) if logs.is_empty() => Some("waiting for log lines…".to_string()),
+            Some(_) if logs.view_len() == 0 => Some(format!(
+                "no lines match the filter ({} to change)",
+                self.key(Action::FilterLines)
+            )),
             Some(_) => None,
         };
         if let Some(text) = empty {
@@ -70,15 +77,17 @@ impl Widget for LogsPane<'_> {
             return;
         }
         let new_lines = logs.new_lines();
-        let marker = u16::from(new_lines > 0 && inner.height > 1);
+        let marker = marker_rows(logs, inner);
         let height = (inner.height - marker) as usize;
-        logs.viewport.set(height);
         let rows = self.rows(logs, inner.width as usize, height);
         for (i, row) in rows.into_iter().enumerate() {
             buf.set_line(inner.x, inner.y + i as u16, &row, inner.width);
         }
         if marker > 0 {
-            let text = format!("── {new_lines} new lines · G to follow ──");
+            let text = format!(
+                "── {new_lines} new lines · {} to follow ──",
+                self.key(Action::Bottom)
+            );
             let y = inner.y + inner.height - 1;
             let line = Line::styled(text, self.theme.style(Role::Warning));
             buf.set_line(inner.x, y, &line, inner.width);
@@ -86,7 +95,38 @@ impl Widget for LogsPane<'_> {
     }
 }
 
+/// The "N new lines" marker takes the bottom row while there are lines below the screen.
+fn marker_rows(logs: &LogsState, inner: Rect) -> u16 {
+    u16::from(logs.new_lines() > 0 && inner.height > 1)
+}
+
+/// Rows of log lines when the pane is drawn in `area` (border and marker excluded): its
+/// viewport height.
+pub fn list_rows(logs: &LogsState, area: Rect) -> usize {
+    let inner = Block::bordered().inner(area);
+    if inner.width == 0 {
+        return 0;
+    }
+    usize::from(inner.height - marker_rows(logs, inner))
+}
+
 impl LogsPane<'_> {
+    /// The key of `action` on the log pane, for the hints.
+    fn key(&self, action: Action) -> String {
+        self.keymap.hint(KeyContext::Pane(Pane::Logs), &action)
+    }
+
+    /// "press l on a pod or a rollout to tail its logs", with the keys as bound.
+    fn how_to_tail(&self) -> String {
+        let on = |pane| self.keymap.hint(KeyContext::Pane(pane), &Action::TailLogs);
+        let (pod, rollout) = (on(Pane::Pods), on(Pane::Rollouts));
+        if pod == rollout {
+            format!("press {pod} on a pod or a rollout to tail its logs")
+        } else {
+            format!("press {pod} on a pod or {rollout} on a rollout to tail its logs")
+        }
+    }
+
     fn title(&self) -> Line<'static> {
         let logs = &self.state.logs;
         let t = self.theme;

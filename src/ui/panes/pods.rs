@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Row, Widget};
 use crate::model::pod::{Health, PodRow};
 use crate::state::AppState;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::table::{Viewport, list_frame, render_window};
+use crate::ui::widgets::pane_frame::list_frame;
+use crate::ui::widgets::table::{render_window, table_rows};
 use crate::update::SourceId;
 
 pub struct PodsPane<'a> {
@@ -31,7 +32,7 @@ pub fn health_role(health: Health) -> Role {
 impl Widget for PodsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let what = ("Pods", SourceId::Kubernetes, self.state.pods.listed);
+        let what = ("Pods", SourceId::Pods, self.state.pods.listed);
         let Some((summary, table)) = list_frame(area, buf, what, self.state, theme, self.focused)
         else {
             return;
@@ -45,7 +46,7 @@ impl PodsPane<'_> {
     fn render_table(&self, area: Rect, buf: &mut Buffer) {
         let pods = &self.state.pods;
         let theme = self.theme;
-        let height = area.height.saturating_sub(1) as usize;
+        let height = table_rows(area);
         if height == 0 {
             return;
         }
@@ -59,11 +60,7 @@ impl PodsPane<'_> {
             return;
         }
         let selected = pods.selected_index();
-        let viewport = Viewport {
-            offset: &pods.offset,
-            height: &pods.viewport,
-        };
-        let offset = viewport.scroll(selected, pods.visible_len(), height);
+        let offset = pods.list().first_shown(height);
         let rows: Vec<&PodRow> = pods.window(offset, height).collect();
         let now = self.state.now;
         let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none(), now);

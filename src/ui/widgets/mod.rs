@@ -1,12 +1,14 @@
 //! Reusable pieces: header, footer and status line, help, dialogs.
 
 pub mod alert_detail;
-pub mod detail;
 pub mod dialog;
+pub mod events;
 pub mod footer;
 pub mod header;
 pub mod help;
 pub mod history;
+pub mod pane_frame;
+pub mod pod_detail;
 pub mod signals;
 pub mod silence;
 pub mod table;
@@ -38,6 +40,11 @@ pub fn wide(area: Rect) -> Rect {
         width: area.width - area.width / 10,
         height: area.height,
     }
+}
+
+/// Inside the border of a [`wide`] overlay drawn over `area`: where its text or list goes.
+pub fn wide_inner(area: Rect) -> Rect {
+    Block::bordered().inner(wide(area))
 }
 
 /// A centred box `width` wide and tall enough for `lines` wrapped inside a border.
