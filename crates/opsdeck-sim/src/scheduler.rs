@@ -5,36 +5,12 @@
 
 use serde_json::{Value, json};
 
+use super::metrics::quantity;
+
 /// Allocatable CPU of every simulated node, in millicores (see `objects::node`).
 const NODE_CPU_MILLI: f64 = 15_890.0;
 /// Allocatable memory of every simulated node, in bytes (64691344Ki).
 const NODE_MEMORY: f64 = 64_691_344.0 * 1024.0;
-
-/// Parses a resource quantity (`100m`, `2`, `0.5`, `128Mi`, `1G`, `1e3`) into base units.
-pub fn quantity(s: &str) -> Option<f64> {
-    let s = s.trim();
-    let suffixes: [(&str, f64); 13] = [
-        ("Ki", 1024.0),
-        ("Mi", 1024f64.powi(2)),
-        ("Gi", 1024f64.powi(3)),
-        ("Ti", 1024f64.powi(4)),
-        ("Pi", 1024f64.powi(5)),
-        ("Ei", 1024f64.powi(6)),
-        ("m", 1e-3),
-        ("k", 1e3),
-        ("M", 1e6),
-        ("G", 1e9),
-        ("T", 1e12),
-        ("P", 1e15),
-        ("E", 1e18),
-    ];
-    for (suf, mult) in suffixes {
-        if let Some(n) = s.strip_suffix(suf) {
-            return n.parse::<f64>().ok().map(|n| n * mult);
-        }
-    }
-    s.parse().ok()
-}
 
 fn requests(pod: &Value, resource: &str) -> f64 {
     pod["spec"]["containers"]
@@ -115,15 +91,6 @@ mod tests {
 
     fn pod(cpu: &str, memory: &str) -> Value {
         json!({"spec":{"containers":[{"resources":{"requests":{"cpu":cpu,"memory":memory}}}]}})
-    }
-
-    #[test]
-    fn quantities() {
-        assert_eq!(quantity("100m"), Some(0.1));
-        assert_eq!(quantity("2"), Some(2.0));
-        assert_eq!(quantity("128Mi"), Some(128.0 * 1024.0 * 1024.0));
-        assert_eq!(quantity("1G"), Some(1e9));
-        assert_eq!(quantity("x"), None);
     }
 
     #[test]
