@@ -19,6 +19,7 @@ use tokio::sync::mpsc::{Receiver, Sender};
 use crate::cluster::ClusterConfig;
 use crate::command::{Command, CommandRequest, Target};
 use crate::http::HttpClient;
+use crate::model::access::Access;
 use crate::model::event;
 use crate::model::event::DescribedPod;
 use crate::model::pod::PodDetail;
@@ -81,6 +82,7 @@ impl Executor {
                             COMMAND_TIMEOUT.as_secs()
                         )),
                     };
+                let outcome = settle_review(&req.command, outcome, &tx).await;
                 if req.command.is_mutation() {
                     record(&shared.cluster, audit.as_deref(), &req.command, &outcome);
                 }
@@ -96,6 +98,22 @@ impl Executor {
         }
         while in_flight.join_next().await.is_some() {}
     }
+}
+
+/// An access review that failed before the API answered (no client, timeout) still gets an
+/// answer, `Unknown`, so the state asks again later instead of waiting forever. It is not an
+/// action of the user's: the status line stays quiet, the log says why.
+async fn settle_review(command: &Command, outcome: Outcome, tx: &Sender<Update>) -> Outcome {
+    let (Command::ReviewAccess { check, .. }, Outcome::Failed(reason)) = (command, &outcome) else {
+        return outcome;
+    };
+    tracing::warn!(check = %check, error = %reason, "access review failed; asked again later");
+    let update = Update::AccessReviewed {
+        check: check.clone(),
+        access: Access::Unknown(reason.clone()),
+    };
+    let _ = tx.send(update).await;
+    Outcome::Done(String::new())
 }
 
 fn record(cluster: &ClusterConfig, audit: Option<&AuditLog>, command: &Command, outcome: &Outcome) {

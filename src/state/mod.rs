@@ -11,14 +11,14 @@ pub mod rollouts;
 pub mod silence;
 pub mod ui;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::Timestamp;
 
 use crate::action::{Action, Pane};
 use crate::command::{Command, CommandRequest, Target};
-use crate::model::access::{Access, AccessCheck};
+use crate::model::access::AccessCache;
 use crate::update::{Outcome, SourceHealth, SourceId, Update};
 use alerts::AlertsState;
 use logs::LogsState;
@@ -56,7 +56,7 @@ pub struct AppState {
     pub pods: PodsState,
     pub rollouts: RolloutsState,
     /// RBAC answers, per context/namespace/verb/resource.
-    pub access: HashMap<AccessCheck, Access>,
+    pub access: AccessCache,
     pub alerts: AlertsState,
     pub logs: LogsState,
     pub ui: UiState,
@@ -79,7 +79,7 @@ impl AppState {
             readonly: false,
             pods: PodsState::default(),
             rollouts: RolloutsState::default(),
-            access: HashMap::new(),
+            access: AccessCache::default(),
             alerts: AlertsState::scoped(namespace.clone()),
             logs: LogsState::default(),
             ui: UiState::default(),

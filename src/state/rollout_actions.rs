@@ -1,6 +1,7 @@
 //! What keys mean on the rollouts pane and in the revision history: movement, history,
 //! restart, undo, scale, pause/resume, each confirmed; RBAC answers cached per context,
-//! namespace, verb and resource, so forbidden actions are refused before the dialog.
+//! namespace, verb and resource, so forbidden actions are refused before the dialog (failed
+//! or lost questions are asked again with backoff, answers expire: see `AccessCache`).
 
 use crate::action::{Action, Pane};
 use crate::command::{Command, Target, Undo};
@@ -307,10 +308,9 @@ impl AppState {
         let mut effects = Vec::new();
         for (verb, resource, sub) in CHECKS {
             let check = AccessCheck::apps(&self.context, &namespace, verb, resource, sub);
-            if self.access.contains_key(&check) {
+            if !self.access.ask(&check, self.now) {
                 continue;
             }
-            self.access.insert(check.clone(), Access::Pending);
             let target = Target {
                 context: self.context.clone(),
                 namespace: namespace.clone(),
@@ -323,7 +323,7 @@ impl AppState {
 
     /// Cache an RBAC answer. Visible: the footer and help mark forbidden actions.
     pub(crate) fn apply_access(&mut self, check: AccessCheck, access: Access) -> bool {
-        self.access.insert(check, access.clone()) != Some(access)
+        self.access.answer(check, access, self.now)
     }
 
     /// The server's dry run of an undo, if its dialog is still open.
@@ -374,10 +374,9 @@ impl AppState {
         let Some(check) = self.pod_check() else {
             return vec![];
         };
-        if self.access.contains_key(&check) {
+        if !self.access.ask(&check, self.now) {
             return vec![];
         }
-        self.access.insert(check.clone(), Access::Pending);
         let target = Target {
             context: self.context.clone(),
             namespace: check.namespace.clone(),
