@@ -13,6 +13,7 @@ pub mod cli;
 pub mod cluster;
 pub mod command;
 pub mod config;
+pub mod error;
 pub mod exec;
 pub mod http;
 pub mod launch;
