@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod http;
+pub mod identity;
 pub mod launch;
 pub mod logging;
 pub mod model;

@@ -2,16 +2,16 @@
 //! API: no client can be built, or the server does not answer within the command timeout.
 //! Then the answer is `Unknown` (the state retries it later) and the status line stays quiet.
 
+mod common;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
-use opsdeck::cluster::ClusterConfig;
 use opsdeck::command::{Command, CommandRequest, Target};
-use opsdeck::exec::{COMMAND_TIMEOUT, Executor};
+use opsdeck::exec::COMMAND_TIMEOUT;
 use opsdeck::model::access::{Access, AccessCheck};
 use opsdeck::update::{Outcome, Update};
-use tokio::sync::mpsc;
 
 fn review() -> Command {
     let check = AccessCheck::core("silent", "shop", "delete", "pods");
@@ -25,18 +25,7 @@ fn review() -> Command {
 
 /// Run one review; the access it reported and the outcome.
 async fn run_review(kubeconfig: &Path) -> (Option<Access>, Outcome) {
-    let (tx, mut rx) = mpsc::channel(16);
-    let (cmd_tx, cmd_rx) = mpsc::channel(4);
-    let executor = Executor {
-        cluster: ClusterConfig {
-            kubeconfig: Some(kubeconfig.to_path_buf()),
-        },
-        readonly: false,
-        audit: None,
-        tx,
-        http: None,
-    };
-    let task = tokio::spawn(executor.run(cmd_rx));
+    let (cmd_tx, mut rx) = common::exec::start_executor(kubeconfig);
     let request = CommandRequest {
         id: 3,
         command: review(),
@@ -55,7 +44,6 @@ async fn run_review(kubeconfig: &Path) -> (Option<Access>, Outcome) {
     })
     .await
     .expect("no outcome");
-    task.abort();
     (access, outcome)
 }
 
@@ -89,17 +77,8 @@ async fn a_review_the_server_never_answers_answers_unknown_after_the_timeout() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    std::fs::write(
-        &kubeconfig,
-        format!(
-            "apiVersion: v1\nkind: Config\ncurrent-context: silent\n\
-             clusters:\n- name: silent\n  cluster:\n    server: http://127.0.0.1:{port}\n\
-             users:\n- name: me\n  user:\n    token: abc\n\
-             contexts:\n- name: silent\n  context:\n    cluster: silent\n    user: me\n"
-        ),
-    )
-    .unwrap();
+    let server = format!("http://127.0.0.1:{port}");
+    let kubeconfig = common::exec::write_kubeconfig(dir.path(), &server, "me");
     let (access, outcome) = run_review(&kubeconfig).await;
     assert!(
         matches!(access, Some(Access::Unknown(_))),

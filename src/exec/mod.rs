@@ -58,7 +58,7 @@ impl Executor {
                     req.command.verb(),
                     req.command.target()
                 ));
-                record(&shared.cluster, audit.as_deref(), &req.command, &outcome);
+                audit::record(&shared.cluster, audit.clone(), &req.command, &outcome).await;
                 let _ = tx
                     .send(Update::CommandFinished {
                         id: req.id,
@@ -84,7 +84,7 @@ impl Executor {
                     };
                 let outcome = settle_review(&req.command, outcome, &tx).await;
                 if req.command.is_mutation() {
-                    record(&shared.cluster, audit.as_deref(), &req.command, &outcome);
+                    audit::record(&shared.cluster, audit, &req.command, &outcome).await;
                 }
                 let _ = tx
                     .send(Update::CommandFinished {
@@ -114,14 +114,6 @@ async fn settle_review(command: &Command, outcome: Outcome, tx: &Sender<Update>)
     };
     let _ = tx.send(update).await;
     Outcome::Done(String::new())
-}
-
-fn record(cluster: &ClusterConfig, audit: Option<&AuditLog>, command: &Command, outcome: &Outcome) {
-    tracing::info!(command = ?command, outcome = ?outcome, "command finished");
-    let identity = cluster.user_of(&command.target().context);
-    if let Some(Err(e)) = audit.map(|a| a.append(command, outcome, identity.as_deref())) {
-        tracing::error!(error = %e, "cannot write the audit log");
-    }
 }
 
 struct Shared {
@@ -209,13 +201,18 @@ async fn load_pod_detail(client: Client, t: &Target) -> Result<DescribedPod, kub
         "involvedObject.name={},involvedObject.namespace={}",
         t.name, t.namespace
     );
-    let events = events
-        .list(&ListParams::default().fields(&selector))
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default();
+    let (events, events_error) = match events.list(&ListParams::default().fields(&selector)).await {
+        Ok(list) => (list.items, None),
+        Err(e) => {
+            // Server text: shown on screen, so neutralised like cluster log text.
+            let why = crate::sanitize::sanitize(api_message(&e).as_bytes(), 512).text;
+            tracing::warn!(pod = %t, error = %why, "cannot list the pod's events");
+            (Vec::new(), Some(why))
+        }
+    };
     Ok(DescribedPod {
         pod: PodDetail::from_pod(&pod),
         events: event::recent(&events, 20),
+        events_error,
     })
 }
