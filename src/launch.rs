@@ -53,6 +53,14 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
     for w in &warnings {
         tracing::warn!("{w}");
     }
+    let mut alerts = alerts_options(common, &config).map_err(|e| in_config(e, path.as_deref()))?;
+    // Silences are signed by the person: the configured name, else the kubeconfig user of the
+    // context, else the local user.
+    if config.alerts.created_by.is_none()
+        && let Some(user) = cluster.user_of(context.as_deref().unwrap_or(""))
+    {
+        alerts.created_by = user;
+    }
     let audit_log = Some(
         config
             .safety
@@ -72,7 +80,7 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         warnings,
         max_fps: config.ui.max_fps,
         audit_log,
-        alerts: alerts_options(common, &config).map_err(|e| in_config(e, path.as_deref()))?,
+        alerts,
         logs: config.logs.clone(),
     })
 }
@@ -96,11 +104,11 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
                 .map_err(|e| UsageError(format!("{flag}: {e}")))?;
         }
     }
+    // The kubeconfig user, when known, replaces the local one: see `options`.
     let created_by = a
         .created_by
         .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "opsdeck".to_string());
+        .unwrap_or_else(|| crate::identity::local_user().to_string());
     let http = HttpOptions {
         timeout: a.timeout.0,
         connect_timeout: a.timeout.0.min(std::time::Duration::from_secs(3)),

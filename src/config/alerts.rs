@@ -57,7 +57,8 @@ pub struct AlertsConfig {
     pub resolved_fade: ConfigDuration,
     /// Default duration offered in the silence dialog.
     pub silence_duration: ConfigDuration,
-    /// `createdBy` of silences; default: `$USER`.
+    /// `createdBy` of silences; default: the kubeconfig user of the context, else the local
+    /// user (password database, then `$USER`).
     pub created_by: Option<String>,
     pub auth: HttpAuthConfig,
 }
