@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::config::alerts::HttpAuthConfig;
 use crate::config::keymap::Keymap;
 use crate::error::UsageError;
-use crate::http::{Auth, HttpOptions, Secret};
+use crate::http::{Auth, HttpOptions, Secret, UrlCredentials};
 use crate::sim::{SimConfig, Simulator};
 use crate::ui::theme::Theme;
 
@@ -105,6 +105,19 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
         }
     }
     // The kubeconfig user, when known, replaces the local one: see `options`.
+    // Credentials in the URLs go to the HTTP client; the URLs shown, logged and audited have
+    // none.
+    let mut url_credentials = Vec::new();
+    let mut without_credentials = |url: String| {
+        let (base, credentials) = UrlCredentials::split(&url);
+        url_credentials.extend(credentials);
+        base
+    };
+    let alertmanager_urls: Vec<String> = alertmanager_urls
+        .into_iter()
+        .map(&mut without_credentials)
+        .collect();
+    let prometheus_url = prometheus_url.map(&mut without_credentials);
     let created_by = a
         .created_by
         .clone()
@@ -116,6 +129,7 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
         headers: a.auth.headers.clone().into_iter().collect(),
         ca_file: a.auth.ca_file.clone(),
         insecure_skip_verify: a.auth.insecure_skip_verify,
+        url_credentials,
         ..HttpOptions::default()
     };
     Ok(AlertsOptions {

@@ -143,13 +143,15 @@ pub struct SignalQuery {
 }
 
 /// Check a base URL: absolute http(s), no query.
+/// Messages show the URL without its credentials.
 pub fn check_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+    let shown = crate::redact::url_userinfo(url);
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid URL {shown:?}: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("URL {url:?} must be http or https"));
+        return Err(format!("URL {shown:?} must be http or https"));
     }
     if parsed.query().is_some() {
-        return Err(format!("URL {url:?} must not have a query"));
+        return Err(format!("URL {shown:?} must not have a query"));
     }
     Ok(())
 }
