@@ -13,11 +13,11 @@ use opsdeck::cluster::ClusterConfig;
 use opsdeck::config::LogsConfig;
 use opsdeck::config::keymap::Keymap;
 use opsdeck::model::log::{LogRequest, LogTarget};
-use opsdeck::sim::{SimConfig, Simulator};
 use opsdeck::sources::LogTailer;
 use opsdeck::state::AppState;
 use opsdeck::ui::theme::Theme;
 use opsdeck::update::Update;
+use opsdeck_sim::{SimConfig, Simulator};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 

@@ -1,27 +1,24 @@
-//! The UI task: owns the terminal, the state and the channels; spawns the sources and the
-//! executor; draws only when something visible changed, at most `max_fps` times a second.
+//! The UI task: owns the terminal and the state; hands effects to the [`Supervisor`], which owns
+//! every other task. Draws only when something visible changed, at most `max_fps` times a
+//! second.
 
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use color_eyre::eyre::{Result, WrapErr};
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind};
 use futures::StreamExt;
 use jiff::Timestamp;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::sync::mpsc::Receiver;
+use tokio::time::{Instant, Interval, MissedTickBehavior};
 
 use crate::cluster::ClusterConfig;
-use crate::command::CommandRequest;
 use crate::config::keymap::{Key, Keymap};
-use crate::exec::Executor;
-use crate::exec::audit::AuditLog;
 use crate::http::{HttpClient, HttpOptions};
-use crate::sources::alerts::AlertEndpoint;
-use crate::sources::{AlertPoller, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher};
 use crate::state::ui::Level;
 use crate::state::{AppState, Effect};
+use crate::supervisor::{Scope, Settings, Supervisor};
 use crate::terminal::{TerminalGuard, quit_signal};
 use crate::ui::theme::Theme;
 use crate::update::Update;
@@ -60,17 +57,47 @@ pub struct AlertsOptions {
     pub signals: crate::config::SignalsConfig,
 }
 
-/// Longest retry delay of a failing alert or metrics source.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
-
-/// Channel capacities: sources block (back-pressure) rather than queue without bound.
-const UPDATES: usize = 4096;
-const COMMANDS: usize = 64;
-
 /// Run the dashboard until the user quits or a signal arrives.
 pub async fn run(opts: Options) -> Result<()> {
-    let (tx, mut rx) = mpsc::channel::<Update>(UPDATES);
-    let (cmd_tx, cmd_rx) = mpsc::channel::<CommandRequest>(COMMANDS);
+    let mut state = initial_state(&opts);
+    let http = alerts_setup(&mut state, &opts.alerts);
+    let settings = Settings {
+        cluster: opts.cluster.clone(),
+        readonly: opts.readonly,
+        audit_log: opts.audit_log.clone(),
+        alerts: opts.alerts.clone(),
+        http,
+        logs: opts.logs.clone(),
+    };
+    let (supervisor, updates) = Supervisor::start(settings, scope_of(&state));
+    let guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
+    let mut dashboard = Dashboard {
+        frames: Frames::new(opts.max_fps),
+        theme: opts.theme.clone(),
+        opts,
+        state,
+        supervisor,
+        updates,
+        guard,
+    };
+    let result = dashboard.run().await;
+    let Dashboard {
+        supervisor,
+        updates,
+        guard,
+        ..
+    } = dashboard;
+    let in_flight = supervisor.shutdown();
+    drop(guard);
+    // The terminal is the user's again; commands already sent finish (or time out) and are
+    // audited before the process exits. A dialog still open is simply dropped: nothing ran.
+    drop(updates);
+    in_flight.await;
+    result
+}
+
+/// The state at start: context, namespace, settings of the panes, warnings to show.
+fn initial_state(opts: &Options) -> AppState {
     let (current, contexts) = opts.cluster.contexts();
     let context = opts.context.clone().or(current).unwrap_or_default();
     let mut state = AppState::new(context, opts.namespace.clone(), Timestamp::now());
@@ -84,174 +111,206 @@ pub async fn run(opts: Options) -> Result<()> {
             .ui
             .set_status(opts.warnings.join("; "), Level::Error, state.now);
     }
-    let http = alerts_setup(&mut state, &opts.alerts);
-    let executor = Executor {
-        cluster: opts.cluster.clone(),
-        readonly: opts.readonly,
-        audit: opts.audit_log.clone().map(|path| AuditLog { path }),
-        tx: tx.clone(),
-        http: http.clone(),
-    };
-    let exec_task = tokio::spawn(executor.run(cmd_rx));
-    let mut sources = spawn_sources(&state, &opts.cluster, &tx);
-    sources.extend(spawn_alert_sources(
-        &state,
-        &opts.alerts,
-        http.as_ref(),
-        &tx,
-    ));
+    state
+}
 
-    let mut log_task: Option<JoinHandle<()>> = None;
-    let mut guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
-    let mut theme = opts.theme.clone();
-    let frame = Duration::from_millis(1000 / u64::from(opts.max_fps.max(1)));
-    let mut events = EventStream::new();
-    let quit = quit_signal();
-    tokio::pin!(quit);
+/// What the sources of `state` watch.
+fn scope_of(state: &AppState) -> Scope {
+    Scope {
+        context: state.context.clone(),
+        namespace: state.namespace.clone(),
+        tag: state.scope,
+    }
+}
+
+/// The UI loop's own parts; everything else runs under the supervisor.
+struct Dashboard {
+    opts: Options,
+    state: AppState,
+    theme: Theme,
+    supervisor: Supervisor,
+    updates: Receiver<Update>,
+    guard: TerminalGuard,
+    frames: Frames,
+}
+
+impl Dashboard {
+    /// Until quit: wake on a key, an update, the clock or a frame due; draw when dirty.
+    async fn run(&mut self) -> Result<()> {
+        let mut events = EventStream::new();
+        let quit = quit_signal();
+        tokio::pin!(quit);
+        let mut clock = clock();
+        loop {
+            self.lay_out();
+            self.draw_if_due()?;
+            let effects = tokio::select! {
+                event = events.next() => match event {
+                    Some(Ok(event)) => self.on_terminal(event),
+                    Some(Err(e)) => return Err(e).wrap_err("cannot read the terminal"),
+                    None => return Ok(()),
+                },
+                Some(update) = self.updates.recv() => self.on_updates(update),
+                _ = clock.tick() => self.on_tick(),
+                signal = &mut quit => {
+                    tracing::info!(signal = ?signal.ok(), "quit on signal");
+                    return Ok(());
+                }
+                _ = tokio::time::sleep_until(self.frames.next()), if self.frames.dirty => Vec::new(),
+            };
+            if self.perform(effects).is_break() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The lists learn their heights from the layout, before the next key and the next frame.
+    fn lay_out(&mut self) {
+        if self.frames.dirty
+            && let Ok(size) = self.guard.terminal.size()
+        {
+            let viewports = crate::ui::layout::viewports(&self.state, &self.theme, size.into());
+            self.state.set_viewports(viewports);
+        }
+    }
+
+    fn draw_if_due(&mut self) -> Result<()> {
+        if !self.frames.is_due(Instant::now()) {
+            return Ok(());
+        }
+        let (state, theme, keymap) = (&self.state, &self.theme, &self.opts.keymap);
+        (self.guard.terminal)
+            .draw(|f| crate::ui::render(f, state, theme, keymap))
+            .wrap_err("cannot draw (terminal gone?)")?;
+        self.frames.drawn(Instant::now());
+        Ok(())
+    }
+
+    fn on_terminal(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Key(key) if key.kind != KeyEventKind::Release => {
+                self.frames.dirty = true;
+                self.on_key(key)
+            }
+            Event::Resize(width, height) => {
+                self.on_resize(width, height);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if self.state.is_typing() {
+            return self.state.handle_input_key(key);
+        }
+        let context = crate::ui::layout::key_context(&self.state);
+        match self.opts.keymap.resolve(context, Key::from_event(&key)) {
+            Some(action) => self.state.handle(action),
+            None => Vec::new(),
+        }
+    }
+
+    /// The terminal changed size: the next frame is drawn at the new size.
+    fn on_resize(&mut self, _width: u16, _height: u16) {
+        self.frames.dirty = true;
+    }
+
+    /// Apply `first` and everything already queued: a burst of watch events costs one frame.
+    fn on_updates(&mut self, first: Update) -> Vec<Effect> {
+        self.frames.dirty |= self.state.apply(first);
+        while let Ok(update) = self.updates.try_recv() {
+            self.frames.dirty |= self.state.apply(update);
+        }
+        Vec::new()
+    }
+
+    fn on_tick(&mut self) -> Vec<Effect> {
+        self.state.tick(Timestamp::now());
+        self.frames.dirty = true;
+        Vec::new()
+    }
+
+    /// Carry out what the state asked for: tasks through the supervisor, the theme here.
+    /// `Break` when one of them is to quit.
+    fn perform(&mut self, effects: Vec<Effect>) -> ControlFlow<()> {
+        let mut flow = ControlFlow::Continue(());
+        for effect in effects {
+            match effect {
+                Effect::Quit => flow = ControlFlow::Break(()),
+                Effect::Run(request) => {
+                    if let Err(busy) = self.supervisor.run_command(request) {
+                        self.show_error(busy.to_string());
+                    }
+                }
+                Effect::TailLogs(request) => self.supervisor.tail(request),
+                Effect::Rescope => self.supervisor.rescope(scope_of(&self.state)),
+                Effect::LoadTheme(name) => {
+                    let (dir, no_color) = (self.opts.theme_dir.as_deref(), self.opts.no_color);
+                    match Theme::load(&name, dir, no_color) {
+                        Ok(theme) => self.theme = theme,
+                        Err(e) => self.show_error(e.to_string()),
+                    }
+                }
+            }
+        }
+        flow
+    }
+
+    fn show_error(&mut self, text: String) {
+        let now = self.state.now;
+        self.state.ui.set_status(text, Level::Error, now);
+    }
+}
+
+/// Draw only when something visible changed, at most once every `every`; a frame the cap
+/// holds back is drawn when the cap allows (the loop wakes for it), never dropped.
+struct Frames {
+    every: Duration,
+    last: Instant,
+    dirty: bool,
+}
+
+impl Frames {
+    fn new(max_fps: u32) -> Frames {
+        let every = Duration::from_millis(1000 / u64::from(max_fps.max(1)));
+        let now = Instant::now();
+        Frames {
+            every,
+            last: now.checked_sub(every).unwrap_or(now),
+            dirty: true,
+        }
+    }
+
+    fn is_due(&self, now: Instant) -> bool {
+        self.dirty && now >= self.next()
+    }
+
+    fn drawn(&mut self, now: Instant) {
+        self.dirty = false;
+        self.last = now;
+    }
+
+    /// When the next frame may be drawn.
+    fn next(&self) -> Instant {
+        self.last + self.every
+    }
+}
+
+/// A tick at every full second of the wall clock (ages, "stale since", the header clock).
+fn clock() -> Interval {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    let to_next_second = Duration::from_nanos(1_000_000_000 - u64::from(now.subsec_nanos()));
-    let mut tick =
-        tokio::time::interval_at(Instant::now() + to_next_second, Duration::from_secs(1));
+    let first = Instant::now() + until_next_second(now);
+    let mut tick = tokio::time::interval_at(first, Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut dirty = true;
-    let mut last_draw = Instant::now() - frame;
-
-    let result: Result<()> = loop {
-        if dirty && last_draw.elapsed() >= frame {
-            if let Err(e) = guard
-                .terminal
-                .draw(|f| crate::ui::render(f, &state, &theme, &opts.keymap))
-            {
-                break Err(e).wrap_err("cannot draw (terminal gone?)");
-            }
-            dirty = false;
-            last_draw = Instant::now();
-        }
-        let next_frame = last_draw + frame;
-        let mut effects = Vec::new();
-        tokio::select! {
-            event = events.next() => match event {
-                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
-                    dirty = true;
-                    effects = if state.is_typing() {
-                        state.handle_input_key(key)
-                    } else {
-                        let context = crate::ui::layout::key_context(&state);
-                        match opts.keymap.resolve(context, Key::from_event(&key)) {
-                            Some(action) => state.handle(action),
-                            None => Vec::new(),
-                        }
-                    };
-                }
-                Some(Ok(Event::Resize(..))) => dirty = true,
-                Some(Ok(_)) => {}
-                Some(Err(e)) => break Err(e).wrap_err("cannot read the terminal"),
-                None => break Ok(()),
-            },
-            Some(update) = rx.recv() => {
-                dirty |= state.apply(update);
-                // Drain what is already queued: a burst of watch events costs one frame.
-                while let Ok(update) = rx.try_recv() {
-                    dirty |= state.apply(update);
-                }
-            }
-            _ = tick.tick() => {
-                state.tick(Timestamp::now());
-                dirty = true;
-            }
-            signal = &mut quit => {
-                tracing::info!(signal = ?signal.ok(), "quit on signal");
-                break Ok(());
-            }
-            _ = tokio::time::sleep_until(next_frame), if dirty => {}
-        }
-        let mut quit_now = false;
-        for effect in effects {
-            match effect {
-                Effect::Quit => quit_now = true,
-                Effect::Run(req) => {
-                    if cmd_tx.try_send(req).is_err() {
-                        state
-                            .ui
-                            .set_status("too many commands in flight", Level::Error, state.now);
-                    }
-                }
-                Effect::TailLogs(request) => {
-                    let tailer = LogTailer {
-                        cluster: opts.cluster.clone(),
-                        request,
-                        settings: opts.logs.clone(),
-                        scope: state.scope,
-                        tx: tx.clone(),
-                    };
-                    if let Some(old) = log_task.replace(tokio::spawn(tailer.run())) {
-                        old.abort();
-                    }
-                }
-                Effect::Rescope => {
-                    if let Some(old) = log_task.take() {
-                        old.abort();
-                    }
-                    abort_all(&mut sources);
-                    sources = spawn_sources(&state, &opts.cluster, &tx);
-                    sources.extend(spawn_alert_sources(
-                        &state,
-                        &opts.alerts,
-                        http.as_ref(),
-                        &tx,
-                    ));
-                }
-                Effect::LoadTheme(name) => {
-                    match Theme::load(&name, opts.theme_dir.as_deref(), opts.no_color) {
-                        Ok(t) => theme = t,
-                        Err(e) => state.ui.set_status(e.to_string(), Level::Error, state.now),
-                    }
-                }
-            }
-        }
-        if quit_now {
-            break Ok(());
-        }
-    };
-    abort_all(&mut sources);
-    if let Some(task) = log_task.take() {
-        task.abort();
-    }
-    drop(guard);
-    // The terminal is the user's again; commands already sent finish (or time out) and are
-    // audited before the process exits. A dialog still open is simply dropped: nothing ran.
-    drop(cmd_tx);
-    drop(rx);
-    let grace = crate::exec::COMMAND_TIMEOUT + Duration::from_secs(2);
-    if tokio::time::timeout(grace, exec_task).await.is_err() {
-        tracing::warn!("commands still in flight at exit were abandoned");
-    }
-    result
+    tick
 }
 
-fn spawn_sources(
-    state: &AppState,
-    cluster: &ClusterConfig,
-    tx: &mpsc::Sender<Update>,
-) -> Vec<JoinHandle<()>> {
-    tracing::info!(context = %state.context, namespace = ?state.namespace, "watching");
-    let watcher = PodWatcher {
-        cluster: cluster.clone(),
-        context: Some(state.context.clone()).filter(|c| !c.is_empty()),
-        namespace: state.namespace.clone(),
-        scope: state.scope,
-        tx: tx.clone(),
-    };
-    let rollouts = RolloutWatcher {
-        cluster: cluster.clone(),
-        context: Some(state.context.clone()).filter(|c| !c.is_empty()),
-        namespace: state.namespace.clone(),
-        scope: state.scope,
-        tx: tx.clone(),
-    };
-    vec![tokio::spawn(watcher.run()), tokio::spawn(rollouts.run())]
+/// From `since_epoch` to the next full second of the wall clock.
+fn until_next_second(since_epoch: Duration) -> Duration {
+    Duration::from_nanos(1_000_000_000 - u64::from(since_epoch.subsec_nanos()))
 }
 
 /// Configure the alerts pane and build the shared HTTP client (`None`: nothing configured, or
@@ -280,47 +339,31 @@ fn alerts_setup(state: &mut AppState, alerts: &AlertsOptions) -> Option<HttpClie
     }
 }
 
-/// The alert poller and, when services are configured, the metrics poller.
-fn spawn_alert_sources(
-    state: &AppState,
-    alerts: &AlertsOptions,
-    http: Option<&HttpClient>,
-    tx: &mpsc::Sender<Update>,
-) -> Vec<JoinHandle<()>> {
-    let Some(http) = http else { return Vec::new() };
-    let mut tasks = Vec::new();
-    let endpoints =
-        AlertEndpoint::select(&alerts.alertmanager_urls, alerts.prometheus_url.as_deref());
-    if !endpoints.is_empty() {
-        let poller = AlertPoller {
-            http: http.clone(),
-            endpoints,
-            prometheus_url: alerts.prometheus_url.clone(),
-            interval: alerts.interval,
-            max_backoff: MAX_BACKOFF,
-            scope: state.scope,
-            tx: tx.clone(),
-        };
-        tasks.push(tokio::spawn(poller.run()));
-    }
-    if let (Some(url), false) = (&alerts.prometheus_url, alerts.signals.services.is_empty()) {
-        let poller = MetricsPoller {
-            http: http.clone(),
-            prometheus_url: url.clone(),
-            services: alerts.signals.services.clone(),
-            window: alerts.signals.window.0,
-            interval: alerts.signals.interval.0,
-            max_backoff: MAX_BACKOFF,
-            scope: state.scope,
-            tx: tx.clone(),
-        };
-        tasks.push(tokio::spawn(poller.run()));
-    }
-    tasks
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn abort_all(tasks: &mut Vec<JoinHandle<()>>) {
-    for t in tasks.drain(..) {
-        t.abort();
+    #[test]
+    fn frames_are_drawn_when_dirty_at_most_once_per_frame() {
+        let mut frames = Frames::new(30);
+        let every = frames.every;
+        assert_eq!(every, Duration::from_millis(33));
+        let t0 = Instant::now();
+        assert!(frames.is_due(t0), "the first frame is drawn at once");
+        frames.drawn(t0);
+        assert!(!frames.is_due(t0 + every), "nothing changed: no frame");
+        frames.dirty = true;
+        let soon = t0 + every / 2;
+        assert!(!frames.is_due(soon), "the cap holds the frame back");
+        assert_eq!(frames.next(), t0 + every, "and the loop wakes for it");
+        assert!(frames.is_due(t0 + every), "then it is drawn");
+    }
+
+    #[test]
+    fn the_clock_ticks_on_the_full_second() {
+        let at = |ms| until_next_second(Duration::from_millis(ms));
+        assert_eq!(at(12_250), Duration::from_millis(750));
+        assert_eq!(at(12_999), Duration::from_millis(1));
+        assert_eq!(at(13_000), Duration::from_secs(1));
     }
 }

@@ -19,7 +19,7 @@ pub enum Cmd {
     /// Start the built-in simulated cluster in-process and show the dashboard against it.
     Demo(DemoArgs),
     /// Run the simulated cluster alone (for tests, benchmarks, kubectl).
-    Sim(crate::sim::SimArgs),
+    Sim(opsdeck_sim::SimArgs),
 }
 
 /// Flags of `opsdeck demo`.
@@ -27,7 +27,7 @@ pub enum Cmd {
 pub struct DemoArgs {
     /// Scenario to play: steady, crashloop, bad-rollout, incident.
     #[arg(long, default_value = "incident")]
-    pub scenario: crate::sim::Scenario,
+    pub scenario: opsdeck_sim::Scenario,
     /// Number of pods in the simulated cluster.
     #[arg(long, default_value_t = 60)]
     pub pods: usize,

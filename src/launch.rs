@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, WrapErr};
 
+use opsdeck_sim::{SimConfig, Simulator};
+
 use crate::app::{AlertsOptions, Options};
 use crate::cli::{CommonArgs, DemoArgs};
 use crate::cluster::ClusterConfig;
@@ -13,7 +15,6 @@ use crate::config::alerts::HttpAuthConfig;
 use crate::config::keymap::Keymap;
 use crate::error::UsageError;
 use crate::http::{Auth, HttpOptions, Secret, UrlCredentials};
-use crate::sim::{SimConfig, Simulator};
 use crate::ui::theme::Theme;
 
 /// Built-in defaults < config file < command-line flags. Mistakes are [`UsageError`]s.

@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: sources (tasks) send [`update::Update`]s to the UI task, which applies
 //! them to [`state::AppState`] and renders it; keys become [`action::Action`]s; mutations go as
-//! [`command::Command`]s to the executor, whose outcomes come back as updates.
+//! [`command::Command`]s to the executor, whose outcomes come back as updates. The
+//! [`supervisor::Supervisor`] owns every task but the UI loop.
 
 #![warn(clippy::unwrap_used)]
 #![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
@@ -22,9 +23,9 @@ pub mod logging;
 pub mod model;
 pub mod redact;
 pub mod sanitize;
-pub mod sim;
 pub mod sources;
 pub mod state;
+pub mod supervisor;
 pub mod terminal;
 pub mod ui;
 pub mod update;

@@ -43,7 +43,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match &cli.command {
-            Some(Cmd::Sim(args)) => opsdeck::sim::run(args.clone()).await,
+            Some(Cmd::Sim(args)) => opsdeck_sim::run(args.clone()).await,
             Some(Cmd::Demo(demo)) => launch::run_demo(&cli.common, demo).await,
             None => launch::run_dashboard(&cli.common).await,
         }

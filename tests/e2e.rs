@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::{DeleteParams, ListParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
-use opsdeck::sim::{SimConfig, Simulator};
+use opsdeck_sim::{SimConfig, Simulator};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -238,7 +238,7 @@ async fn api_outage_shows_stale_then_live_and_a_lost_history_relists() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn l_tails_a_pod_escapes_hostile_lines_p_pauses_and_q_restores() {
     let cfg = SimConfig {
-        scenario: opsdeck::sim::Scenario::Incident,
+        scenario: opsdeck_sim::Scenario::Incident,
         churn_per_sec: 0.0,
         log_rate: 20.0,
         ..SimConfig::default()
@@ -307,7 +307,7 @@ async fn l_tails_a_pod_escapes_hostile_lines_p_pauses_and_q_restores() {
 async fn undo_of_a_bad_rollout_from_the_rollouts_pane_completes_it() {
     use k8s_openapi::api::apps::v1::Deployment;
     let config = SimConfig {
-        scenario: opsdeck::sim::Scenario::BadRollout,
+        scenario: opsdeck_sim::Scenario::BadRollout,
         ..SimConfig::default()
     };
     let (sim, dir, kubeconfig) = start_scenario(config).await;

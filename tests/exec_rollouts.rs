@@ -14,8 +14,8 @@ use opsdeck::exec::Executor;
 use opsdeck::exec::audit::AuditLog;
 use opsdeck::model::access::{Access, AccessCheck};
 use opsdeck::model::rollout::{RESTARTED_AT, REVISION, UndoPreview};
-use opsdeck::sim::{Scenario, SimConfig, Simulator};
 use opsdeck::update::{Outcome, Update};
+use opsdeck_sim::{Scenario, SimConfig, Simulator};
 use serde_json::json;
 use tokio::sync::mpsc;
 

@@ -1,7 +1,8 @@
 //! The log tailer against the simulator's pods/log streams: pod tail (tail + follow),
 //! deployment tail (every pod, a replacement joins, a deleted pod is marked), reconnect
 //! without duplicates or gaps, previous container, and the events of a pod that cannot start
-//! until its logs flow.
+//! until its logs flow; retargeting a tail (and a rescope, and quitting) under the supervisor
+//! ends every stream the old tail opened.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -11,13 +12,15 @@ use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Api, Client, Config};
+use opsdeck::app::AlertsOptions;
 use opsdeck::cluster::ClusterConfig;
 use opsdeck::config::LogsConfig;
 use opsdeck::model::log::{LineKind, LogLine, LogRequest, LogTarget};
-use opsdeck::sim::{Scenario, SimConfig, Simulator};
 use opsdeck::sources::LogTailer;
 use opsdeck::state::logs::LogsState;
+use opsdeck::supervisor::{Scope, Settings, Supervisor};
 use opsdeck::update::Update;
+use opsdeck_sim::{Scenario, SimConfig, SimStats, Simulator};
 use tokio::sync::mpsc;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -348,5 +351,117 @@ async fn pod_that_cannot_start_shows_its_events_until_logs_flow() {
     assert!(
         (0..state.len() as u64).any(|i| state.line(i).is_some_and(|l| l.kind == LineKind::Log))
     );
+    drop(s.sim);
+}
+
+/// A supervisor of the simulator's cluster (no alert sources), with its updates drained.
+fn supervise(s: &Setup) -> Supervisor {
+    let settings = Settings {
+        cluster: ClusterConfig {
+            kubeconfig: Some(s.kubeconfig.clone()),
+        },
+        readonly: true,
+        audit_log: None,
+        alerts: AlertsOptions::default(),
+        http: None,
+        logs: LogsConfig::default(),
+    };
+    let scope = Scope {
+        context: "opsdeck-sim".into(),
+        namespace: None,
+        tag: 1,
+    };
+    let (supervisor, mut rx) = Supervisor::start(settings, scope);
+    tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    supervisor
+}
+
+/// Wait until the simulator's stats satisfy `done`; panics after `WAIT` with the last ones.
+async fn wait_for_stats(s: &Setup, what: &str, done: impl Fn(&SimStats) -> bool) -> SimStats {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let stats = s.sim.stats();
+        if done(&stats) {
+            return stats;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}: {stats:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Retargeting a tail (and a rescope) ends every stream the old tail opened, also the follow
+/// streams of quiet containers, which a detached task would keep open until they print.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retargeting_a_deployment_tail_ends_every_stream_of_the_old_one() {
+    let s = setup_with(SimConfig {
+        pods: 12,
+        deployments: 3,
+        namespaces: 1,
+        churn_per_sec: 0.0,
+        // Quiet: one line per container every 100 s.
+        log_rate: 0.0,
+        ..SimConfig::default()
+    })
+    .await;
+    let (ns, name, pods) = first_deployment(&s.client).await;
+    let api: Api<Pod> = Api::namespaced(s.client.clone(), &ns);
+    let mut containers = 0;
+    for pod in &pods {
+        containers += api.get(pod).await.unwrap().spec.unwrap().containers.len() as u64;
+    }
+    assert!(containers >= 2, "{pods:?}");
+    let mut supervisor = supervise(&s);
+    for id in 1..=5 {
+        let before = s.sim.stats().gets;
+        supervisor.tail(LogRequest {
+            id,
+            context: "opsdeck-sim".into(),
+            namespace: ns.clone(),
+            target: LogTarget::Deployment { name: name.clone() },
+            previous: false,
+        });
+        // The deployment's GET, then one follow stream per container.
+        wait_for_stats(&s, "the tail's streams to be opened", |st| {
+            st.gets > before + containers
+        })
+        .await;
+        wait_for_stats(&s, "exactly the new tail's streams open", |st| {
+            st.log_follows_open == containers
+        })
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(s.sim.stats().log_follows_open, containers, "nothing leaked");
+
+    supervisor.rescope(Scope {
+        context: "opsdeck-sim".into(),
+        namespace: Some(ns.clone()),
+        tag: 2,
+    });
+    wait_for_stats(&s, "a rescope to end the tail", |st| {
+        st.log_follows_open == 0
+    })
+    .await;
+    supervisor.tail(LogRequest {
+        id: 6,
+        context: "opsdeck-sim".into(),
+        namespace: ns.clone(),
+        target: LogTarget::Deployment { name },
+        previous: false,
+    });
+    wait_for_stats(&s, "the next tail's streams", |st| {
+        st.log_follows_open == containers
+    })
+    .await;
+    tokio::time::timeout(WAIT, supervisor.shutdown())
+        .await
+        .expect("nothing in flight: shutdown is immediate");
+    wait_for_stats(&s, "shutdown to end the tail", |st| {
+        st.log_follows_open == 0
+    })
+    .await;
     drop(s.sim);
 }

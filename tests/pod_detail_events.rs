@@ -83,7 +83,7 @@ async fn events_that_cannot_be_listed_are_said_in_the_pod_detail() {
     state.ui.overlay = Overlay::PodDetail {
         target,
         detail: None,
-        scroll: 0,
+        scroll: Default::default(),
     };
     assert!(state.apply(Update::PodDetailLoaded(Box::new(detail))));
     let screen = format!("{:?}", common::draw(&state, 160, 45).backend());

@@ -8,10 +8,10 @@ use kube::Api;
 use kube::api::{Patch, PatchParams};
 use opsdeck::cluster::ClusterConfig;
 use opsdeck::model::rollout::RolloutChange;
-use opsdeck::sim::{SimConfig, Simulator};
 use opsdeck::sources::RolloutWatcher;
 use opsdeck::state::rollouts::RolloutsState;
 use opsdeck::update::{SourceHealth, SourceId, Update};
+use opsdeck_sim::{SimConfig, Simulator};
 use serde_json::json;
 use tokio::sync::mpsc;
 

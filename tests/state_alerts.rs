@@ -233,16 +233,20 @@ fn enter_opens_the_alert_detail_and_keys_scroll_it() {
     else {
         panic!()
     };
-    assert_eq!(*scroll, 0);
+    assert_eq!(scroll.cursor(), 0);
     assert_eq!(
         state.alerts.find(fingerprint).unwrap().row.name,
         "CheckoutDown"
     );
+    // A short screen, so that the detail is longer than its window.
+    let theme = opsdeck::ui::theme::Theme::default_theme();
+    let size = ratatui::layout::Rect::new(0, 0, 80, 12);
+    state.set_viewports(opsdeck::ui::layout::viewports(&state, &theme, size));
     state.handle(Action::Down);
-    assert!(matches!(
-        state.ui.overlay,
-        Overlay::AlertDetail { scroll: 1, .. }
-    ));
+    let Overlay::AlertDetail { scroll, .. } = &state.ui.overlay else {
+        panic!()
+    };
+    assert_eq!(scroll.cursor(), 1);
     assert_eq!(
         state.alerts.selected_index(),
         0,

@@ -27,7 +27,7 @@ fn bottom_text(logs: &LogsState) -> String {
 fn tailing(capacity: usize) -> LogsState {
     let mut logs = LogsState::with_capacity(capacity);
     logs.start(pod_request(1));
-    logs.viewport.set(10);
+    logs.set_height(10);
     logs
 }
 
@@ -241,4 +241,41 @@ fn events_show_until_the_first_container_line() {
     assert!(!logs.shows_events(), "logs flow: the pane shows them");
     logs.start(pod_request(2));
     assert!(logs.events.is_empty(), "a new tail forgets the events");
+}
+
+/// The tail started by `l` on the pods pane (the selected pod).
+fn tail_selected_pod(state: &mut AppState) -> u64 {
+    state.ui.focus = Pane::Pods;
+    let effects = state.handle(Action::TailLogs);
+    let [Effect::TailLogs(req)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    req.id
+}
+
+#[test]
+fn lines_of_a_tail_stopped_by_a_rescope_never_reach_the_next_tail() {
+    let mut state = live_state();
+    let old = tail_selected_pod(&mut state);
+    let effects = state.handle(Action::SetNamespace(None));
+    assert_eq!(effects, vec![Effect::Rescope]);
+    assert_eq!(state.logs.tail_id(), None, "the rescope forgot the tail");
+    let scope = state.scope;
+    state.apply(Update::PodsListed {
+        scope,
+        rows: common::cluster_rows(),
+    });
+    let new = tail_selected_pod(&mut state);
+    assert_ne!(new, old, "tail ids never repeat, not even after a rescope");
+    // A batch the stopped tailer had already queued arrives after the new tail started.
+    assert!(!state.apply(Update::LogLines {
+        tail: old,
+        lines: numbered(3),
+    }));
+    assert!(state.logs.is_empty(), "stale lines were dropped");
+    assert!(state.apply(Update::LogLines {
+        tail: new,
+        lines: numbered(2),
+    }));
+    assert_eq!(state.logs.len(), 2);
 }

@@ -134,14 +134,14 @@ fn enter_opens_the_history_and_keys_choose_a_revision() {
     let Overlay::RolloutHistory(view) = &state.ui.overlay else {
         panic!("{:?}", state.ui.overlay)
     };
-    assert_eq!((view.name.as_str(), view.selected), ("api", 0));
+    assert_eq!((view.name.as_str(), view.list.cursor()), ("api", 0));
     state.handle(Action::Down);
     state.handle(Action::Down);
     state.handle(Action::Down);
     let Overlay::RolloutHistory(view) = &state.ui.overlay else {
         panic!()
     };
-    assert_eq!(view.selected, 2, "clamped at the oldest revision");
+    assert_eq!(view.list.cursor(), 2, "clamped at the oldest revision");
     assert_eq!(state.rollouts.selected_row().unwrap().name, "api");
     state.handle(Action::Back);
     assert_eq!(state.ui.overlay, Overlay::None);

@@ -1,5 +1,6 @@
-//! The log tailer: one per tail, cancelled (aborted) and respawned by the app when the user
-//! tails something else. A pod tail streams each of its containers; a deployment tail watches
+//! The log tailer: one per tail, cancelled (aborted) and respawned by the supervisor when the
+//! user tails something else. Every stream task is held in the tailer's `JoinSet`, so that
+//! aborting the tailer ends every stream it opened (quiet ones too). A pod tail streams each of its containers; a deployment tail watches
 //! the pods of the deployment's selector, like stern: pods that appear join, pods that go away
 //! are marked, and at most `max_streams` streams are open at once (the rest wait, visibly).
 //! Lines come from [`LogStream`] tasks already sanitised and redacted and leave in batches
@@ -17,7 +18,7 @@ use jiff::Timestamp;
 use k8s_openapi::api::core::v1::{Event as KubeEvent, Pod};
 use kube::{Api, Client};
 use tokio::sync::mpsc::{self, Sender};
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinSet};
 
 use crate::cluster::ClusterConfig;
 use crate::config::LogsConfig;
@@ -45,7 +46,9 @@ pub struct LogTailer {
 
 /// The running tail: streams per pod, pods waiting for a slot, the batch being filled.
 struct Tail {
-    running: HashMap<String, Vec<JoinHandle<()>>>,
+    /// Every stream task; dropping the set (the tailer aborted) aborts them all.
+    streams: JoinSet<()>,
+    running: HashMap<String, Vec<AbortHandle>>,
     waiting: VecDeque<PodInfo>,
     open: usize,
     batch: Vec<LogLine>,
@@ -102,6 +105,7 @@ impl LogTailer {
         };
         let (out, rx) = mpsc::channel(LINE_QUEUE);
         let mut tail = Tail {
+            streams: JoinSet::new(),
             running: HashMap::new(),
             waiting: VecDeque::new(),
             open: 0,
@@ -115,9 +119,7 @@ impl LogTailer {
             events: Vec::new(),
         };
         self.run_loop(&mut tail, &pods, events, rx).await;
-        for (_, tasks) in tail.running.drain() {
-            tasks.iter().for_each(JoinHandle::abort);
-        }
+        tail.streams.abort_all();
     }
 
     async fn run_loop(
@@ -148,6 +150,13 @@ impl LogTailer {
                     StreamMsg::Health(_) => true,
                 },
                 Some(event) = events.next() => self.on_event(tail, pods, event).await,
+                // Reap the streams that ended (pod gone, previous read once).
+                Some(joined) = tail.streams.join_next() => {
+                    if let Err(e) = joined && e.is_panic() {
+                        tracing::error!(error = %e, "log stream panicked");
+                    }
+                    true
+                }
                 _ = tick.tick() => self.flush(tail).await,
                 _ = events_tick.tick(), if !tail.seen_logs => self.send_events(tail).await,
             };
@@ -255,7 +264,7 @@ impl LogTailer {
             return;
         };
         tail.open = tail.open.saturating_sub(tasks.len());
-        tasks.iter().for_each(JoinHandle::abort);
+        tasks.iter().for_each(AbortHandle::abort);
         let source = Arc::new(self.source(name, "", None, 1));
         let note = LogLine::note(source, Some(Timestamp::now()), format!("pod {name} gone"));
         tail.batch.push(note);
@@ -311,8 +320,8 @@ impl LogTailer {
         pod: &PodInfo,
         containers: &[String],
         api: &Api<Pod>,
-        tail: &Tail,
-    ) -> Vec<JoinHandle<()>> {
+        tail: &mut Tail,
+    ) -> Vec<AbortHandle> {
         let s = &self.settings;
         let start = Start {
             tail_lines: s.since.is_none().then_some(i64::from(s.tail_lines)),
@@ -334,7 +343,7 @@ impl LogTailer {
                     redactor: tail.redactor.clone(),
                     out: tail.out.clone(),
                 };
-                tokio::spawn(stream.run())
+                tail.streams.spawn(stream.run())
             })
             .collect()
     }

@@ -1,13 +1,13 @@
 //! The alerts pane: the merged alerts of every source, resolved alerts fading out, selection,
 //! filter, "new" marks until seen, rule expressions and golden-signal series.
 
-use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::alert::{AlertRow, AlertState, PrometheusRule, Severity};
 use crate::model::signal::ServiceSignals;
+use crate::state::list::{Filter, ListState, Mode, Move, Sorted};
 
 /// Resolved alerts kept for the detail view (the oldest are dropped first).
 pub const RESOLVED_CAP: usize = 256;
@@ -56,11 +56,16 @@ pub struct AlertView<'a> {
     pub new: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
+/// Where a listed alert lives: the n-th active alert, or the n-th resolved one. Active alerts
+/// are listed first, in display order, then resolved ones, newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Slot {
     Active(usize),
     Resolved(usize),
 }
+
+/// Position of an alert in the list, and its fingerprint (which the cursor follows).
+pub type AlertPlace = Sorted<Slot, String>;
 
 /// Firing alert counts by severity (silenced, inhibited and pending ones excluded).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,7 +76,7 @@ pub struct FiringCounts {
 }
 
 /// State of the alerts pane.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AlertsState {
     pub settings: AlertsSettings,
     /// The last answer of every source (base URL → rows).
@@ -80,11 +85,9 @@ pub struct AlertsState {
     active: Vec<AlertRow>,
     /// Newest first, at most [`RESOLVED_CAP`].
     resolved: VecDeque<ResolvedAlert>,
-    view: Vec<Slot>,
-    filter: String,
+    /// The alerts shown (in scope, passing the filter); cursor, window and filter.
+    pub(super) list: ListState<AlertPlace>,
     namespace: Option<String>,
-    selected: usize,
-    selected_fp: Option<String>,
     /// Fingerprints of firing alerts the user has seen.
     seen: HashSet<String>,
     /// Alert name → PromQL expression, from Prometheus's rules.
@@ -93,17 +96,28 @@ pub struct AlertsState {
     pub signals: Vec<ServiceSignals>,
     /// True once any source answered.
     pub fetched: bool,
-    /// View state touched by rendering only.
-    pub offset: Cell<usize>,
-    pub viewport: Cell<usize>,
+}
+
+impl Default for AlertsState {
+    fn default() -> Self {
+        AlertsState::scoped(None)
+    }
 }
 
 impl AlertsState {
     /// An empty state showing the alerts of `namespace` (and cluster-wide ones).
     pub fn scoped(namespace: Option<String>) -> AlertsState {
         AlertsState {
+            settings: AlertsSettings::default(),
+            by_source: BTreeMap::new(),
+            active: Vec::new(),
+            resolved: VecDeque::new(),
+            list: ListState::new(Mode::Follow),
             namespace,
-            ..AlertsState::default()
+            seen: HashSet::new(),
+            rules: HashMap::new(),
+            signals: Vec::new(),
+            fetched: false,
         }
     }
 
@@ -170,19 +184,25 @@ impl AlertsState {
     /// Rebuild the list: active alerts, then resolved ones younger than the fade time.
     fn rebuild(&mut self, now: Timestamp) {
         let fade = self.settings.resolved_fade;
-        let mut view: Vec<Slot> = (0..self.active.len())
-            .filter(|i| self.shows(&self.active[*i]))
-            .map(Slot::Active)
+        let active = self
+            .active
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| self.shows(r));
+        let resolved = self
+            .resolved
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| now.duration_since(r.at) < fade && self.shows(&r.row));
+        let view: Vec<AlertPlace> = active
+            .map(|(i, r)| (Slot::Active(i), r))
+            .chain(resolved.map(|(i, r)| (Slot::Resolved(i), &r.row)))
+            .map(|(by, r)| Sorted {
+                by,
+                id: r.fingerprint.clone(),
+            })
             .collect();
-        view.extend(
-            self.resolved
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| now.duration_since(r.at) < fade && self.shows(&r.row))
-                .map(|(i, _)| Slot::Resolved(i)),
-        );
-        self.view = view;
-        self.follow_selection();
+        self.list.set_rows(view);
     }
 
     fn shows(&self, row: &AlertRow) -> bool {
@@ -190,17 +210,17 @@ impl AlertsState {
             (Some(scope), Some(ns)) => scope == ns,
             _ => true,
         };
-        in_scope && matches_filter(row, &self.filter)
+        in_scope && matches_filter(row, self.list.filter())
     }
 
     /// Drop resolved alerts older than the fade time from the list (they stay in memory).
     /// Returns whether the list changed.
     pub fn expire(&mut self, now: Timestamp) -> bool {
         let fade = self.settings.resolved_fade;
-        let stale = self.view.iter().any(|s| match s {
+        let stale = self.list.iter().any(|p| match p.by {
             Slot::Resolved(i) => self
                 .resolved
-                .get(*i)
+                .get(i)
                 .is_none_or(|r| now.duration_since(r.at) >= fade),
             Slot::Active(_) => false,
         });
@@ -208,27 +228,6 @@ impl AlertsState {
             self.rebuild(now);
         }
         stale
-    }
-
-    fn follow_selection(&mut self) {
-        let found = self.selected_fp.as_ref().and_then(|fp| {
-            (0..self.view.len()).find(|i| self.slot_row(self.view[*i]).fingerprint == *fp)
-        });
-        self.selected = match found {
-            Some(i) => i,
-            None => self.selected.min(self.view.len().saturating_sub(1)),
-        };
-        self.selected_fp = self
-            .view
-            .get(self.selected)
-            .map(|s| self.slot_row(*s).fingerprint.clone());
-    }
-
-    fn slot_row(&self, slot: Slot) -> &AlertRow {
-        match slot {
-            Slot::Active(i) => &self.active[i],
-            Slot::Resolved(i) => &self.resolved[i].row,
-        }
     }
 
     fn slot_view(&self, slot: Slot) -> AlertView<'_> {
@@ -259,8 +258,8 @@ impl AlertsState {
     }
 
     fn mark_selected_seen(&mut self) {
-        if let Some(fp) = &self.selected_fp {
-            self.seen.insert(fp.clone());
+        if let Some(p) = self.list.selected() {
+            self.seen.insert(p.id.clone());
         }
     }
 
@@ -273,14 +272,13 @@ impl AlertsState {
     }
 
     pub fn set_filter(&mut self, filter: &str, now: Timestamp) {
-        if self.filter != filter {
-            self.filter = filter.to_string();
+        if self.list.set_filter(filter) {
             self.rebuild(now);
         }
     }
 
     pub fn filter(&self) -> &str {
-        &self.filter
+        self.list.filter().text()
     }
 
     /// Show only alerts of this namespace (and those without a namespace label).
@@ -289,52 +287,38 @@ impl AlertsState {
         self.rebuild(now);
     }
 
-    /// Move the cursor by `delta` rows (clamped); the row reached is seen.
-    pub fn move_by(&mut self, delta: isize) {
-        if self.view.is_empty() {
-            return;
-        }
-        let last = self.view.len() as isize - 1;
-        self.select((self.selected as isize + delta).clamp(0, last) as usize);
-    }
-
-    pub fn select(&mut self, index: usize) {
-        self.selected = index.min(self.view.len().saturating_sub(1));
-        self.selected_fp = self
-            .view
-            .get(self.selected)
-            .map(|s| self.slot_row(*s).fingerprint.clone());
+    /// Move the cursor; the row reached is seen.
+    pub fn go(&mut self, m: Move) {
+        self.list.go(m);
         self.mark_selected_seen();
     }
 
-    pub fn select_last(&mut self) {
-        self.select(self.view.len().saturating_sub(1));
+    /// Put the cursor on row `index` (clamped); the row is seen.
+    pub fn select(&mut self, index: usize) {
+        self.list.select(index);
+        self.mark_selected_seen();
     }
 
-    /// Rows per page, as last rendered.
-    pub fn page(&self) -> usize {
-        self.viewport.get().max(1)
+    /// The list: cursor, window and the order of the rows shown.
+    pub fn list(&self) -> &ListState<AlertPlace> {
+        &self.list
     }
 
     pub fn selected_index(&self) -> usize {
-        self.selected
+        self.list.cursor()
     }
 
     pub fn selected(&self) -> Option<AlertView<'_>> {
-        self.view.get(self.selected).map(|s| self.slot_view(*s))
+        self.list.selected().map(|p| self.slot_view(p.by))
     }
 
     /// Rows `start..start+len` of the list.
     pub fn window(&self, start: usize, len: usize) -> impl Iterator<Item = AlertView<'_>> {
-        self.view
-            .iter()
-            .skip(start)
-            .take(len)
-            .map(|s| self.slot_view(*s))
+        self.list.window(start, len).map(|p| self.slot_view(p.by))
     }
 
     pub fn visible_len(&self) -> usize {
-        self.view.len()
+        self.list.len()
     }
 
     /// An alert by fingerprint, active or resolved (for the detail view).
@@ -404,23 +388,16 @@ impl AlertsState {
 
 /// Case-insensitive substring match on name, severity, state, label values and summary;
 /// `!text` negates.
-fn matches_filter(row: &AlertRow, filter: &str) -> bool {
-    if filter.is_empty() {
-        return true;
-    }
-    let (negate, needle) = match filter.strip_prefix('!') {
-        Some(rest) => (true, rest),
-        None => (false, filter),
-    };
-    let needle = needle.to_lowercase();
-    let hit = [
+fn matches_filter(row: &AlertRow, filter: &Filter) -> bool {
+    let fields = [
         row.name.as_str(),
         row.severity.as_str(),
         row.state.as_str(),
         &row.summary,
-    ]
-    .into_iter()
-    .chain(row.labels.values().map(String::as_str))
-    .any(|f| f.to_lowercase().contains(&needle));
-    hit != negate
+    ];
+    filter.matches(
+        fields
+            .into_iter()
+            .chain(row.labels.values().map(String::as_str)),
+    )
 }

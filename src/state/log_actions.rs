@@ -1,6 +1,6 @@
 //! What keys mean for logs: `l` on a pod or a rollout starts a tail (focus moves to the log
-//! pane), `P` asks for the previous container; on the log pane: pause/follow, scrolling, `G`,
-//! wrap, timestamps, readable JSON, search and filter.
+//! pane), `P` asks for the previous container; on the log pane: pause/follow (scrolling and `G`
+//! are list moves, see `paging.rs`), wrap, timestamps, readable JSON, search and filter.
 
 use crate::action::{Action, Pane};
 use crate::model::log::{LogRequest, LogTarget};
@@ -24,15 +24,8 @@ impl AppState {
 
     fn handle_log_pane(&mut self, action: &Action) -> Option<Vec<Effect>> {
         let logs = &mut self.logs;
-        let page = logs.page() as isize;
         match action {
             Action::Pause => logs.toggle_pause(),
-            Action::Bottom => logs.follow(),
-            Action::Top => logs.top(),
-            Action::Up => logs.scroll(-1),
-            Action::Down => logs.scroll(1),
-            Action::PageUp => logs.scroll(-page),
-            Action::PageDown => logs.scroll(page),
             Action::Wrap => logs.wrap = !logs.wrap,
             Action::Timestamps => logs.timestamps = !logs.timestamps,
             Action::ReadableJson => logs.readable_json = !logs.readable_json,
@@ -90,7 +83,8 @@ impl AppState {
     }
 
     fn tail(&mut self, namespace: String, target: LogTarget, previous: bool) -> Vec<Effect> {
-        let id = self.logs.tail_id().unwrap_or(0) + 1;
+        let id = self.next_tail;
+        self.next_tail += 1;
         let request = LogRequest {
             id,
             context: self.context.clone(),

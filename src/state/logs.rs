@@ -2,10 +2,10 @@
 //! `n`/`N`, a filter that keeps only matching lines, wrap and timestamp toggles.
 //!
 //! Lines are addressed by an absolute sequence number (`seq`), so positions survive eviction of
-//! the oldest lines. The "view" is every line, or the lines passing the filter. Rendering walks
-//! up from the view's bottom line and formats only what fits.
+//! the oldest lines. The "view" is the list of the seqs of every line, or of the lines passing
+//! the filter: a [`ListState`] in [`Mode::Tail`], whose cursor is the bottom line on screen.
+//! Rendering walks up from the view's bottom line and formats only what fits.
 
-use std::cell::Cell;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, LazyLock};
 
@@ -14,6 +14,7 @@ use regex::Regex;
 use crate::model::event::PodEvents;
 use crate::model::log::{LineKind, LogLine, LogRequest};
 use crate::redact::Redactor;
+use crate::state::list::{ListState, Mode, Move};
 
 /// The default redaction, compiled once.
 static DEFAULT_REDACTOR: LazyLock<Arc<Redactor>> = LazyLock::new(|| Arc::new(Redactor::defaults()));
@@ -71,10 +72,9 @@ pub struct LogsState {
     bytes: usize,
     /// Seq of `lines[0]`.
     first: u64,
-    /// `None`: following the newest line; else the seq of the bottom line on screen.
-    anchor: Option<u64>,
-    /// Seqs of the lines that pass the filter (only while a filter is set).
-    kept: Option<VecDeque<u64>>,
+    /// Seqs of the lines that pass the filter (every line without one); the cursor is the
+    /// bottom line on screen, following the newest line until the user scrolls or pauses.
+    view: ListState<u64>,
     filter: Option<Pattern>,
     search: Option<Pattern>,
     /// The search match the view was moved to by `n`/`N`.
@@ -94,8 +94,6 @@ pub struct LogsState {
     /// Streams open and waiting for the stream limit.
     pub streams: (usize, usize),
     capacity: usize,
-    /// Rows of the last render (page size); touched by rendering only.
-    pub viewport: Cell<usize>,
 }
 
 impl Default for LogsState {
@@ -112,8 +110,7 @@ impl LogsState {
             lines: VecDeque::new(),
             bytes: 0,
             first: 0,
-            anchor: None,
-            kept: None,
+            view: ListState::new(Mode::Tail),
             filter: None,
             search: None,
             current_match: None,
@@ -126,7 +123,6 @@ impl LogsState {
             revisions: HashMap::new(),
             streams: (0, 0),
             capacity: capacity.max(1),
-            viewport: Cell::new(0),
         }
     }
 
@@ -141,11 +137,12 @@ impl LogsState {
         self.request = Some(request);
     }
 
-    /// Forget the tail (scope changed).
+    /// Forget the tail (scope changed); the window height stays.
     pub fn clear(&mut self) {
-        let redactor = self.redactor.clone();
+        let (redactor, height) = (self.redactor.clone(), self.view.height());
         *self = LogsState::with_capacity(self.capacity);
         self.redactor = redactor;
+        self.view.set_height(height);
     }
 
     /// Events of the tailed pods arrived (they replace the previous ones).
@@ -176,10 +173,8 @@ impl LogsState {
         for line in lines {
             self.has_logs |= line.kind == LineKind::Log;
             let seq = self.end();
-            if let (Some(kept), Some(f)) = (&mut self.kept, &self.filter)
-                && f.keeps(&line)
-            {
-                kept.push_back(seq);
+            if self.filter.as_ref().is_none_or(|f| f.keeps(&line)) {
+                self.view.push(seq);
             }
             self.bytes += line.text.len();
             self.lines.push_back(line);
@@ -190,16 +185,9 @@ impl LogsState {
             }
             self.first += 1;
         }
-        if let Some(kept) = &mut self.kept {
-            while kept.front().is_some_and(|s| *s < self.first) {
-                kept.pop_front();
-            }
-        }
-        if let Some(a) = self.anchor
-            && a < self.first
-        {
-            self.anchor = self.view_seq(0);
-        }
+        let first = self.first;
+        // An anchored line that was evicted: the view holds on to the oldest line left.
+        self.view.drop_front_while(|s| *s < first);
         true
     }
 
@@ -225,91 +213,84 @@ impl LogsState {
 
     /// Lines in the view (passing the filter).
     pub fn view_len(&self) -> usize {
-        match &self.kept {
-            Some(k) => k.len(),
-            None => self.lines.len(),
-        }
+        self.view.len()
     }
 
     /// Seq of the `i`th line of the view.
     pub fn view_seq(&self, i: usize) -> Option<u64> {
-        match &self.kept {
-            Some(k) => k.get(i).copied(),
-            None => (i < self.lines.len()).then(|| self.first + i as u64),
-        }
+        self.view.get(i).copied()
     }
 
     /// Position in the view of the last line at or before `seq`.
     fn view_pos(&self, seq: u64) -> Option<usize> {
-        match &self.kept {
-            Some(k) => match k.binary_search(&seq) {
-                Ok(i) => Some(i),
-                Err(0) => None,
-                Err(i) => Some(i - 1),
-            },
-            None => {
-                let last = self.lines.len().checked_sub(1)?;
-                Some((seq.saturating_sub(self.first) as usize).min(last))
-            }
-        }
+        self.view.position_at_or_before(&seq)
+    }
+
+    /// The view: every line (or those passing the filter), the bottom line on screen, paging.
+    pub fn list(&self) -> &ListState<u64> {
+        &self.view
     }
 
     /// Position in the view of the bottom line on screen (`None`: empty view).
     pub fn bottom(&self) -> Option<usize> {
-        let last = self.view_len().checked_sub(1)?;
-        match self.anchor {
-            None => Some(last),
-            Some(seq) => Some(self.view_pos(seq).unwrap_or(0)),
-        }
+        (!self.view.is_empty()).then(|| self.view.cursor())
     }
 
     /// Following the newest line (not paused, not scrolled up).
     pub fn is_following(&self) -> bool {
-        self.anchor.is_none()
+        !self.view.is_moved()
     }
 
     /// Lines of the view below the screen (arrived while paused or scrolled up).
     pub fn new_lines(&self) -> usize {
-        match (self.anchor, self.bottom()) {
-            (Some(_), Some(b)) => self.view_len() - 1 - b,
+        match self.bottom() {
+            Some(b) if !self.is_following() => self.view_len() - 1 - b,
             _ => 0,
         }
     }
 
     /// `p`: pause (keep the screen still while lines keep arriving) or follow again.
     pub fn toggle_pause(&mut self) {
-        self.anchor = match self.anchor {
-            Some(_) => None,
-            None => self.bottom().and_then(|b| self.view_seq(b)),
-        };
+        if !self.is_following() {
+            self.view.follow();
+        } else if !self.view.is_empty() {
+            self.view.hold();
+        }
     }
 
     /// `G`: follow the newest line again.
     pub fn follow(&mut self) {
-        self.anchor = None;
+        self.view.follow();
         self.current_match = None;
     }
 
-    /// Scroll by `delta` lines of the view (negative: up, towards older lines). Reaching the
-    /// newest line does not resume following; `G` does.
+    /// Move the view (`G` follows again). Scrolling never resumes following, even onto the
+    /// newest line; the screen stays full (the bottom line is never above the first page).
+    pub fn go(&mut self, m: Move) {
+        match m {
+            Move::Bottom => self.follow(),
+            m => self.view.go(m),
+        }
+    }
+
+    /// Scroll by `delta` lines of the view (negative: up, towards older lines).
     pub fn scroll(&mut self, delta: isize) {
-        let Some(bottom) = self.bottom() else { return };
-        let page = self.page().min(self.view_len());
-        let min = page.saturating_sub(1) as isize;
-        let last = self.view_len() as isize - 1;
-        let to = (bottom as isize + delta).clamp(min.min(last), last) as usize;
-        self.anchor = self.view_seq(to);
+        self.view.move_by(delta);
     }
 
     /// `g`: the oldest lines.
     pub fn top(&mut self) {
-        let page = self.page().min(self.view_len());
-        self.anchor = self.view_seq(page.saturating_sub(1));
+        self.view.go(Move::Top);
     }
 
-    /// Rows per page, as last rendered.
+    /// Rows per page (the height the layout gave the pane).
     pub fn page(&self) -> usize {
-        self.viewport.get().max(1)
+        self.view.page()
+    }
+
+    /// Rows on screen, from the layout.
+    pub fn set_height(&mut self, rows: usize) {
+        self.view.set_height(rows);
     }
 
     pub fn search(&self) -> Option<&Pattern> {
@@ -338,17 +319,13 @@ impl LogsState {
     }
 
     fn set_filter_pattern(&mut self, filter: Option<Pattern>) {
-        let anchor = self.anchor;
-        self.kept = filter.as_ref().map(|f| {
-            (self.first..)
-                .zip(&self.lines)
-                .filter(|(_, l)| f.keeps(l))
-                .map(|(s, _)| s)
-                .collect()
-        });
+        let kept = (self.first..)
+            .zip(&self.lines)
+            .filter(|(_, l)| filter.as_ref().is_none_or(|f| f.keeps(l)))
+            .map(|(s, _)| s);
+        // The screen stays near where it was: the last kept line at or before the bottom one.
+        self.view.set_rows(kept);
         self.filter = filter;
-        // Keep the screen near where it was: the last kept line at or before the anchor.
-        self.anchor = anchor.and_then(|a| self.view_pos(a).and_then(|p| self.view_seq(p)));
     }
 
     /// `n` (`older = true`: towards older lines) / `N`: move to the next search match.
@@ -379,7 +356,7 @@ impl LogsState {
         self.current_match = self.view_seq(pos);
         // Show the match in the middle of the screen when there is room below it.
         let below = (self.page() / 2).min(self.view_len() - 1 - pos);
-        self.anchor = self.view_seq(pos + below);
+        self.view.select(pos + below);
         true
     }
 

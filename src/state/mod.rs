@@ -2,9 +2,10 @@
 //! reach it only through [`Update`]s, the user only through [`Action`]s.
 
 pub mod alerts;
-pub mod cursor;
+pub mod list;
 mod log_actions;
 pub mod logs;
+mod paging;
 pub mod pods;
 mod rollout_actions;
 pub mod rollouts;
@@ -21,7 +22,9 @@ use crate::command::{Command, CommandRequest, Target};
 use crate::model::access::AccessCache;
 use crate::update::{Outcome, SourceHealth, SourceId, Update};
 use alerts::AlertsState;
+use list::{ListState, Mode};
 use logs::LogsState;
+pub use paging::Viewports;
 use pods::PodsState;
 use rollouts::RolloutsState;
 use ui::{ConfirmDialog, Input, Level, Overlay, UiState};
@@ -64,6 +67,9 @@ pub struct AppState {
     /// Time zone for the clock and "stale since" (UTC in tests).
     pub tz: jiff::tz::TimeZone,
     next_command: u64,
+    /// Id of the next log tail; never reused (not even after a rescope), so lines a stopped
+    /// tailer had already queued cannot land in a later tail.
+    next_tail: u64,
 }
 
 impl AppState {
@@ -86,6 +92,7 @@ impl AppState {
             sources,
             tz: jiff::tz::TimeZone::UTC,
             next_command: 1,
+            next_tail: 1,
         }
     }
 
@@ -93,7 +100,9 @@ impl AppState {
     pub fn apply(&mut self, update: Update) -> bool {
         match update {
             Update::RolloutsChanged { scope, change } if scope == self.scope => {
-                return self.rollouts.apply(change);
+                let changed = self.rollouts.apply(change);
+                self.sync_history();
+                return changed;
             }
             Update::AccessReviewed { check, access } => return self.apply_access(check, access),
             Update::UndoPreviewed {
@@ -293,38 +302,6 @@ impl AppState {
         }
     }
 
-    fn move_cursor(&mut self, action: &Action) {
-        if let Overlay::PodDetail { scroll, .. } | Overlay::AlertDetail { scroll, .. } =
-            &mut self.ui.overlay
-        {
-            *scroll = match action {
-                Action::Up => scroll.saturating_sub(1),
-                Action::Down => scroll.saturating_add(1),
-                Action::PageUp => scroll.saturating_sub(10),
-                Action::PageDown => scroll.saturating_add(10),
-                Action::Top => 0,
-                _ => *scroll,
-            };
-            return;
-        }
-        if self.ui.focus == Pane::Alerts {
-            return self.move_alert_cursor(action);
-        }
-        if self.ui.focus != Pane::Pods {
-            return;
-        }
-        let page = self.pods.page() as isize;
-        match action {
-            Action::Up => self.pods.move_by(-1),
-            Action::Down => self.pods.move_by(1),
-            Action::PageUp => self.pods.move_by(-page),
-            Action::PageDown => self.pods.move_by(page),
-            Action::Top => self.pods.select(0),
-            Action::Bottom => self.pods.select_last(),
-            _ => {}
-        }
-    }
-
     fn selected_pod_target(&self) -> Option<Target> {
         if self.ui.focus != Pane::Pods {
             return None;
@@ -347,7 +324,7 @@ impl AppState {
         self.ui.overlay = Overlay::PodDetail {
             target: target.clone(),
             detail: None,
-            scroll: 0,
+            scroll: ListState::new(Mode::Text),
         };
         vec![self.run(Command::LoadPodDetail { target })]
     }

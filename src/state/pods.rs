@@ -1,19 +1,18 @@
 //! The pods pane: rows keyed by namespace/name, a sorted (and filtered) view, selection.
 //!
-//! Updates are incremental: an applied pod costs a binary search and one `Vec` insert/remove,
-//! never a re-sort of 50,000 rows. Rendering reads only the visible window of `view`.
+//! Updates are incremental: an applied pod costs a binary search and one insert/remove in the
+//! list, never a re-sort of 50,000 rows. Rendering reads only the visible window of the list.
 
-use std::cell::Cell;
 use std::collections::HashMap;
 
 use crate::model::pod::{Health, PodRow};
-use crate::state::cursor::Cursor;
+use crate::state::list::{Filter, ListState, Sorted};
 
 /// `(namespace, name)`.
 pub type PodKey = (String, String);
 
 /// Position of a pod in the list: unhealthy first, then namespace, then name.
-type SortKey = (u8, PodKey);
+pub type PodPlace = Sorted<u8, PodKey>;
 
 /// Pod counts by health, for the summary line and the header.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -64,24 +63,22 @@ fn rank(health: Health) -> u8 {
     }
 }
 
-fn sort_key(row: &PodRow) -> SortKey {
-    (rank(row.health), (row.namespace.clone(), row.name.clone()))
+fn place(row: &PodRow) -> PodPlace {
+    Sorted {
+        by: rank(row.health),
+        id: (row.namespace.clone(), row.name.clone()),
+    }
 }
 
 /// State of the pods pane.
 #[derive(Debug, Default)]
 pub struct PodsState {
     rows: HashMap<PodKey, PodRow>,
-    /// Sorted keys of the rows that pass the filter.
-    view: Vec<SortKey>,
-    filter: String,
+    /// The rows that pass the filter, sorted; cursor, window and filter.
+    pub(super) list: ListState<PodPlace>,
     counts: PodCounts,
-    cursor: Cursor<PodKey>,
     /// True once the first list arrived (before that the pane says "connecting").
     pub listed: bool,
-    /// View state touched by rendering only: first visible row and the last viewport height.
-    pub offset: Cell<usize>,
-    pub viewport: Cell<usize>,
 }
 
 impl PodsState {
@@ -102,101 +99,65 @@ impl PodsState {
     /// Insert or replace one pod.
     pub fn apply_pod(&mut self, row: PodRow) {
         let key = (row.namespace.clone(), row.name.clone());
-        self.remove(&key);
+        let old = self.remove_row(&key);
         *self.counts.slot(row.health) += 1;
-        if matches_filter(&row, &self.filter) {
-            let sk = sort_key(&row);
-            let at = self.view.binary_search(&sk).unwrap_or_else(|i| i);
-            self.view.insert(at, sk);
-        }
+        let new = matches_filter(&row, self.list.filter()).then(|| place(&row));
+        self.list.replace(old.as_ref(), new);
         self.rows.insert(key, row);
-        self.follow_selection();
     }
 
     /// Remove one pod.
     pub fn apply_deleted(&mut self, namespace: &str, name: &str) {
-        self.remove(&(namespace.to_string(), name.to_string()));
-        self.follow_selection();
+        let old = self.remove_row(&(namespace.to_string(), name.to_string()));
+        self.list.replace(old.as_ref(), None);
     }
 
-    fn remove(&mut self, key: &PodKey) {
-        if let Some(old) = self.rows.remove(key) {
-            let slot = self.counts.slot(old.health);
-            *slot = slot.saturating_sub(1);
-            if let Ok(at) = self.view.binary_search(&sort_key(&old)) {
-                self.view.remove(at);
-            }
-        }
+    /// Forget a row and count it out; returns its place in the list.
+    fn remove_row(&mut self, key: &PodKey) -> Option<PodPlace> {
+        let old = self.rows.remove(key)?;
+        let slot = self.counts.slot(old.health);
+        *slot = slot.saturating_sub(1);
+        Some(place(&old))
     }
 
     fn rebuild_view(&mut self) {
-        self.view = self
+        let filter = self.list.filter();
+        let mut view: Vec<PodPlace> = self
             .rows
             .values()
-            .filter(|r| matches_filter(r, &self.filter))
-            .map(sort_key)
+            .filter(|r| matches_filter(r, filter))
+            .map(place)
             .collect();
-        self.view.sort_unstable();
-        self.follow_selection();
-    }
-
-    /// Keep the cursor on top, or on the same pod if the user moved it there.
-    fn follow_selection(&mut self) {
-        let (rows, view) = (&self.rows, &self.view);
-        self.cursor.follow(
-            view.len(),
-            |key| {
-                let row = rows.get(key)?;
-                view.binary_search(&sort_key(row)).ok()
-            },
-            |i| view.get(i).map(|(_, k)| k.clone()),
-        );
+        view.sort_unstable();
+        self.list.set_rows(view);
     }
 
     pub fn set_filter(&mut self, filter: &str) {
-        if self.filter != filter {
-            self.filter = filter.to_string();
+        if self.list.set_filter(filter) {
             self.rebuild_view();
         }
     }
 
     pub fn filter(&self) -> &str {
-        &self.filter
+        self.list.filter().text()
     }
 
-    /// Move the cursor by `delta` rows (clamped).
-    pub fn move_by(&mut self, delta: isize) {
-        let view = &self.view;
-        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
-        self.cursor.move_by(delta, view.len(), key_at);
-    }
-
-    pub fn select(&mut self, index: usize) {
-        let view = &self.view;
-        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
-        self.cursor.select(index, view.len(), key_at);
-    }
-
-    pub fn select_last(&mut self) {
-        self.select(self.view.len().saturating_sub(1));
-    }
-
-    /// Rows per page, as last rendered.
-    pub fn page(&self) -> usize {
-        self.viewport.get().max(1)
+    /// The list: cursor, window and the order of the rows that pass the filter.
+    pub fn list(&self) -> &ListState<PodPlace> {
+        &self.list
     }
 
     pub fn selected_index(&self) -> usize {
-        self.cursor.index()
+        self.list.cursor()
     }
 
     pub fn selected_row(&self) -> Option<&PodRow> {
-        self.cursor.key().and_then(|k| self.rows.get(k))
+        self.list.selected().and_then(|k| self.rows.get(&k.id))
     }
 
     /// Number of rows that pass the filter.
     pub fn visible_len(&self) -> usize {
-        self.view.len()
+        self.list.len()
     }
 
     pub fn total_len(&self) -> usize {
@@ -205,11 +166,9 @@ impl PodsState {
 
     /// Rows `start..start+len` of the filtered, sorted list.
     pub fn window(&self, start: usize, len: usize) -> impl Iterator<Item = &PodRow> {
-        self.view
-            .iter()
-            .skip(start)
-            .take(len)
-            .filter_map(|(_, k)| self.rows.get(k))
+        self.list
+            .window(start, len)
+            .filter_map(|k| self.rows.get(&k.id))
     }
 
     pub fn counts(&self) -> PodCounts {
@@ -220,24 +179,15 @@ impl PodsState {
         self.rows.get(&(namespace.to_string(), name.to_string()))
     }
 
-    /// Forget everything (scope changed).
+    /// Forget everything (scope changed); the window height stays.
     pub fn clear(&mut self) {
+        let height = self.list.height();
         *self = PodsState::default();
+        self.list.set_height(height);
     }
 }
 
 /// Case-insensitive substring match on namespace/name, status and node; `!text` negates.
-fn matches_filter(row: &PodRow, filter: &str) -> bool {
-    if filter.is_empty() {
-        return true;
-    }
-    let (negate, needle) = match filter.strip_prefix('!') {
-        Some(rest) => (true, rest),
-        None => (false, filter),
-    };
-    let needle = needle.to_lowercase();
-    let hit = [&row.namespace, &row.name, &row.status, &row.node]
-        .iter()
-        .any(|f| f.to_lowercase().contains(&needle));
-    hit != negate
+fn matches_filter(row: &PodRow, filter: &Filter) -> bool {
+    filter.matches([&row.namespace, &row.name, &row.status, &row.node].map(String::as_str))
 }

@@ -1,4 +1,4 @@
-//! What keys mean on the rollouts pane and in the revision history: movement, history,
+//! What keys mean on the rollouts pane and in the revision history: history,
 //! restart, undo, scale, pause/resume, each confirmed; RBAC answers cached per context,
 //! namespace, verb and resource, so forbidden actions are refused before the dialog (failed
 //! or lost questions are asked again with backoff, answers expire: see `AccessCache`).
@@ -37,23 +37,11 @@ impl AppState {
             return None;
         }
         let effects = match action {
-            Action::Up | Action::Down | Action::Top | Action::Bottom => {
-                self.move_rollouts(action);
-                vec![]
-            }
-            Action::PageUp | Action::PageDown => {
-                self.move_rollouts(action);
-                vec![]
-            }
             Action::Open if !in_history => self.open_history(),
             Action::Restart => self.rollout_restart(),
             Action::UndoRollout => {
                 let to = match &self.ui.overlay {
-                    Overlay::RolloutHistory(h) => self
-                        .rollouts
-                        .history(&h.namespace, &h.name)
-                        .get(h.selected)
-                        .map(|r| r.revision),
+                    Overlay::RolloutHistory(h) => h.selected(),
                     _ => None,
                 };
                 self.undo(to)
@@ -64,31 +52,6 @@ impl AppState {
             _ => return None,
         };
         Some(effects)
-    }
-
-    fn move_rollouts(&mut self, action: &Action) {
-        if let Overlay::RolloutHistory(h) = &mut self.ui.overlay {
-            let len = self.rollouts.history(&h.namespace, &h.name).len();
-            let last = len.saturating_sub(1);
-            h.selected = match action {
-                Action::Up | Action::PageUp => h.selected.saturating_sub(1),
-                Action::Down | Action::PageDown => (h.selected + 1).min(last),
-                Action::Top => 0,
-                Action::Bottom => last,
-                _ => h.selected,
-            };
-            return;
-        }
-        let page = self.rollouts.page() as isize;
-        match action {
-            Action::Up => self.rollouts.move_by(-1),
-            Action::Down => self.rollouts.move_by(1),
-            Action::PageUp => self.rollouts.move_by(-page),
-            Action::PageDown => self.rollouts.move_by(page),
-            Action::Top => self.rollouts.select(0),
-            Action::Bottom => self.rollouts.select_last(),
-            _ => {}
-        }
     }
 
     /// The Deployment an action applies to: the one in the history view, else the selection.
@@ -109,11 +72,9 @@ impl AppState {
 
     fn open_history(&mut self) -> Vec<Effect> {
         if let Some(d) = self.rollouts.selected_deployment() {
-            self.ui.overlay = Overlay::RolloutHistory(HistoryView {
-                namespace: d.namespace.clone(),
-                name: d.name.clone(),
-                selected: 0,
-            });
+            let revisions = self.rollouts.history(&d.namespace, &d.name);
+            let view = HistoryView::new(&d.namespace, &d.name, &revisions);
+            self.ui.overlay = Overlay::RolloutHistory(view);
         }
         vec![]
     }

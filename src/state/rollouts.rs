@@ -1,22 +1,60 @@
 //! The rollouts pane: Deployments and their ReplicaSets as compact records, one row per
 //! Deployment ordered by most recent change, and the selection.
 
-use crate::state::cursor::Cursor;
-use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 
 use jiff::Timestamp;
 
 use crate::model::rollout::{
-    DeploymentInfo, ReplicaSetInfo, RevisionRow, RolloutChange, RolloutRow, history,
+    DeploymentInfo, ReplicaSetInfo, RevisionRow, RolloutChange, RolloutRow, RolloutState, history,
 };
+use crate::state::list::{ListState, Sorted};
 
 /// `(namespace, name)` of a Deployment.
 pub type RolloutKey = (String, String);
 
 /// Position in the list: most recent change first, then namespace/name.
-type SortKey = (Reverse<Option<Timestamp>>, RolloutKey);
+pub type RolloutPlace = Sorted<Reverse<Option<Timestamp>>, RolloutKey>;
+
+fn place(key: &RolloutKey, row: &RolloutRow) -> RolloutPlace {
+    Sorted {
+        by: Reverse(row.changed_at),
+        id: key.clone(),
+    }
+}
+
+/// Deployments by rollout state, for the summary line (kept up to date on change).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RolloutCounts {
+    pub progressing: usize,
+    pub complete: usize,
+    pub stalled: usize,
+    pub paused: usize,
+    pub scaled_to_zero: usize,
+}
+
+impl RolloutCounts {
+    pub fn of(&self, state: RolloutState) -> usize {
+        match state {
+            RolloutState::Progressing => self.progressing,
+            RolloutState::Complete => self.complete,
+            RolloutState::Stalled => self.stalled,
+            RolloutState::Paused => self.paused,
+            RolloutState::ScaledToZero => self.scaled_to_zero,
+        }
+    }
+
+    fn slot(&mut self, state: RolloutState) -> &mut usize {
+        match state {
+            RolloutState::Progressing => &mut self.progressing,
+            RolloutState::Complete => &mut self.complete,
+            RolloutState::Stalled => &mut self.stalled,
+            RolloutState::Paused => &mut self.paused,
+            RolloutState::ScaledToZero => &mut self.scaled_to_zero,
+        }
+    }
+}
 
 /// State of the rollouts pane.
 #[derive(Debug, Default)]
@@ -27,13 +65,11 @@ pub struct RolloutsState {
     /// `(namespace, ReplicaSet name)` → owner name, to find a ReplicaSet by name on delete.
     owner_of: HashMap<RolloutKey, String>,
     rows: HashMap<RolloutKey, RolloutRow>,
-    view: Vec<SortKey>,
-    cursor: Cursor<RolloutKey>,
+    /// One row per Deployment, sorted; cursor and window.
+    pub(super) list: ListState<RolloutPlace>,
+    counts: RolloutCounts,
     /// True once the first list of Deployments arrived.
     pub listed: bool,
-    /// View state touched by rendering only.
-    pub offset: Cell<usize>,
-    pub viewport: Cell<usize>,
 }
 
 impl RolloutsState {
@@ -118,18 +154,24 @@ impl RolloutsState {
             .unwrap_or_default()
     }
 
-    /// Recompute one row (or drop it when its Deployment is gone) and re-sort.
+    /// Recompute one row (or drop it when its Deployment is gone) and move it in the list.
     fn rebuild(&mut self, key: &RolloutKey) {
-        match self.deployments.get(key) {
-            Some(d) => {
-                let row = RolloutRow::build(d, &self.replica_sets_of(&key.0, &key.1));
-                self.rows.insert(key.clone(), row);
-            }
-            None => {
-                self.rows.remove(key);
-            }
-        }
-        self.sort();
+        let old = self.rows.remove(key).map(|row| {
+            let slot = self.counts.slot(row.state);
+            *slot = slot.saturating_sub(1);
+            place(key, &row)
+        });
+        let row = self
+            .deployments
+            .get(key)
+            .map(|d| RolloutRow::build(d, &self.replica_sets_of(&key.0, &key.1)));
+        let new = row.map(|row| {
+            *self.counts.slot(row.state) += 1;
+            let new = place(key, &row);
+            self.rows.insert(key.clone(), row);
+            new
+        });
+        self.list.replace(old.as_ref(), new);
     }
 
     fn rebuild_all(&mut self) {
@@ -143,62 +185,33 @@ impl RolloutsState {
                 )
             })
             .collect();
-        self.sort();
+        self.counts = RolloutCounts::default();
+        for row in self.rows.values() {
+            *self.counts.slot(row.state) += 1;
+        }
+        let mut view: Vec<RolloutPlace> = self.rows.iter().map(|(k, r)| place(k, r)).collect();
+        view.sort_unstable();
+        self.list.set_rows(view);
     }
 
-    fn sort(&mut self) {
-        self.view = self
-            .rows
-            .iter()
-            .map(|(k, r)| (Reverse(r.changed_at), k.clone()))
-            .collect();
-        self.view.sort_unstable();
-        self.follow_selection();
-    }
-
-    /// Keep the cursor on top, or on the same Deployment if the user moved it there.
-    fn follow_selection(&mut self) {
-        let view = &self.view;
-        self.cursor.follow(
-            view.len(),
-            |key| view.iter().position(|(_, k)| k == key),
-            |i| view.get(i).map(|(_, k)| k.clone()),
-        );
-    }
-
-    /// Move the cursor by `delta` rows (clamped).
-    pub fn move_by(&mut self, delta: isize) {
-        let view = &self.view;
-        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
-        self.cursor.move_by(delta, view.len(), key_at);
-    }
-
-    pub fn select(&mut self, index: usize) {
-        let view = &self.view;
-        let key_at = |i: usize| view.get(i).map(|(_, k)| k.clone());
-        self.cursor.select(index, view.len(), key_at);
-    }
-
-    pub fn select_last(&mut self) {
-        self.select(self.view.len().saturating_sub(1));
-    }
-
-    /// Rows per page, as last rendered.
-    pub fn page(&self) -> usize {
-        self.viewport.get().max(1)
+    /// The list: cursor, window and the order of the rows.
+    pub fn list(&self) -> &ListState<RolloutPlace> {
+        &self.list
     }
 
     pub fn selected_index(&self) -> usize {
-        self.cursor.index()
+        self.list.cursor()
     }
 
     pub fn selected_row(&self) -> Option<&RolloutRow> {
-        self.cursor.key().and_then(|k| self.rows.get(k))
+        self.list.selected().and_then(|k| self.rows.get(&k.id))
     }
 
     /// The Deployment under the cursor.
     pub fn selected_deployment(&self) -> Option<&DeploymentInfo> {
-        self.cursor.key().and_then(|k| self.deployments.get(k))
+        self.list
+            .selected()
+            .and_then(|k| self.deployments.get(&k.id))
     }
 
     pub fn deployment(&self, namespace: &str, name: &str) -> Option<&DeploymentInfo> {
@@ -222,24 +235,29 @@ impl RolloutsState {
     }
 
     pub fn len(&self) -> usize {
-        self.view.len()
+        self.list.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.view.is_empty()
+        self.list.is_empty()
+    }
+
+    /// Deployments by rollout state.
+    pub fn counts(&self) -> RolloutCounts {
+        self.counts
     }
 
     /// Rows `start..start+len` in display order.
     pub fn window(&self, start: usize, len: usize) -> impl Iterator<Item = &RolloutRow> {
-        self.view
-            .iter()
-            .skip(start)
-            .take(len)
-            .filter_map(|(_, k)| self.rows.get(k))
+        self.list
+            .window(start, len)
+            .filter_map(|k| self.rows.get(&k.id))
     }
 
-    /// Forget everything (scope changed).
+    /// Forget everything (scope changed); the window height stays.
     pub fn clear(&mut self) {
+        let height = self.list.height();
         *self = RolloutsState::default();
+        self.list.set_height(height);
     }
 }

@@ -7,9 +7,10 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::ui::{ConfirmDialog, Level, Overlay};
 use super::{AppState, edit};
-use crate::action::{Action, Pane};
+use crate::action::Pane;
 use crate::command::{Command, Matcher, SilenceSpec, Target};
 use crate::model::alert::{AlertRow, AlertState};
+use crate::state::list::{ListState, Mode, Move};
 
 /// The silence dialog: one line per label (on = part of the silence), then duration, comment
 /// and author. Dropping labels widens the silence.
@@ -25,8 +26,9 @@ pub struct SilenceForm {
     pub duration: String,
     pub comment: String,
     pub created_by: String,
-    /// Line under the cursor: matchers, then duration, comment, created by.
-    pub cursor: usize,
+    /// The lines, matchers then duration, comment, created by; the cursor is on the field
+    /// being edited.
+    pub fields: ListState<()>,
     /// Why Enter was refused.
     pub error: Option<String>,
 }
@@ -43,6 +45,8 @@ pub enum Field {
 impl SilenceForm {
     /// A form for silencing `row`, every label included.
     pub fn for_alert(row: &AlertRow, target: Target, duration: &str, created_by: &str) -> Self {
+        let mut fields = ListState::with_len(Mode::Follow, row.labels.len() + 3);
+        fields.select(row.labels.len());
         SilenceForm {
             alertmanager: row.source.clone(),
             target,
@@ -54,24 +58,19 @@ impl SilenceForm {
             duration: duration.to_string(),
             comment: String::new(),
             created_by: created_by.to_string(),
-            cursor: row.labels.len(),
+            fields,
             error: None,
         }
     }
 
     pub fn field(&self) -> Field {
         let n = self.matchers.len();
-        match self.cursor {
+        match self.fields.cursor() {
             i if i < n => Field::Matcher(i),
             i if i == n => Field::Duration,
             i if i == n + 1 => Field::Comment,
             _ => Field::CreatedBy,
         }
-    }
-
-    fn move_by(&mut self, delta: isize) {
-        let last = (self.matchers.len() + 2) as isize;
-        self.cursor = (self.cursor as isize + delta).clamp(0, last) as usize;
     }
 
     /// The silence this form describes, or why it cannot be created.
@@ -145,24 +144,11 @@ impl AppState {
         }
     }
 
-    pub(super) fn move_alert_cursor(&mut self, action: &Action) {
-        let page = self.alerts.page() as isize;
-        match action {
-            Action::Up => self.alerts.move_by(-1),
-            Action::Down => self.alerts.move_by(1),
-            Action::PageUp => self.alerts.move_by(-page),
-            Action::PageDown => self.alerts.move_by(page),
-            Action::Top => self.alerts.select(0),
-            Action::Bottom => self.alerts.select_last(),
-            _ => {}
-        }
-    }
-
     pub(super) fn open_alert(&mut self) {
         if let Some(v) = self.alerts.selected() {
             self.ui.overlay = Overlay::AlertDetail {
                 fingerprint: v.row.fingerprint.clone(),
-                scroll: 0,
+                scroll: ListState::new(Mode::Text),
             };
         }
     }
@@ -244,8 +230,8 @@ impl AppState {
                 }
                 return;
             }
-            KeyCode::Up | KeyCode::BackTab => form.move_by(-1),
-            KeyCode::Down | KeyCode::Tab => form.move_by(1),
+            KeyCode::Up | KeyCode::BackTab => form.fields.go(Move::Up),
+            KeyCode::Down | KeyCode::Tab => form.fields.go(Move::Down),
             _ => match form.field() {
                 Field::Matcher(i) => {
                     if matches!(key.code, KeyCode::Char(' ' | 'x')) {

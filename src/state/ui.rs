@@ -3,9 +3,12 @@
 use jiff::Timestamp;
 
 use crate::action::Pane;
+use std::cmp::Reverse;
+
 use crate::command::{Command, Target};
 use crate::model::event::DescribedPod;
-use crate::model::rollout::{DiffLine, UndoPreview};
+use crate::model::rollout::{DiffLine, RevisionRow, UndoPreview};
+use crate::state::list::{ListState, Mode};
 
 /// A window over the panes. Only one at a time.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -14,14 +17,17 @@ pub enum Overlay {
     None,
     /// `?`: every key of the focused pane.
     Help,
-    /// Enter on a pod: loading until its detail arrives.
+    /// Enter on a pod: loading until its detail arrives. `scroll` is over its wrapped lines.
     PodDetail {
         target: Target,
         detail: Option<Box<DescribedPod>>,
-        scroll: u16,
+        scroll: ListState<()>,
     },
     /// Enter on an alert: every label and annotation, rule expression, silences.
-    AlertDetail { fingerprint: String, scroll: u16 },
+    AlertDetail {
+        fingerprint: String,
+        scroll: ListState<()>,
+    },
     /// `s` on an alert: matchers, duration and comment of a new silence being edited.
     Silence(Box<crate::state::silence::SilenceForm>),
     /// A mutation waiting for `y`/`n`. The dialog owns the exact command that will run.
@@ -35,8 +41,32 @@ pub enum Overlay {
 pub struct HistoryView {
     pub namespace: String,
     pub name: String,
-    /// Index into the revisions, newest first.
-    pub selected: usize,
+    /// The revisions, newest first; the cursor follows its revision as new ones arrive.
+    pub list: ListState<Reverse<u64>>,
+}
+
+impl HistoryView {
+    pub fn new(namespace: &str, name: &str, revisions: &[RevisionRow]) -> HistoryView {
+        let mut view = HistoryView {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            list: ListState::new(Mode::Follow),
+        };
+        view.set_revisions(revisions);
+        view
+    }
+
+    /// The revisions changed (a rollout happened while the history is open).
+    pub fn set_revisions(&mut self, revisions: &[RevisionRow]) {
+        let mut keys: Vec<Reverse<u64>> = revisions.iter().map(|r| Reverse(r.revision)).collect();
+        keys.sort_unstable();
+        self.list.set_rows(keys);
+    }
+
+    /// The revision under the cursor.
+    pub fn selected(&self) -> Option<u64> {
+        self.list.selected().map(|r| r.0)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

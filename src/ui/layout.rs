@@ -8,11 +8,14 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 
 use crate::action::Pane;
 use crate::config::keymap::{KeyContext, Keymap};
-use crate::state::AppState;
+use crate::state::list::ListState;
 use crate::state::ui::Overlay;
-use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane};
+use crate::state::{AppState, Viewports};
+use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane, alerts, logs};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::{alert_detail, detail, dialog, footer, header, help, history, silence};
+use crate::ui::widgets::{
+    alert_detail, detail, dialog, footer, header, help, history, silence, table, wide_inner,
+};
 
 /// Smallest size at which all four panes are shown at once.
 pub const GRID_MIN: (u16, u16) = (160, 45);
@@ -23,18 +26,11 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let status_rows = u16::from(area.height >= 8);
-    let [top, body, status, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(status_rows),
-        Constraint::Length(u16::from(area.height >= 3)),
-    ])
-    .areas(area);
+    let [top, body, status, bottom] = screen(area);
     frame.render_widget(header::Header { state, theme }, top);
     render_body(frame, body, state, theme);
     let context = key_context(state);
-    if status_rows > 0 {
+    if status.height > 0 {
         frame.render_widget(footer::StatusLine { state, theme }, status);
     }
     frame.render_widget(
@@ -57,37 +53,120 @@ pub fn key_context(state: &AppState) -> KeyContext {
     }
 }
 
+/// The rows of the screen: header, body (panes and overlays), status line, footer.
+fn screen(area: Rect) -> [Rect; 4] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(u16::from(area.height >= 8)),
+        Constraint::Length(u16::from(area.height >= 3)),
+    ])
+    .areas(area)
+}
+
+/// How the body holds the panes.
+enum Panes {
+    /// All four at once, in [`Pane::ALL`] order.
+    Grid([Rect; 4]),
+    /// The focused pane alone (zoomed, or the screen is too small for the grid), under a tab
+    /// bar when there is room for one. Any pane gets this area when it has the focus.
+    Single { tabs: Option<Rect>, pane: Rect },
+}
+
+impl Panes {
+    fn of(full: Rect, body: Rect, zoomed: bool) -> Panes {
+        let grid = full.width >= GRID_MIN.0 && full.height >= GRID_MIN.1;
+        if zoomed || !grid {
+            if zoomed || body.height < 6 {
+                return Panes::Single {
+                    tabs: None,
+                    pane: body,
+                };
+            }
+            let [tabs, pane] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(body);
+            return Panes::Single {
+                tabs: Some(tabs),
+                pane,
+            };
+        }
+        let [upper, lower] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(body);
+        let [pods, rollouts] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(upper);
+        let [alerts, logs] =
+            Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+                .areas(lower);
+        Panes::Grid([pods, rollouts, alerts, logs])
+    }
+
+    /// Where `pane` is drawn (when it has the focus, for a single pane).
+    fn area(&self, pane: Pane) -> Rect {
+        match self {
+            Panes::Grid(areas) => areas[pane.index()],
+            Panes::Single { pane: area, .. } => *area,
+        }
+    }
+}
+
 fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if area.height == 0 {
         return;
     }
-    let full = frame.area();
-    let grid = full.width >= GRID_MIN.0 && full.height >= GRID_MIN.1;
-    if state.ui.zoomed || !grid {
-        let pane_area = if state.ui.zoomed || area.height < 6 {
-            area
-        } else {
-            let [tabs, rest] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
-            frame.render_widget(tab_bar(state, theme), tabs);
-            rest
-        };
-        render_pane(frame, pane_area, state.ui.focus, state, theme);
-        return;
+    match Panes::of(frame.area(), area, state.ui.zoomed) {
+        Panes::Single { tabs, pane } => {
+            if let Some(tabs) = tabs {
+                frame.render_widget(tab_bar(state, theme), tabs);
+            }
+            render_pane(frame, pane, state.ui.focus, state, theme);
+        }
+        Panes::Grid(areas) => {
+            for (pane, rect) in Pane::ALL.into_iter().zip(areas) {
+                render_pane(frame, rect, pane, state, theme);
+            }
+        }
     }
-    let [upper, lower] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let [pods, rollouts] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(upper);
-    let [alerts, logs] =
-        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(lower);
-    for (pane, rect) in [
-        (Pane::Pods, pods),
-        (Pane::Rollouts, rollouts),
-        (Pane::Alerts, alerts),
-        (Pane::Logs, logs),
-    ] {
-        render_pane(frame, rect, pane, state, theme);
+}
+
+/// The height of every list on a screen of `area`, as [`render`] would draw `state`: the page
+/// size of each list and how far the open text overlay scrolls. The app hands this to
+/// [`AppState::set_viewports`] whenever the size or the layout may have changed.
+pub fn viewports(state: &AppState, theme: &Theme, area: Rect) -> Viewports {
+    let [_, body, _, _] = screen(area);
+    let panes = Panes::of(area, body, state.ui.zoomed);
+    let text = wide_inner(body);
+    let (overlay, overlay_text) = match &state.ui.overlay {
+        Overlay::PodDetail { target, detail, .. } => {
+            let view = detail::PodDetailView {
+                target,
+                detail: detail.as_deref(),
+                scroll: 0,
+                now: state.now,
+                theme,
+            };
+            (usize::from(text.height), view.text_rows(text.width))
+        }
+        Overlay::AlertDetail { fingerprint, .. } => {
+            let view = alert_detail::AlertDetailView {
+                alerts: &state.alerts,
+                fingerprint,
+                scroll: 0,
+                now: state.now,
+                theme,
+            };
+            (usize::from(text.height), view.text_rows(text.width))
+        }
+        Overlay::RolloutHistory(_) => (history::list_rows(body), 0),
+        Overlay::None | Overlay::Help | Overlay::Silence(_) | Overlay::Confirm(_) => (0, 0),
+    };
+    Viewports {
+        pods: table::list_rows(panes.area(Pane::Pods)),
+        rollouts: table::list_rows(panes.area(Pane::Rollouts)),
+        alerts: alerts::list_rows(&state.alerts, panes.area(Pane::Alerts)),
+        logs: logs::list_rows(&state.logs, panes.area(Pane::Logs)),
+        overlay,
+        overlay_text,
     }
 }
 
@@ -189,7 +268,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             detail::PodDetailView {
                 target,
                 detail: detail.as_deref(),
-                scroll: *scroll,
+                scroll: text_offset(scroll),
                 now: state.now,
                 theme,
             },
@@ -211,7 +290,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             alert_detail::AlertDetailView {
                 alerts: &state.alerts,
                 fingerprint,
-                scroll: *scroll,
+                scroll: text_offset(scroll),
                 now: state.now,
                 theme,
             },
@@ -219,6 +298,11 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
         ),
         Overlay::Silence(form) => frame.render_widget(silence::SilenceView { form, theme }, body),
     }
+}
+
+/// The first line of a text overlay on screen.
+fn text_offset(scroll: &ListState<()>) -> u16 {
+    u16::try_from(scroll.cursor()).unwrap_or(u16::MAX)
 }
 
 /// A bordered block for a pane, styled by focus.

@@ -5,17 +5,17 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Widget};
+use ratatui::widgets::{Block, Paragraph, Row, Widget};
 
 use crate::model::alert::{AlertState, Severity};
 use crate::model::time::since;
 use crate::state::AppState;
-use crate::state::alerts::AlertView;
+use crate::state::alerts::{AlertView, AlertsState};
 use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::source_title;
-use crate::ui::widgets::signals::SignalsView;
-use crate::ui::widgets::table::{Viewport, render_window};
+use crate::ui::widgets::signals::{SignalsView, signals_height};
+use crate::ui::widgets::table::{render_window, table_rows};
 use crate::update::SourceId;
 
 pub struct AlertsPane<'a> {
@@ -78,43 +78,58 @@ impl Widget for AlertsPane<'_> {
             services: &alerts.signals,
             theme,
         };
-        let want = signals.height();
-        let signal_rows = if want > 0 && inner.height >= 10 {
-            want.min(inner.height / 2)
-        } else {
-            0
-        };
-        // The table takes what its rows need (up to what the signals leave); signals follow it.
-        let rows_needed = alerts.visible_len().max(1) as u16 + 1;
-        let table_rows = if signal_rows > 0 {
-            rows_needed.min(inner.height.saturating_sub(2 + signal_rows))
-        } else {
-            inner.height.saturating_sub(1)
-        };
-        let [summary, table, _, bottom] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Length(table_rows),
-            Constraint::Length(u16::from(signal_rows > 0)),
-            Constraint::Min(0),
-        ])
-        .areas(inner);
+        let [summary, table, _, bottom] = areas(alerts, inner);
         if !alerts.fetched {
             muted("connecting…").render(inner, buf);
             return;
         }
         Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
         self.render_table(table, buf);
-        if signal_rows > 0 {
+        if bottom.height > 0 {
             signals.render(bottom, buf);
         }
     }
+}
+
+/// The areas inside the pane's border: summary line, table, a gap and the golden signals (the
+/// last two empty when there are none, or no room). The table takes what its rows need, up to
+/// what the signals leave; signals follow it.
+fn areas(alerts: &AlertsState, inner: Rect) -> [Rect; 4] {
+    let want = signals_height(&alerts.signals);
+    let signal_rows = if want > 0 && inner.height >= 10 {
+        want.min(inner.height / 2)
+    } else {
+        0
+    };
+    let rows_needed = alerts.visible_len().max(1) as u16 + 1;
+    let table_rows = if signal_rows > 0 {
+        rows_needed.min(inner.height.saturating_sub(2 + signal_rows))
+    } else {
+        inner.height.saturating_sub(1)
+    };
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(table_rows),
+        Constraint::Length(u16::from(signal_rows > 0)),
+        Constraint::Min(0),
+    ])
+    .areas(inner)
+}
+
+/// Rows of the alert table when the pane is drawn in `area`: its viewport height.
+pub fn list_rows(alerts: &AlertsState, area: Rect) -> usize {
+    let inner = Block::bordered().inner(area);
+    if inner.height == 0 || inner.width == 0 {
+        return 0;
+    }
+    table_rows(areas(alerts, inner)[1])
 }
 
 impl AlertsPane<'_> {
     fn render_table(&self, area: Rect, buf: &mut Buffer) {
         let alerts = &self.state.alerts;
         let theme = self.theme;
-        let height = area.height.saturating_sub(1) as usize;
+        let height = table_rows(area);
         if height == 0 {
             return;
         }
@@ -128,11 +143,7 @@ impl AlertsPane<'_> {
             return;
         }
         let selected = alerts.selected_index();
-        let viewport = Viewport {
-            offset: &alerts.offset,
-            height: &alerts.viewport,
-        };
-        let offset = viewport.scroll(selected, alerts.visible_len(), height);
+        let offset = alerts.list().first_shown(height);
         let rows: Vec<AlertView> = alerts.window(offset, height).collect();
         let cols = Columns::fit(area.width, &rows);
         let header = Row::new(cols.header());

@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::model::log::{LineKind, LogLevel, LogLine, RunStyle, StyleRun};
@@ -70,9 +70,8 @@ impl Widget for LogsPane<'_> {
             return;
         }
         let new_lines = logs.new_lines();
-        let marker = u16::from(new_lines > 0 && inner.height > 1);
+        let marker = marker_rows(logs, inner);
         let height = (inner.height - marker) as usize;
-        logs.viewport.set(height);
         let rows = self.rows(logs, inner.width as usize, height);
         for (i, row) in rows.into_iter().enumerate() {
             buf.set_line(inner.x, inner.y + i as u16, &row, inner.width);
@@ -84,6 +83,21 @@ impl Widget for LogsPane<'_> {
             buf.set_line(inner.x, y, &line, inner.width);
         }
     }
+}
+
+/// The "N new lines" marker takes the bottom row while there are lines below the screen.
+fn marker_rows(logs: &LogsState, inner: Rect) -> u16 {
+    u16::from(logs.new_lines() > 0 && inner.height > 1)
+}
+
+/// Rows of log lines when the pane is drawn in `area` (border and marker excluded): its
+/// viewport height.
+pub fn list_rows(logs: &LogsState, area: Rect) -> usize {
+    let inner = Block::bordered().inner(area);
+    if inner.width == 0 {
+        return 0;
+    }
+    usize::from(inner.height - marker_rows(logs, inner))
 }
 
 impl LogsPane<'_> {

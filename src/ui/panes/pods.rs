@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Row, Widget};
 use crate::model::pod::{Health, PodRow};
 use crate::state::AppState;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::table::{Viewport, list_frame, render_window};
+use crate::ui::widgets::table::{list_frame, render_window, table_rows};
 use crate::update::SourceId;
 
 pub struct PodsPane<'a> {
@@ -45,7 +45,7 @@ impl PodsPane<'_> {
     fn render_table(&self, area: Rect, buf: &mut Buffer) {
         let pods = &self.state.pods;
         let theme = self.theme;
-        let height = area.height.saturating_sub(1) as usize;
+        let height = table_rows(area);
         if height == 0 {
             return;
         }
@@ -59,11 +59,7 @@ impl PodsPane<'_> {
             return;
         }
         let selected = pods.selected_index();
-        let viewport = Viewport {
-            offset: &pods.offset,
-            height: &pods.viewport,
-        };
-        let offset = viewport.scroll(selected, pods.visible_len(), height);
+        let offset = pods.list().first_shown(height);
         let rows: Vec<&PodRow> = pods.window(offset, height).collect();
         let now = self.state.now;
         let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none(), now);

@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 use crate::model::rollout::{RolloutRow, RolloutState};
 use crate::state::AppState;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::table::{Viewport, list_frame, render_window};
+use crate::ui::widgets::table::{list_frame, render_window, table_rows};
 use crate::update::SourceId;
 
 /// Cells of the progress bar.
@@ -46,10 +46,9 @@ impl Widget for RolloutsPane<'_> {
 }
 
 fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
-    let rows: Vec<&RolloutRow> = state.rollouts.window(0, usize::MAX).collect();
-    let count = |s: RolloutState| rows.iter().filter(|r| r.state == s).count();
+    let counts = state.rollouts.counts();
     let mut spans = vec![Span::styled(
-        format!("{} deployments", rows.len()),
+        format!("{} deployments", state.rollouts.len()),
         theme.style(Role::Text),
     )];
     for s in [
@@ -57,7 +56,7 @@ fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
         RolloutState::Stalled,
         RolloutState::Paused,
     ] {
-        let n = count(s);
+        let n = counts.of(s);
         if n > 0 {
             spans.push(Span::styled(
                 format!("  {n} {}", s.label().to_lowercase()),
@@ -72,7 +71,7 @@ impl RolloutsPane<'_> {
     fn render_table(&self, area: Rect, buf: &mut Buffer) {
         let rollouts = &self.state.rollouts;
         let theme = self.theme;
-        let height = area.height.saturating_sub(1) as usize;
+        let height = table_rows(area);
         if height == 0 {
             return;
         }
@@ -85,11 +84,7 @@ impl RolloutsPane<'_> {
             return;
         }
         let selected = rollouts.selected_index();
-        let viewport = Viewport {
-            offset: &rollouts.offset,
-            height: &rollouts.viewport,
-        };
-        let offset = viewport.scroll(selected, rollouts.len(), height);
+        let offset = rollouts.list().first_shown(height);
         let rows: Vec<&RolloutRow> = rollouts.window(offset, height).collect();
         let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none());
         let header = Row::new(cols.header());

@@ -34,22 +34,30 @@ impl Widget for AlertDetailView<'_> {
             Role::BorderFocused,
             t,
         );
-        let lines = match view {
-            None => vec![Line::styled(
-                "this alert is no longer known",
-                t.style(Role::Muted),
-            )],
-            Some(v) => self.lines(&v),
-        };
-        Paragraph::new(lines)
+        self.text()
             .block(block)
-            .wrap(Wrap { trim: false })
             .scroll((self.scroll, 0))
             .render(rect, buf);
     }
 }
 
 impl AlertDetailView<'_> {
+    fn text(&self) -> Paragraph<'static> {
+        let lines = match self.alerts.find(self.fingerprint) {
+            None => vec![Line::styled(
+                "this alert is no longer known",
+                self.theme.style(Role::Muted),
+            )],
+            Some(v) => self.lines(&v),
+        };
+        Paragraph::new(lines).wrap(Wrap { trim: false })
+    }
+
+    /// Rows the text takes wrapped at `width`: how far it scrolls.
+    pub fn text_rows(&self, width: u16) -> usize {
+        self.text().line_count(width)
+    }
+
     fn lines(&self, v: &crate::state::alerts::AlertView) -> Vec<Line<'static>> {
         let t = self.theme;
         let r = v.row;

@@ -30,19 +30,27 @@ impl Widget for PodDetailView<'_> {
             self.target.namespace, self.target.name
         );
         let block = super::overlay_block(rect, buf, title, Role::BorderFocused, t);
-        let lines = match self.detail {
-            None => vec![Line::styled("loading…", t.style(Role::Muted))],
-            Some(d) => self.lines(d),
-        };
-        Paragraph::new(lines)
+        self.text()
             .block(block)
-            .wrap(Wrap { trim: false })
             .scroll((self.scroll, 0))
             .render(rect, buf);
     }
 }
 
 impl PodDetailView<'_> {
+    fn text(&self) -> Paragraph<'static> {
+        let lines = match self.detail {
+            None => vec![Line::styled("loading…", self.theme.style(Role::Muted))],
+            Some(d) => self.lines(d),
+        };
+        Paragraph::new(lines).wrap(Wrap { trim: false })
+    }
+
+    /// Rows the text takes wrapped at `width`: how far it scrolls.
+    pub fn text_rows(&self, width: u16) -> usize {
+        self.text().line_count(width)
+    }
+
     fn lines(&self, loaded: &DescribedPod) -> Vec<Line<'static>> {
         let t = self.theme;
         let d = &loaded.pod;

@@ -38,12 +38,22 @@ impl Widget for HistoryOverlay<'_> {
             v.namespace, v.name
         );
         let block = super::overlay_block(rect, buf, title, Role::BorderFocused, t);
-        Paragraph::new(self.lines()).block(block).render(rect, buf);
+        let rows = list_rows(area);
+        Paragraph::new(self.lines(rows))
+            .block(block)
+            .render(rect, buf);
     }
 }
 
+/// Revision rows of the history drawn over `area` (border and header excluded): its
+/// viewport height.
+pub fn list_rows(area: Rect) -> usize {
+    usize::from(super::wide_inner(area).height.saturating_sub(1))
+}
+
 impl HistoryOverlay<'_> {
-    fn lines(&self) -> Vec<Line<'static>> {
+    /// The header, the revisions that fit in `rows` and the diff of the selected one.
+    fn lines(&self, rows: usize) -> Vec<Line<'static>> {
         let t = self.theme;
         let v = self.view;
         let Some(d) = self.rollouts.deployment(&v.namespace, &v.name) else {
@@ -57,8 +67,11 @@ impl HistoryOverlay<'_> {
             ),
             t.style(Role::Title),
         )];
-        for (i, r) in revisions.iter().enumerate() {
-            let marker = if i == v.selected { "▶" } else { " " };
+        let selected = v.selected();
+        let first = v.list.first_shown(rows);
+        for r in revisions.iter().skip(first).take(rows) {
+            let here = Some(r.revision) == selected;
+            let marker = if here { "▶" } else { " " };
             let current = if r.current { "*" } else { " " };
             let images: Vec<&str> = r.images.iter().map(|i| short_image(i)).collect();
             let text = format!(
@@ -69,15 +82,11 @@ impl HistoryOverlay<'_> {
                 images.join(","),
                 r.change_cause.as_deref().unwrap_or("<none>"),
             );
-            let role = if i == v.selected {
-                Role::Selection
-            } else {
-                Role::Text
-            };
+            let role = if here { Role::Selection } else { Role::Text };
             out.push(Line::styled(text, t.style(role)));
         }
         out.push(Line::default());
-        let Some(chosen) = revisions.get(v.selected) else {
+        let Some(chosen) = revisions.iter().find(|r| Some(r.revision) == selected) else {
             out.push(Line::styled(" no revisions", t.style(Role::Muted)));
             return out;
         };

@@ -40,6 +40,11 @@ pub fn wide(area: Rect) -> Rect {
     }
 }
 
+/// Inside the border of a [`wide`] overlay drawn over `area`: where its text or list goes.
+pub fn wide_inner(area: Rect) -> Rect {
+    Block::bordered().inner(wide(area))
+}
+
 /// A centred box `width` wide and tall enough for `lines` wrapped inside a border.
 pub fn fitted(area: Rect, width: u16, lines: &[Line]) -> Rect {
     let width = width.min(area.width);

@@ -23,14 +23,9 @@ pub fn level_role(level: SignalLevel) -> Role {
     }
 }
 
-impl SignalsView<'_> {
-    /// Rows needed to show everything: a title per service and a line per signal.
-    pub fn height(&self) -> u16 {
-        self.services
-            .iter()
-            .map(|s| 1 + s.series.len() as u16)
-            .sum()
-    }
+/// Rows needed to show `services`: a title per service and a line per signal.
+pub fn signals_height(services: &[ServiceSignals]) -> u16 {
+    services.iter().map(|s| 1 + s.series.len() as u16).sum()
 }
 
 impl Widget for SignalsView<'_> {

@@ -1,7 +1,5 @@
-//! The virtualised list table every pane uses: only the visible window of rows is built, the
-//! window scrolls just enough to keep the cursor in view, the cursor row is highlighted.
-
-use std::cell::Cell;
+//! The virtualised list table every pane uses: only the visible window of rows is built (the
+//! list state says which), the cursor row is highlighted.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -9,36 +7,13 @@ use ratatui::widgets::{Row, StatefulWidget, Table, TableState};
 
 use ratatui::layout::Layout;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Widget};
+use ratatui::widgets::{Block, Paragraph, Widget};
 
 use crate::state::AppState;
 use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::source_title;
 use crate::update::SourceId;
-
-/// The view state a pane keeps next to its data: first visible row and viewport height.
-pub struct Viewport<'a> {
-    pub offset: &'a Cell<usize>,
-    pub height: &'a Cell<usize>,
-}
-
-impl Viewport<'_> {
-    /// Record the height and return the first row to show so that `selected` (of `len`) is
-    /// visible in `height` rows, moving the remembered window as little as possible.
-    pub fn scroll(&self, selected: usize, len: usize, height: usize) -> usize {
-        self.height.set(height);
-        let mut offset = self.offset.get();
-        if selected < offset {
-            offset = selected;
-        } else if selected >= offset + height {
-            offset = selected + 1 - height;
-        }
-        offset = offset.min(len.saturating_sub(height));
-        self.offset.set(offset);
-        offset
-    }
-}
 
 /// Draw `rows` (already the visible window) under `header`, highlighting `cursor` (an index
 /// into the window) in the selection style when the pane is focused.
@@ -75,15 +50,33 @@ pub fn list_frame(
     let block = pane_block(Line::from(title), focused, theme);
     let inner = block.inner(area);
     block.render(area, buf);
-    if inner.height == 0 || inner.width == 0 {
-        return None;
-    }
+    let areas = list_areas(area)?;
     if !listed {
         let text = format!("connecting to {}…", state.context);
         Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(inner, buf);
         return None;
     }
+    Some(areas)
+}
+
+/// The summary line and the table area of a list pane drawn in `area` (inside its border).
+fn list_areas(area: Rect) -> Option<(Rect, Rect)> {
+    let inner = Block::bordered().inner(area);
+    if inner.height == 0 || inner.width == 0 {
+        return None;
+    }
     let [summary, rest] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     Some((summary, rest))
+}
+
+/// Rows of a list pane drawn in `area` (border, summary line and header excluded): its
+/// viewport height, for the layout.
+pub fn list_rows(area: Rect) -> usize {
+    list_areas(area).map_or(0, |(_, table)| table_rows(table))
+}
+
+/// Rows of a table drawn in `area` (its header excluded).
+pub fn table_rows(area: Rect) -> usize {
+    usize::from(area.height.saturating_sub(1))
 }

@@ -4,6 +4,7 @@
 use std::convert::Infallible;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -295,6 +296,24 @@ struct Follow {
     next: u64,
     ts: bool,
     streams: tokio::sync::watch::Receiver<u64>,
+    _open: OpenFollow,
+}
+
+/// Counts a follow stream as open in the stats until the response body is dropped (client gone,
+/// pod gone, streams closed).
+struct OpenFollow(Arc<Ctx>);
+
+impl OpenFollow {
+    fn new(ctx: Arc<Ctx>) -> OpenFollow {
+        ctx.stats.log_follows.fetch_add(1, Ordering::Relaxed);
+        OpenFollow(ctx)
+    }
+}
+
+impl Drop for OpenFollow {
+    fn drop(&mut self) {
+        self.0.stats.log_follows.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 fn follow_stream(
@@ -308,6 +327,7 @@ fn follow_stream(
 ) -> impl futures::Stream<Item = Bytes> + Send {
     let streams = ctx.streams.subscribe();
     let f = Follow {
+        _open: OpenFollow::new(ctx.clone()),
         ctx,
         ns,
         name,

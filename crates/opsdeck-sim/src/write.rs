@@ -25,8 +25,12 @@ pub(super) fn existing(ctx: &Ctx, t: &Target) -> Result<std::sync::Arc<Obj>, Api
 
 /// DELETE of a pod: graceful (Terminating first) unless `gracePeriodSeconds=0`.
 pub fn delete(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
-    if t.kind == Kind::Deployment {
-        return super::collection::delete_deployment(ctx, t, p);
+    match t.kind {
+        Kind::Deployment => return super::collection::delete_deployment(ctx, t, p),
+        Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision => {
+            return super::workloads::delete(ctx, t, p);
+        }
+        _ => {}
     }
     if t.kind != Kind::Pod {
         return Err(ApiError::new(
@@ -83,7 +87,8 @@ fn merge_key(field: &str) -> Option<&'static str> {
 }
 
 /// Strategic merge patch: JSON merge patch plus merging of named lists (containers and env by
-/// `name`, ports by `containerPort`, …) and `$patch: delete` on list items.
+/// `name`, ports by `containerPort`, …), `$patch: delete` on list items and `$patch: replace`
+/// on maps (what `kubectl rollout undo` sends for StatefulSets and DaemonSets).
 pub fn strategic_merge(doc: &mut Value, patch: &Value) {
     let (Value::Object(d), Value::Object(p)) = (&mut *doc, patch) else {
         *doc = strip_directives(patch);
@@ -95,6 +100,10 @@ pub fn strategic_merge(doc: &mut Value, patch: &Value) {
         }
         if pv.is_null() {
             d.remove(k);
+            continue;
+        }
+        if pv["$patch"] == "replace" {
+            d.insert(k.clone(), strip_directives(pv));
             continue;
         }
         let key = merge_key(k);
@@ -171,16 +180,21 @@ pub fn apply_patch(doc: &mut Value, ctype: &str, body: &[u8]) -> Result<(), ApiE
     }
 }
 
-/// PATCH of a deployment (or its scale subresource) or a pod's metadata.
+/// Kinds with a pod template the API server versions (generation) and validates.
+fn is_workload(kind: Kind) -> bool {
+    matches!(kind, Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet)
+}
+
+/// PATCH of a Deployment, StatefulSet or DaemonSet (or a scale subresource) or a pod's metadata.
 pub fn patch(ctx: &Ctx, t: &Target, p: &Params, ctype: &str, body: &[u8]) -> ApiResult {
     match (t.kind, t.sub.as_deref()) {
-        (Kind::Deployment, Some("scale")) => {
+        (Kind::Deployment | Kind::StatefulSet, Some("scale")) => {
             let obj = existing(ctx, t)?;
             let mut scale = scale_of(&obj.value());
             apply_patch(&mut scale, ctype, body)?;
             set_scale(ctx, t, p, &obj, &scale)
         }
-        (Kind::Deployment | Kind::Pod, None) => {
+        (k, None) if is_workload(k) || k == Kind::Pod => {
             let obj = existing(ctx, t)?;
             let mut doc = obj.value();
             apply_patch(&mut doc, ctype, body)?;
@@ -193,13 +207,13 @@ pub fn patch(ctx: &Ctx, t: &Target, p: &Params, ctype: &str, body: &[u8]) -> Api
     }
 }
 
-/// PUT of a deployment or its scale subresource.
+/// PUT of a Deployment, StatefulSet or DaemonSet or a scale subresource.
 pub fn put(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
     let v = parse_body(body)?;
     let obj = existing(ctx, t)?;
     match (t.kind, t.sub.as_deref()) {
-        (Kind::Deployment, Some("scale")) => set_scale(ctx, t, p, &obj, &v),
-        (Kind::Deployment, None) => update(ctx, t, p, &obj, v),
+        (Kind::Deployment | Kind::StatefulSet, Some("scale")) => set_scale(ctx, t, p, &obj, &v),
+        (k, None) if is_workload(k) => update(ctx, t, p, &obj, v),
         _ => Err(ApiError::new(
             405,
             format!("update is not supported on {}", t.kind.plural()),
@@ -208,44 +222,7 @@ pub fn put(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
 }
 
 pub(super) fn validate(kind: Kind, v: &Value) -> Result<Value, ApiError> {
-    if kind != Kind::Deployment {
-        return Ok(v.clone());
-    }
-    let d: k8s_openapi::api::apps::v1::Deployment =
-        serde_json::from_value(v.clone()).map_err(|e| {
-            ApiError::new(
-                400,
-                format!("Deployment in version \"v1\" cannot be handled as a Deployment: {e}"),
-            )
-        })?;
-    let spec = d.spec.as_ref();
-    let name = d.metadata.name.clone().unwrap_or_default();
-    let invalid =
-        |m: &str| ApiError::new(422, format!("Deployment.apps \"{name}\" is invalid: {m}"));
-    if spec.and_then(|s| s.replicas).is_some_and(|r| r < 0) {
-        return Err(invalid(
-            "spec.replicas: Invalid value: must be greater than or equal to 0",
-        ));
-    }
-    let containers = spec
-        .and_then(|s| s.template.spec.as_ref())
-        .map_or(0, |s| s.containers.len());
-    if containers == 0 {
-        return Err(invalid("spec.template.spec.containers: Required value"));
-    }
-    let labels = spec
-        .and_then(|s| s.template.metadata.as_ref())
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
-    let selected = spec
-        .and_then(|s| s.selector.match_labels.as_ref())
-        .is_some_and(|m| m.iter().all(|(k, v)| labels.get(k) == Some(v)));
-    if !selected {
-        return Err(invalid(
-            "spec.template.metadata.labels: Invalid value: `selector` does not match template `labels`",
-        ));
-    }
-    serde_json::to_value(&d).map_err(|e| ApiError::new(500, e.to_string()))
+    super::workloads::validate(kind, v)
 }
 
 /// Stores an updated object: immutable fields kept, status kept, generation bumped on spec
@@ -320,9 +297,10 @@ fn update_json(
         new["spec"] = cur["spec"].clone();
     }
     let mut new = validate(t.kind, &new)?;
-    if t.kind == Kind::Deployment && new["spec"] != cur["spec"] {
+    if is_workload(t.kind) && new["spec"] != cur["spec"] {
         let g = cur["metadata"]["generation"].as_i64().unwrap_or(1) + 1;
         new["metadata"]["generation"] = json!(g);
+        super::workloads::on_spec_change(t.kind, &cur, &mut new);
     }
     new["metadata"]["resourceVersion"] = json!(old.rv.to_string());
     if dry_run(p) {
@@ -350,9 +328,9 @@ fn scale_of(d: &Value) -> Value {
         "status":{"replicas":d["status"]["replicas"].as_i64().unwrap_or(0),"selector":sel}})
 }
 
-/// GET of `deployments/{name}/scale`.
+/// GET of `deployments/{name}/scale` or `statefulsets/{name}/scale`.
 pub fn get_scale(ctx: &Ctx, t: &Target) -> ApiResult {
-    if t.kind != Kind::Deployment {
+    if !matches!(t.kind, Kind::Deployment | Kind::StatefulSet) {
         return Err(ApiError::new(
             404,
             "the server could not find the requested resource",

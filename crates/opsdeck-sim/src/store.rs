@@ -19,11 +19,14 @@ pub enum Kind {
     Service,
     Deployment,
     ReplicaSet,
+    StatefulSet,
+    DaemonSet,
+    ControllerRevision,
 }
 
 impl Kind {
     /// Every kind, in storage order.
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Namespace,
         Kind::Node,
         Kind::Pod,
@@ -31,6 +34,9 @@ impl Kind {
         Kind::Service,
         Kind::Deployment,
         Kind::ReplicaSet,
+        Kind::StatefulSet,
+        Kind::DaemonSet,
+        Kind::ControllerRevision,
     ];
 
     fn idx(self) -> usize {
@@ -52,6 +58,9 @@ impl Kind {
             Kind::Service => "services",
             Kind::Deployment => "deployments",
             Kind::ReplicaSet => "replicasets",
+            Kind::StatefulSet => "statefulsets",
+            Kind::DaemonSet => "daemonsets",
+            Kind::ControllerRevision => "controllerrevisions",
         }
     }
 
@@ -65,13 +74,20 @@ impl Kind {
             Kind::Service => "Service",
             Kind::Deployment => "Deployment",
             Kind::ReplicaSet => "ReplicaSet",
+            Kind::StatefulSet => "StatefulSet",
+            Kind::DaemonSet => "DaemonSet",
+            Kind::ControllerRevision => "ControllerRevision",
         }
     }
 
     /// The `apiVersion` field of objects.
     pub fn api_version(self) -> &'static str {
         match self {
-            Kind::Deployment | Kind::ReplicaSet => "apps/v1",
+            Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::StatefulSet
+            | Kind::DaemonSet
+            | Kind::ControllerRevision => "apps/v1",
             _ => "v1",
         }
     }
@@ -275,7 +291,7 @@ pub enum StoreError {
 
 struct Inner {
     rv: u64,
-    maps: [BTreeMap<Key, Arc<Obj>>; 7],
+    maps: [BTreeMap<Key, Arc<Obj>>; Kind::ALL.len()],
     history: VecDeque<Arc<Event>>,
     compacted: u64,
 }

@@ -1,4 +1,5 @@
-//! Creating and deleting deployments (`kubectl create deployment`, `kubectl delete deploy`).
+//! Creating Deployments, StatefulSets and DaemonSets (`kubectl create`, `kubectl apply`) and
+//! deleting Deployments (`kubectl delete deploy`).
 
 use serde_json::{Value, json};
 
@@ -9,7 +10,7 @@ use super::server::Ctx;
 use super::store::Kind;
 use super::write::{dry_run, existing, parse_body, validate};
 
-fn set_default(v: &mut Value, path: &[&str], default: Value) {
+pub(super) fn set_default(v: &mut Value, path: &[&str], default: Value) {
     let Some((last, parents)) = path.split_last() else {
         return;
     };
@@ -25,17 +26,22 @@ fn set_default(v: &mut Value, path: &[&str], default: Value) {
     }
 }
 
-/// POST of a deployment: defaults, validation, dry run, 409 when it exists.
+/// POST of a Deployment, StatefulSet or DaemonSet: defaults, validation, dry run, 409 when it
+/// exists.
 pub fn create(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
-    if t.kind != Kind::Deployment {
+    let kind = t.kind;
+    if !matches!(kind, Kind::Deployment | Kind::StatefulSet | Kind::DaemonSet) {
         return Err(ApiError::new(
             405,
-            format!("create is not supported on {}", t.kind.plural()),
+            format!("create is not supported on {}", kind.plural()),
         ));
     }
     let mut d = parse_body(body)?;
-    if !d.is_object() || d["kind"].as_str().is_some_and(|k| k != "Deployment") {
-        return Err(ApiError::new(400, "the body must be a Deployment object"));
+    if !d.is_object() || d["kind"].as_str().is_some_and(|k| k != kind.name()) {
+        return Err(ApiError::new(
+            400,
+            format!("the body must be a {} object", kind.name()),
+        ));
     }
     let ns = t.ns.clone().unwrap_or_else(|| "default".into());
     if d["metadata"]["namespace"].as_str().is_some_and(|n| n != ns) {
@@ -53,12 +59,15 @@ pub fn create(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
         _ => {
             return Err(ApiError::new(
                 422,
-                "Deployment.apps is invalid: metadata.name: Required value",
+                format!(
+                    "{}.apps is invalid: metadata.name: Required value",
+                    kind.name()
+                ),
             ));
         }
     };
     d["apiVersion"] = json!("apps/v1");
-    d["kind"] = json!("Deployment");
+    d["kind"] = json!(kind.name());
     set_default(&mut d, &["metadata", "annotations"], json!({}));
     let m = &mut d["metadata"];
     m["name"] = json!(name);
@@ -66,14 +75,18 @@ pub fn create(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
     m["uid"] = json!(objects::uid(&mut *ctx.rng.lock()));
     m["creationTimestamp"] = json!(objects::now());
     m["generation"] = json!(1);
-    set_default(&mut d, &["spec", "replicas"], json!(1));
-    set_default(&mut d, &["spec", "revisionHistoryLimit"], json!(10));
-    set_default(&mut d, &["spec", "progressDeadlineSeconds"], json!(30));
-    let strategy =
-        json!({"type":"RollingUpdate","rollingUpdate":{"maxSurge":"25%","maxUnavailable":"25%"}});
-    set_default(&mut d, &["spec", "strategy"], strategy);
+    if kind == Kind::Deployment {
+        set_default(&mut d, &["spec", "replicas"], json!(1));
+        set_default(&mut d, &["spec", "revisionHistoryLimit"], json!(10));
+        set_default(&mut d, &["spec", "progressDeadlineSeconds"], json!(30));
+        let strategy = json!({"type":"RollingUpdate",
+            "rollingUpdate":{"maxSurge":"25%","maxUnavailable":"25%"}});
+        set_default(&mut d, &["spec", "strategy"], strategy);
+    } else {
+        super::workloads::set_defaults(kind, &mut d);
+    }
     d["status"] = json!({});
-    let mut d = validate(Kind::Deployment, &d)?;
+    let mut d = validate(kind, &d)?;
     if dry_run(p) {
         d["metadata"]["resourceVersion"] = json!(ctx.store.rv_now().to_string());
         return Ok(bytes_response(
@@ -82,15 +95,13 @@ pub fn create(ctx: &Ctx, t: &Target, p: &Params, body: &[u8]) -> ApiResult {
             serde_json::to_vec(&d).unwrap_or_default().into(),
         ));
     }
-    let obj = ctx
-        .store
-        .put(Kind::Deployment, d, None, true)
-        .map_err(|e| match e {
-            super::store::StoreError::AlreadyExists => {
-                ApiError::new(409, format!("deployments.apps \"{name}\" already exists"))
-            }
-            e => e.into(),
-        })?;
+    let obj = ctx.store.put(kind, d, None, true).map_err(|e| match e {
+        super::store::StoreError::AlreadyExists => ApiError::new(
+            409,
+            format!("{}.apps \"{name}\" already exists", kind.plural()),
+        ),
+        e => e.into(),
+    })?;
     Ok(bytes_response(201, "application/json", obj.json.clone()))
 }
 

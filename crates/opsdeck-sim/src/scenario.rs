@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rand::RngExt;
 use serde_json::{Value, json};
@@ -9,7 +10,8 @@ use serde_json::{Value, json};
 use super::kubelet;
 use super::objects::{self, BEHAVIOR, PodState, REVISION};
 use super::server::Ctx;
-use super::store::{Kind, StoreError};
+use super::sets::{self, SetSpec};
+use super::store::{Kind, Obj, StoreError};
 
 /// The story the simulated cluster tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -38,6 +40,8 @@ pub struct ScenarioSpec {
     pub bad_rollout: Option<usize>,
     /// Multiplier on the log rate, plus ANSI escapes in some lines.
     pub noisy_logs: bool,
+    /// StatefulSets and DaemonSets.
+    pub sets: &'static [SetSpec],
 }
 
 impl Scenario {
@@ -50,6 +54,7 @@ impl Scenario {
                 imagepull: &[],
                 bad_rollout: None,
                 noisy_logs: false,
+                sets: sets::BASE,
             },
             Scenario::Crashloop => ScenarioSpec {
                 crashloop: &[1],
@@ -57,6 +62,7 @@ impl Scenario {
                 imagepull: &[],
                 bad_rollout: None,
                 noisy_logs: false,
+                sets: sets::BASE,
             },
             Scenario::BadRollout => ScenarioSpec {
                 crashloop: &[],
@@ -64,6 +70,7 @@ impl Scenario {
                 imagepull: &[],
                 bad_rollout: Some(0),
                 noisy_logs: false,
+                sets: sets::BASE,
             },
             Scenario::Incident => ScenarioSpec {
                 crashloop: &[],
@@ -71,6 +78,7 @@ impl Scenario {
                 imagepull: &[4],
                 bad_rollout: Some(0),
                 noisy_logs: true,
+                sets: sets::INCIDENT,
             },
         }
     }
@@ -225,7 +233,7 @@ pub fn populate(ctx: &Ctx) -> Result<(), StoreError> {
     for &i in spec.imagepull.iter().filter(|i| **i < deploys) {
         start_bad_rollout(ctx, i, "v1.9.9-typo", Some("imagepull"))?;
     }
-    Ok(())
+    sets::populate(ctx, spec.sets)
 }
 
 fn image(ctx: &Ctx, ns: &str, app: &str) -> String {
@@ -265,24 +273,43 @@ fn populate_deployment(
 
 fn populate_pod(ctx: &Ctx, rs: &Value, crashing: bool) -> Result<(), StoreError> {
     let rs_name = rs["metadata"]["name"].as_str().unwrap_or_default();
-    let (name, uid, n, age, restarts) = {
+    let (name, uid) = {
         let mut rng = ctx.rng.lock();
         let name = format!("{rs_name}-{}", objects::suffix(&mut *rng, 5));
-        let uid = objects::uid(&mut *rng);
+        (name, objects::uid(&mut *rng))
+    };
+    settle_pod(ctx, objects::pod(rs, &name, "", &uid, ""), crashing).map(drop)
+}
+
+/// Stores a pod of the initial population, created minutes to days ago: ready, or crash-looping
+/// with restarts when `crashing`, with its scheduling events; scheduled to a random node unless
+/// it names one.
+pub fn settle_pod(ctx: &Ctx, mut pod: Value, crashing: bool) -> Result<Arc<Obj>, StoreError> {
+    let name = pod["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let uid = pod["metadata"]["uid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let (restarts, n, age) = {
+        let mut rng = ctx.rng.lock();
         let restarts = if crashing {
             rng.random_range(3..12)
         } else {
             u32::from(rng.random_bool(0.1))
         };
         (
-            name,
-            uid,
+            restarts,
             rng.random_range(0..10_000usize),
             rng.random_range(600..86_400 * 3i64),
-            restarts,
         )
     };
-    let mut pod = objects::pod(rs, &name, &ctx.pick_node(n), &uid, &ago(age));
+    if pod["spec"]["nodeName"].as_str().is_none_or(str::is_empty) {
+        pod["spec"]["nodeName"] = json!(ctx.pick_node(n));
+    }
+    pod["metadata"]["creationTimestamp"] = json!(ago(age));
     pod["status"]["startTime"] = json!(ago(age - 5));
     let ip = ctx.next_ip();
     objects::set_pod_status(&mut pod, PodState::Ready, &ip, &ago(age - 8));
@@ -330,7 +357,9 @@ fn populate_pod(ctx: &Ctx, rs: &Value, crashing: bool) -> Result<(), StoreError>
     if crashing {
         kubelet::schedule_crash(ctx, &ns, &name, &uid);
     }
-    Ok(())
+    ctx.store
+        .get(Kind::Pod, &ns, &name)
+        .ok_or(StoreError::NotFound)
 }
 
 fn complete_status(rs: &Value, replicas: i64, ready: i64) -> Value {

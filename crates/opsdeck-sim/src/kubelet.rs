@@ -228,10 +228,21 @@ pub fn spawn_pod(ctx: &Ctx, rs: &Value) -> Option<Arc<Obj>> {
         )
     };
     let node = ctx.pick_node(n);
-    let mut pod = objects::pod(rs, &name, &node, &uid, &objects::now());
+    launch_pod(ctx, objects::pod(rs, &name, &node, &uid, &objects::now()))
+}
+
+/// Stores a new pod as Pending, records the scheduler's and kubelet's events and schedules the
+/// start of its containers.
+pub fn launch_pod(ctx: &Ctx, mut pod: Value) -> Option<Arc<Obj>> {
     objects::set_pod_status(&mut pod, PodState::Pending, "", &objects::now());
     let obj = ctx.store.put(Kind::Pod, pod.clone(), None, true).ok()?;
-    let ns = obj.ns.clone();
+    let (ns, name, uid) = (
+        obj.ns.clone(),
+        obj.name.clone(),
+        pod["metadata"]["uid"].clone(),
+    );
+    let uid = uid.as_str().unwrap_or_default();
+    let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
     let msg = format!("Successfully assigned {ns}/{name} to {node}");
     record_event(ctx, &pod, "Normal", "Scheduled", &msg, "default-scheduler");
     let image = pod["spec"]["containers"][0]["image"]
@@ -263,7 +274,7 @@ pub fn spawn_pod(ctx: &Ctx, rs: &Value) -> Option<Arc<Obj>> {
         );
     }
     ctx.kubelet
-        .schedule(jitter(ctx, 500), Step::Start, &ns, &name, &uid);
+        .schedule(jitter(ctx, 500), Step::Start, &ns, &name, uid);
     Some(obj)
 }
 

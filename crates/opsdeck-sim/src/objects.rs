@@ -214,16 +214,28 @@ pub fn owner(api_version: &str, kind: &str, name: &str, uid: &str) -> Value {
 
 /// A new pod of a ReplicaSet, Pending and scheduled to `node`.
 pub fn pod(rs: &Value, name: &str, node: &str, uid: &str, created: &str) -> Value {
-    let meta = &rs["metadata"];
-    let rs_name = meta["name"].as_str().unwrap_or_default();
-    let template = &rs["spec"]["template"];
+    owned_pod(rs, &rs["spec"]["template"], name, node, (uid, created))
+}
+
+/// A new pod from `template` controlled by `ctl` (a ReplicaSet, StatefulSet or DaemonSet),
+/// Pending and scheduled to `node`; `id` is the pod's uid and creation time.
+pub fn owned_pod(ctl: &Value, template: &Value, name: &str, node: &str, id: (&str, &str)) -> Value {
+    let (uid, created) = id;
+    let meta = &ctl["metadata"];
+    let ctl_name = meta["name"].as_str().unwrap_or_default();
     let mut spec = template["spec"].clone();
     spec["nodeName"] = json!(node);
     spec["serviceAccountName"] = json!("default");
+    let owner_ref = owner(
+        ctl["apiVersion"].as_str().unwrap_or("apps/v1"),
+        ctl["kind"].as_str().unwrap_or("ReplicaSet"),
+        ctl_name,
+        meta["uid"].as_str().unwrap_or_default(),
+    );
     let mut p = json!({"apiVersion":"v1","kind":"Pod",
-        "metadata":{"name":name,"generateName":format!("{rs_name}-"),"namespace":meta["namespace"],
+        "metadata":{"name":name,"generateName":format!("{ctl_name}-"),"namespace":meta["namespace"],
             "uid":uid,"creationTimestamp":created,"labels":template["metadata"]["labels"],
-            "ownerReferences":[owner("apps/v1","ReplicaSet",rs_name,meta["uid"].as_str().unwrap_or_default())]},
+            "ownerReferences":[owner_ref]},
         "spec":spec,"status":{"phase":"Pending","qosClass":"Burstable"}});
     if let Some(a) = template["metadata"]["annotations"].as_object() {
         p["metadata"]["annotations"] = Value::Object(a.clone());
@@ -242,18 +254,24 @@ pub enum Behavior {
 
 /// The behaviour a pod (or template) asks for: images containing "bad" crash-loop.
 pub fn behavior_of(obj: &Value) -> Behavior {
-    let ann = obj["metadata"]["annotations"][BEHAVIOR]
-        .as_str()
-        .unwrap_or_default();
-    let bad_image = obj["spec"]["containers"].as_array().is_some_and(|cs| {
-        cs.iter()
-            .any(|c| c["image"].as_str().is_some_and(|i| i.contains("bad")))
-    });
-    match ann {
+    let images = obj["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["image"].as_str());
+    behavior(obj["metadata"]["annotations"][BEHAVIOR].as_str(), images)
+}
+
+/// The behaviour the [`BEHAVIOR`] annotation asks for, else the images' ("bad" crash-loops).
+pub fn behavior<'a>(
+    annotation: Option<&str>,
+    mut images: impl Iterator<Item = &'a str>,
+) -> Behavior {
+    match annotation.unwrap_or_default() {
         "crashloop" => Behavior::CrashLoop,
         "oom" => Behavior::Oom,
         "imagepull" => Behavior::ImagePull,
-        _ if bad_image => Behavior::CrashLoop,
+        _ if images.any(|i| i.contains("bad")) => Behavior::CrashLoop,
         _ => Behavior::Healthy,
     }
 }

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use super::server::Ctx;
 use super::store::Kind;
 use super::{
-    ADMIN_TOKEN, READONLY_TOKEN, READONLY_USER, discovery, faults::Faults, logs, prom, resources,
-    write,
+    ADMIN_TOKEN, READONLY_TOKEN, READONLY_USER, discovery, faults::Faults, logs, metrics, prom,
+    resources, write,
 };
 
 /// Query parameters.
@@ -158,11 +158,15 @@ enum Route {
     Discovery(Value),
     Resource(Target),
     AccessReview,
+    Metrics(metrics::Target),
 }
 
 fn route(path: &str) -> Option<Route> {
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (group, rest) = match segs.as_slice() {
+        ["apis", "metrics.k8s.io", "v1beta1", rest @ ..] if !rest.is_empty() => {
+            return metrics::route(rest).map(Route::Metrics);
+        }
         ["api", "v1", rest @ ..] => ("", rest),
         ["apis", g, "v1", rest @ ..] => (*g, rest),
         _ => return discovery::document(path).map(Route::Discovery),
@@ -255,6 +259,11 @@ async fn serve(ctx: Arc<Ctx>, req: Request, path: &str, params: &Params) -> ApiR
             write::access_review(role, &body)
         }
         Route::AccessReview => Err(ApiError::new(405, "method not allowed")),
+        Route::Metrics(t) if method == Method::GET => {
+            ctx.stats.bump(&ctx.stats.lists);
+            metrics::serve(&ctx, &t, params)
+        }
+        Route::Metrics(_) => Err(ApiError::new(405, "the metrics API is read-only")),
         Route::Resource(t) => {
             if role == Role::ReadOnly && method != Method::GET {
                 return Err(forbidden(&t, &method));

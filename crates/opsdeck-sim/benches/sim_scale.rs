@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use opsdeck::sim::{SimConfig, Simulator};
+use opsdeck_sim::{SimConfig, Simulator};
 use rand::{RngExt, SeedableRng};
 
 fn rss_mb() -> f64 {

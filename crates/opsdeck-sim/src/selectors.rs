@@ -209,7 +209,7 @@ pub fn parse_fields(kind: Kind, s: &str) -> Result<Vec<(String, bool, String)>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::store::Store;
+    use crate::store::Store;
     use serde_json::json;
 
     fn obj(labels: serde_json::Value) -> std::sync::Arc<Obj> {

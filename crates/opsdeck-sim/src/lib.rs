@@ -1,8 +1,26 @@
 //! The built-in simulated Kubernetes cluster behind `opsdeck demo` and `opsdeck sim`.
 //!
 //! A faithful subset of the Kubernetes API (discovery, list/watch with selectors and pagination,
-//! server-side tables, patches, the deployment controller, pod logs, access reviews), plus a
+//! server-side tables, patches, the Deployment, StatefulSet and DaemonSet controllers with their
+//! ReplicaSets and ControllerRevisions, pod logs, `metrics.k8s.io`, access reviews), plus a
 //! Prometheus/Alertmanager look-alike and a `/_sim` control API, all on one loopback listener.
+//!
+//! # Workloads
+//! Deployments, StatefulSets and DaemonSets can be created, patched (strategic merge with
+//! `$patch: replace`, merge, JSON patch), updated and deleted (cascading to their ReplicaSets or
+//! ControllerRevisions and pods); Deployments and StatefulSets have the `scale` subresource.
+//! StatefulSets roll from the highest ordinal down to `partition`, one pod at a time, or only on
+//! pod deletion with `OnDelete`; `OrderedReady` sets wait for each pod to be ready, so a broken
+//! revision needs its pod deleted after an undo, as in kube (`Parallel` sets recover alone).
+//! DaemonSets run one pod per node and roll within `maxUnavailable`. Every template gets a
+//! ControllerRevision whose `data` kubectl's `rollout history|undo` reads; undo reuses and
+//! renumbers the old revision. `metrics.k8s.io/v1beta1` serves PodMetrics and NodeMetrics that
+//! follow what pods do (see `metrics.rs`; the pod annotation `sim.opsdeck.io/memory: "0.94"`
+//! pins memory use to a fraction of the limit).
+//!
+//! Every scenario has the StatefulSet `postgres` (3 replicas) and the DaemonSet `log-shipper`
+//! (one pod per node) on top of the configured pods; the incident scenario adds the StatefulSet
+//! `kafka` rolled to a crash-looping revision and puts `postgres-0` at 94% of its memory limit.
 //!
 //! # Connecting
 //! [`Simulator::kubeconfig_yaml`] has two contexts on the same plain-http server:
@@ -19,7 +37,7 @@
 //! - `POST /_sim/faults/latency?ms=N` — delay every request (0 clears).
 //! - `POST /_sim/faults/restart` — lose watch history: resuming an old watch gets 410 Expired.
 //! - `POST /_sim/faults/clear` — clear errors and latency.
-//! - `GET /_sim/stats` — request counters.
+//! - `GET /_sim/stats` — request counters and the log follow streams open now.
 //! - `POST /_sim/pods/{ns}/{name}/crash|delete`, `…/ready?ready=false`,
 //!   `…/phase?phase=Succeeded|Failed|Pending|Running`.
 //!
@@ -30,27 +48,35 @@
 //! follow the scenario's bad rollout and clear once it is undone.
 //!
 //! # Not implemented
-//! Creating objects other than deployments and access reviews, deleting anything but pods and
-//! deployments, server-side apply
-//! (415), protobuf bodies other than access reviews, exec/attach/port-forward, metrics.k8s.io,
-//! StatefulSets, DaemonSets and Jobs.
+//! Creating objects other than workloads and access reviews, deleting other kinds, server-side
+//! apply (415), protobuf bodies other than access reviews, exec/attach/port-forward, Jobs,
+//! PersistentVolumeClaims (StatefulSets have no `volumeClaimTemplates`), DaemonSet surge.
+
+#![warn(clippy::unwrap_used)]
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::dbg_macro)]
 
 mod api;
 mod collection;
 mod controller;
+mod daemonset;
 mod discovery;
 mod faults;
 mod kubelet;
 mod logs;
+mod metrics;
 mod objects;
 mod prom;
 mod protobuf;
 mod resources;
+mod revisions;
 mod scenario;
 mod selectors;
 mod server;
+mod sets;
+mod statefulset;
 mod store;
 mod table;
+mod workloads;
 mod write;
 
 use std::net::SocketAddr;

@@ -22,6 +22,8 @@ pub struct Stats {
     pub updates: AtomicU64,
     pub patches: AtomicU64,
     pub deletes: AtomicU64,
+    /// Log follow streams open right now (a gauge, not a counter).
+    pub log_follows: AtomicU64,
 }
 
 /// A snapshot of the request counters.
@@ -43,6 +45,8 @@ pub struct SimStats {
     pub patches: u64,
     /// DELETE requests.
     pub deletes: u64,
+    /// Log follow streams (`pods/log?follow=true`) open now.
+    pub log_follows_open: u64,
 }
 
 impl SimStats {
@@ -76,6 +80,7 @@ impl Stats {
             updates: l(&self.updates),
             patches: l(&self.patches),
             deletes: l(&self.deletes),
+            log_follows_open: l(&self.log_follows),
         }
     }
 }

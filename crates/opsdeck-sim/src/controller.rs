@@ -10,32 +10,46 @@ use tokio::sync::broadcast::error::RecvError;
 use super::kubelet;
 use super::objects::{self, HASH_LABEL, REVISION};
 use super::server::Ctx;
-use super::store::{Key, Kind, Obj};
+use super::store::{Event, Key, Kind, Obj};
 
 /// Pods created per ReplicaSet per tick.
 const BURST: i64 = 200;
 
 /// Runs both controllers until shutdown.
 pub async fn run(ctx: Arc<Ctx>) {
+    let owner = |ev: &Event| owner_key(ev.kind, &ev.obj);
+    let reconcile = |ctx: &Ctx, key: &Key| reconcile(ctx, &key.0, &key.1);
+    drive(ctx, all_deployments, owner, reconcile).await;
+}
+
+/// A controller's loop: `owner_of` maps each store event to the key it makes dirty, and every
+/// 300 ms `reconcile` runs for the dirty keys (those it returns true for stay dirty); `all`
+/// gives every key, at start and after missed events.
+pub async fn drive<K: Ord>(
+    ctx: Arc<Ctx>,
+    all: impl Fn(&Ctx) -> BTreeSet<K>,
+    owner_of: impl Fn(&Event) -> Option<K>,
+    reconcile: impl Fn(&Ctx, &K) -> bool,
+) {
     let mut rx = ctx.store.events();
     let mut stopped = ctx.stopped.subscribe();
-    let mut dirty = all_deployments(&ctx);
+    let mut dirty = all(&ctx);
     let mut tick = tokio::time::interval(Duration::from_millis(300));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             ev = rx.recv() => match ev {
                 Ok(ev) => {
-                    if let Some(k) = owner_key(ev.kind, &ev.obj) {
+                    if let Some(k) = owner_of(&ev) {
                         dirty.insert(k);
                     }
                 }
-                Err(RecvError::Lagged(_)) => dirty = all_deployments(&ctx),
+                Err(RecvError::Lagged(_)) => dirty = all(&ctx),
                 Err(RecvError::Closed) => return,
             },
             _ = tick.tick() => {
                 for key in std::mem::take(&mut dirty) {
-                    if reconcile(&ctx, &key.0, &key.1) {
+                    if reconcile(&ctx, &key) {
                         dirty.insert(key);
                     }
                 }
@@ -123,7 +137,7 @@ fn load_rs(ctx: &Ctx, ns: &str, name: &str, uid: &Value) -> Vec<Rs> {
     out
 }
 
-fn int_or_percent(v: &Value, total: i64, round_up: bool) -> i64 {
+pub(super) fn int_or_percent(v: &Value, total: i64, round_up: bool) -> i64 {
     match v {
         Value::Number(n) => n.as_i64().unwrap_or(0),
         Value::String(s) => {
@@ -493,7 +507,7 @@ fn update_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::store::Store;
+    use crate::store::Store;
 
     fn rs(store: &Store, name: &str, replicas: i64, ready: i64) -> Rs {
         let v = json!({"metadata":{"name":name,"namespace":"n"},"spec":{"replicas":replicas}});

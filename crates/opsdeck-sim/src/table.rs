@@ -33,7 +33,7 @@ pub fn requested(headers: &HeaderMap, include: Option<&String>) -> Option<Includ
     })
 }
 
-fn col(name: &str, ty: &str, priority: u8) -> Value {
+pub(super) fn col(name: &str, ty: &str, priority: u8) -> Value {
     let format = if name == "Name" { "name" } else { "" };
     json!({"name":name,"type":ty,"format":format,"description":name,"priority":priority})
 }
@@ -96,6 +96,9 @@ pub fn columns(kind: Kind) -> Value {
             col("Port(s)", s, 0),
             col("Age", s, 0),
         ],
+        k @ (Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision) => {
+            super::workloads::columns(k)
+        }
     };
     Value::Array(cols)
 }
@@ -277,10 +280,13 @@ fn cells(kind: Kind, o: &Value, now: jiff::Timestamp) -> Value {
             "80/TCP",
             created
         ]),
+        k @ (Kind::StatefulSet | Kind::DaemonSet | Kind::ControllerRevision) => {
+            super::workloads::cells(k, o, &created)
+        }
     }
 }
 
-fn containers(spec: &Value) -> (String, String) {
+pub(super) fn containers(spec: &Value) -> (String, String) {
     let cs = spec["containers"].as_array().cloned().unwrap_or_default();
     let get = |k: &str| {
         cs.iter()
@@ -291,7 +297,7 @@ fn containers(spec: &Value) -> (String, String) {
     (get("name"), get("image"))
 }
 
-fn selector(sel: &Value) -> String {
+pub(super) fn selector(sel: &Value) -> String {
     sel["matchLabels"]
         .as_object()
         .map(|m| {
@@ -380,7 +386,7 @@ mod tests {
 
     #[test]
     fn list_table_is_valid_json_with_kubectl_columns() {
-        let store = crate::sim::store::Store::new(10);
+        let store = crate::store::Store::new(10);
         let pod = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"n",
             "creationTimestamp":"2020-01-01T00:00:00Z","deletionTimestamp":"2020-01-01T00:00:00Z"},
             "spec":{"containers":[{"name":"c"}]},

@@ -6,7 +6,7 @@ use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Config, config::KubeConfigOptions, config::Kubeconfig};
-use opsdeck::sim::{SimConfig, Simulator};
+use opsdeck_sim::{SimConfig, Simulator};
 use serde_json::Value;
 
 async fn sim() -> Simulator {
@@ -19,9 +19,15 @@ async fn sim() -> Simulator {
         .unwrap()
 }
 
+/// reqwest and kube are built without a default rustls crypto provider (as in the app, which
+/// installs ring in `main`); install the same one here.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// `reqwest::get` with the process's rustls provider installed first.
 async fn http_get(url: impl reqwest::IntoUrl) -> reqwest::Result<reqwest::Response> {
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     reqwest::get(url).await
 }
 
@@ -31,7 +37,7 @@ async fn get(url: &str) -> (u16, Value) {
 }
 
 async fn patch(url: &str, ctype: &str, body: &str) -> (u16, Value) {
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     let r = reqwest::Client::new()
         .patch(url)
         .header("content-type", ctype)
@@ -68,8 +74,9 @@ async fn pagination_and_selectors() {
             None => break,
         }
     }
-    assert_eq!(names.len(), 60);
-    assert_eq!(pages, 9);
+    // 60 deployment pods, plus postgres (3) and log-shipper (one per node, 3).
+    assert_eq!(names.len(), 66);
+    assert_eq!(pages, 10);
     let (_, l) = get(&format!(
         "{base}/api/v1/namespaces/shop/pods?labelSelector=app%3Dfrontend"
     ))
@@ -194,7 +201,7 @@ async fn next(stream: &mut Events) -> Event<Pod> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kube_watcher_survives_restart() {
     // Both ring (kube) and aws-lc-rs (reqwest) are compiled in, so rustls needs to be told.
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     let s = sim().await;
     let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
     let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
@@ -202,7 +209,8 @@ async fn kube_watcher_survives_restart() {
         .unwrap();
     let pods: Api<Pod> = Api::all(Client::try_from(config).unwrap());
     let (ns, name) = s.control().pods(None).remove(0);
-    assert_eq!(s.control().pods(Some(&ns)).len(), 20);
+    // 20 deployment pods and postgres's 3.
+    assert_eq!(s.control().pods(Some(&ns)).len(), 23);
     let mut stream: Events = watcher::watcher(pods, watcher::Config::default()).boxed();
     assert!(matches!(next(&mut stream).await, Event::Init));
     let mut inits = 0;
@@ -213,7 +221,7 @@ async fn kube_watcher_survives_restart() {
             e => panic!("unexpected {e:?}"),
         }
     }
-    assert_eq!(inits, 60);
+    assert_eq!(inits, 66);
     s.control().crash_pod(&ns, &name).unwrap();
     loop {
         if let Event::Apply(p) = next(&mut stream).await
@@ -244,7 +252,7 @@ async fn kube_watcher_survives_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kube_streaming_list_watcher() {
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     let s = sim().await;
     let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();
     let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
@@ -268,7 +276,7 @@ async fn kube_streaming_list_watcher() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_over_http() {
     let s = sim().await;
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     let c = reqwest::Client::new();
     let base = s.url();
     let post = |path: &str| c.post(format!("{base}{path}")).send();
@@ -313,7 +321,7 @@ async fn faults_over_http() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(text.lines().count(), 60);
+    assert_eq!(text.lines().count(), 66);
     let stats: Value = http_get(format!("{base}/_sim/stats"))
         .await
         .unwrap()
@@ -372,7 +380,7 @@ async fn monitoring_apis_follow_the_bad_rollout() {
     );
     let silence = serde_json::json!({"matchers":[{"name":"alertname","value":"Watchdog","isRegex":false,"isEqual":true}],
         "startsAt":"2020-01-01T00:00:00Z","endsAt":"2099-01-01T00:00:00Z","createdBy":"test","comment":"quiet"});
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     let c = reqwest::Client::new();
     let r: Value = c
         .post(format!("{base}/api/v2/silences"))
@@ -508,7 +516,7 @@ async fn dropping_the_simulator_stops_it() {
     assert_eq!(get(&url).await.0, 200);
     drop(s);
     tokio::time::sleep(Duration::from_millis(200)).await;
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
@@ -521,7 +529,7 @@ async fn kube_readonly_context_is_enforced() {
     use k8s_openapi::api::authorization::v1::{
         ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
     };
-    opsdeck::http::install_crypto_provider();
+    install_crypto_provider();
     let s = sim().await;
     let client = |context: &str| {
         let kc = Kubeconfig::from_yaml(&s.kubeconfig_yaml()).unwrap();

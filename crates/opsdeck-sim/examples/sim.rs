@@ -5,7 +5,7 @@ use clap::Parser;
 #[derive(Parser)]
 struct Cli {
     #[command(flatten)]
-    sim: opsdeck::sim::SimArgs,
+    sim: opsdeck_sim::SimArgs,
 }
 
 #[tokio::main]
@@ -14,5 +14,5 @@ async fn main() -> color_eyre::Result<()> {
         .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
         .with_writer(std::io::stderr)
         .init();
-    opsdeck::sim::run(Cli::parse().sim).await
+    opsdeck_sim::run(Cli::parse().sim).await
 }

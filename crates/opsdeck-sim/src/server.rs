@@ -102,6 +102,7 @@ pub fn spawn(ctx: Arc<Ctx>, listener: tokio::net::TcpListener) -> Vec<tokio::tas
     vec![
         server,
         tokio::spawn(super::controller::run(ctx.clone())),
+        tokio::spawn(super::workloads::run(ctx.clone())),
         tokio::spawn(super::kubelet::run(ctx.clone())),
         tokio::spawn(super::kubelet::churn(ctx)),
     ]
