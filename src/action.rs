@@ -30,8 +30,64 @@ impl Pane {
     }
 }
 
+/// Where a key binding applies: the focused pane, or whatever has the keys instead of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyContext {
+    /// Every pane (after the focused pane's own bindings).
+    Global,
+    Pane(Pane),
+    /// A confirmation dialog is open.
+    Dialog,
+    /// A text field has the keys: the `/` `&` `:` input line, or a field of a form.
+    Input,
+    /// The silence form (its fields are edited with the input keys).
+    Silence,
+}
+
+impl KeyContext {
+    /// Every context, as named in `[keys.NAME]`.
+    pub const ALL: [KeyContext; 8] = [
+        KeyContext::Global,
+        KeyContext::Pane(Pane::Pods),
+        KeyContext::Pane(Pane::Rollouts),
+        KeyContext::Pane(Pane::Alerts),
+        KeyContext::Pane(Pane::Logs),
+        KeyContext::Dialog,
+        KeyContext::Input,
+        KeyContext::Silence,
+    ];
+
+    /// The name in the config (`[keys.logs]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyContext::Global => "global",
+            KeyContext::Pane(Pane::Pods) => "pods",
+            KeyContext::Pane(Pane::Rollouts) => "rollouts",
+            KeyContext::Pane(Pane::Alerts) => "alerts",
+            KeyContext::Pane(Pane::Logs) => "logs",
+            KeyContext::Dialog => "dialog",
+            KeyContext::Input => "input",
+            KeyContext::Silence => "silence",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<KeyContext> {
+        KeyContext::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The context whose bindings apply after this one's own: the global keys after a pane's,
+    /// the line-editing keys after the silence form's. Dialogs and the input line take no others.
+    pub fn fallback(self) -> Option<KeyContext> {
+        match self {
+            KeyContext::Pane(_) => Some(KeyContext::Global),
+            KeyContext::Silence => Some(KeyContext::Input),
+            KeyContext::Global | KeyContext::Dialog | KeyContext::Input => None,
+        }
+    }
+}
+
 /// A user intent. Unit variants are the names used in the `[keys]` config table
-/// (`undo_rollout = ["u"]`); variants with data come from the command line.
+/// (`undo_rollout = ["u"]`); variants with data come from the command line or typed text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -51,7 +107,10 @@ pub enum Action {
     Open,
     Back,
     Zoom,
+    /// Filter the focused list as you type (`!text` excludes).
     Filter,
+    /// Logs: search (highlight matches, `n`/`N` jump between them).
+    Search,
     NextMatch,
     PrevMatch,
     CommandLine,
@@ -73,17 +132,45 @@ pub enum Action {
     FilterLines,
     Confirm,
     Cancel,
+    /// Input line or form: accept (Enter).
+    InputAccept,
+    /// Input line or form: cancel, restoring what was there before (Esc).
+    InputCancel,
+    /// Input: delete the character before the cursor.
+    InputBackspace,
+    /// Input: clear the line.
+    InputClear,
+    /// Input: delete the word before the cursor.
+    InputDeleteWord,
+    /// Silence form: next field.
+    FieldNext,
+    /// Silence form: previous field.
+    FieldPrev,
+    /// Silence form: include or drop the label under the cursor.
+    ToggleLabel,
+    /// A printable character typed into a text field (not a config name).
+    InsertChar(char),
     /// `:ns NAME` / `:ns all`: `None` means every namespace.
     SetNamespace(Option<String>),
     /// `:ctx NAME`.
     SetContext(String),
     /// `:theme NAME`.
     SetTheme(String),
-    /// A terminal resize or anything else that only needs a redraw.
-    Redraw,
 }
 
 impl Action {
+    /// Whether this action edits a text field; such bindings win over typing the key as text.
+    pub fn is_line_edit(&self) -> bool {
+        matches!(
+            self,
+            Action::InputAccept
+                | Action::InputCancel
+                | Action::InputBackspace
+                | Action::InputClear
+                | Action::InputDeleteWord
+        )
+    }
+
     /// Parse a `:` command line (`ns NAME`, `ns all`, `ctx NAME`, `theme NAME`, `q`).
     pub fn from_command_line(line: &str) -> Result<Action, String> {
         let mut words = line.split_whitespace();

@@ -169,7 +169,8 @@ impl Dashboard {
         if self.frames.dirty
             && let Ok(size) = self.guard.terminal.size()
         {
-            let viewports = crate::ui::layout::viewports(&self.state, &self.theme, size.into());
+            let (theme, keymap) = (&self.theme, &self.opts.keymap);
+            let viewports = crate::ui::layout::viewports(&self.state, theme, keymap, size.into());
             self.state.set_viewports(viewports);
         }
     }
@@ -201,14 +202,7 @@ impl Dashboard {
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        if self.state.is_typing() {
-            return self.state.handle_input_key(key);
-        }
-        let context = crate::ui::layout::key_context(&self.state);
-        match self.opts.keymap.resolve(context, Key::from_event(&key)) {
-            Some(action) => self.state.handle(action),
-            None => Vec::new(),
-        }
+        handle_key(&mut self.state, &self.opts.keymap, &key)
     }
 
     /// The terminal changed size: the next frame is drawn at the new size.
@@ -336,6 +330,15 @@ fn alerts_setup(state: &mut AppState, alerts: &AlertsOptions) -> Option<HttpClie
                 .set_status(format!("alerts: {e}"), Level::Error, state.now);
             None
         }
+    }
+}
+
+/// A key: what it means on the current screen (the keymap, in the state's context), handled.
+pub fn handle_key(state: &mut AppState, keymap: &Keymap, key: &KeyEvent) -> Vec<Effect> {
+    let key = Key::from_event(key);
+    match keymap.resolve_key(state.key_context(), state.is_typing(), key) {
+        Some(action) => state.handle(action),
+        None => Vec::new(),
     }
 }
 

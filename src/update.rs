@@ -14,8 +14,8 @@ use crate::model::signal::ServiceSignals;
 /// Which long-lived source an [`Update::SourceHealth`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SourceId {
-    /// The Kubernetes API (pod watch).
-    Kubernetes,
+    /// The pod watch (Kubernetes API).
+    Pods,
     /// The Kubernetes API (Deployment and ReplicaSet watches).
     Rollouts,
     /// Alertmanager's alert API (every configured instance).
@@ -31,7 +31,7 @@ pub enum SourceId {
 impl SourceId {
     pub fn label(self) -> &'static str {
         match self {
-            SourceId::Kubernetes => "k8s",
+            SourceId::Pods => "k8s",
             SourceId::Rollouts => "deploy",
             SourceId::Alertmanager => "am",
             SourceId::Prometheus => "prom",
@@ -73,7 +73,11 @@ impl SourceHealth {
 /// Outcome of a [`crate::command::Command`], shown in the status line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// Done; the message says what happened.
     Done(String),
+    /// Done, and nothing to say: the result came back as its own update (a pod detail, an
+    /// access review, an undo dry run).
+    Quiet,
     Refused(String),
     Failed(String),
 }

@@ -1,8 +1,10 @@
 //! The alert poller, the metrics poller and the silence commands against Debian's real
 //! Prometheus 2.42 and Alertmanager 0.25, started on loopback by the harness.
 
+mod keys;
 mod promstack;
 
+use keys::Press;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -275,19 +277,19 @@ async fn silence_created_and_expired_through_the_executor() {
     let n = form.matchers.len();
     // The cursor starts on the duration; go up to the first label, toggle all but alertname.
     for _ in 0..n {
-        app.handle_input_key(key(KeyCode::Up));
+        app.press(key(KeyCode::Up));
     }
     for i in 0..n {
         if i != keep {
-            app.handle_input_key(key(KeyCode::Char(' ')));
+            app.press(key(KeyCode::Char(' ')));
         }
-        app.handle_input_key(key(KeyCode::Down));
+        app.press(key(KeyCode::Down));
     }
-    app.handle_input_key(key(KeyCode::Down)); // duration → comment
+    app.press(key(KeyCode::Down)); // duration → comment
     for c in "deploy in progress".chars() {
-        app.handle_input_key(key(KeyCode::Char(c)));
+        app.press(key(KeyCode::Char(c)));
     }
-    app.handle_input_key(key(KeyCode::Enter));
+    app.press(key(KeyCode::Enter));
     let req = confirmed(&mut app);
     let Command::CreateSilence { silence, .. } = &req.command else {
         panic!("{req:?}")

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use opsdeck::action::Action;
 use opsdeck::config::Config;
-use opsdeck::config::keymap::{Key, Keymap};
+use opsdeck::config::keymap::{Key, KeyEntry, Keymap};
 
 const EXAMPLE: &str = include_str!("../config.example.toml");
 
@@ -52,13 +52,28 @@ fn example_lists_exactly_the_default_keys() {
     let defaults = Keymap::default();
     let (from_example, warnings) = Keymap::with_overrides(&config.keys);
     assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(from_example.bindings(), defaults.bindings());
     let mut listed = 0;
-    for (name, keys) in &config.keys {
+    for (name, entry) in &config.keys.0 {
+        let KeyEntry::Keys(keys) = entry else {
+            panic!("the example lists the defaults unscoped: {name}")
+        };
         let action: Action =
             serde_json::from_value(serde_json::Value::String(name.clone())).unwrap();
-        let key = Key::parse(&keys[0]).unwrap();
-        assert_eq!(defaults.key_for(&action), Some(key), "{name}");
-        assert_eq!(from_example.key_for(&action), Some(key), "{name}");
+        let keys: Vec<Key> = keys
+            .names()
+            .iter()
+            .map(|k| Key::parse(k).unwrap())
+            .collect();
+        let bound: Vec<_> = defaults
+            .bindings()
+            .iter()
+            .filter(|b| b.action == action)
+            .collect();
+        assert!(!bound.is_empty(), "{name} is not bound");
+        for b in bound {
+            assert_eq!(b.keys, keys, "{name} in {}", b.context.name());
+        }
         listed += 1;
     }
     assert_eq!(

@@ -256,7 +256,7 @@ async fn undo_dry_run_previews_without_changing_then_undo_switches_back() {
         undo: undo.clone(),
     };
     let (outcome, updates) = c.run(false, preview).await;
-    assert_eq!(outcome, Outcome::Done(String::new()));
+    assert_eq!(outcome, Outcome::Quiet);
     let [Update::UndoPreviewed { preview, .. }] = updates.as_slice() else {
         panic!("{updates:?}")
     };
@@ -491,7 +491,7 @@ async fn readonly_mode_refuses_in_the_executor_and_audits_it() {
         target: target(ADMIN, &d),
         check: AccessCheck::apps(ADMIN, &ns, "patch", "deployments", ""),
     };
-    assert_eq!(c.run(true, review).await.0, Outcome::Done(String::new()));
+    assert_eq!(c.run(true, review).await.0, Outcome::Quiet);
 }
 
 #[tokio::test]

@@ -1,9 +1,11 @@
 //! State transitions: given a state and an update or action, the new state and the effects.
 
 mod common;
+mod keys;
 
 use common::{live_state, now, row};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use keys::Press;
 use opsdeck::action::{Action, Pane};
 use opsdeck::command::{Command, Target};
 use opsdeck::model::pod::Health;
@@ -21,7 +23,7 @@ fn code(c: KeyCode) -> KeyEvent {
 
 fn type_text(state: &mut AppState, text: &str) {
     for c in text.chars() {
-        state.handle_input_key(key(c));
+        state.press(key(c));
     }
 }
 
@@ -132,14 +134,14 @@ fn filter_applies_as_typed_and_esc_restores() {
     state.handle(Action::Filter);
     type_text(&mut state, "ledger");
     assert_eq!(state.pods.visible_len(), 4);
-    state.handle_input_key(code(KeyCode::Enter));
+    state.press(code(KeyCode::Enter));
     assert_eq!(state.ui.input, Input::None);
     assert_eq!(state.pods.filter(), "ledger");
     // Edit again and cancel: the accepted filter comes back.
     state.handle(Action::Filter);
     type_text(&mut state, "xyz");
     assert_eq!(state.pods.visible_len(), 0);
-    state.handle_input_key(code(KeyCode::Esc));
+    state.press(code(KeyCode::Esc));
     assert_eq!(state.pods.filter(), "ledger");
     // Negation and status matching.
     state.pods.set_filter("!running");
@@ -201,12 +203,12 @@ fn command_line_changes_namespace_and_reports_errors() {
     let mut state = live_state();
     state.handle(Action::CommandLine);
     type_text(&mut state, "ns all");
-    let effects = state.handle_input_key(code(KeyCode::Enter));
+    let effects = state.press(code(KeyCode::Enter));
     assert_eq!(effects, vec![Effect::Rescope]);
     assert_eq!(state.namespace, None);
     state.handle(Action::CommandLine);
     type_text(&mut state, "bogus");
-    assert!(state.handle_input_key(code(KeyCode::Enter)).is_empty());
+    assert!(state.press(code(KeyCode::Enter)).is_empty());
     assert!(
         state
             .ui
@@ -259,7 +261,7 @@ fn source_health_changes_are_visible_once() {
     };
     let update = Update::SourceHealth {
         scope,
-        source: SourceId::Kubernetes,
+        source: SourceId::Pods,
         health: down,
     };
     assert!(state.apply(update.clone()));

@@ -2,10 +2,12 @@
 //! the silence dialog and its confirmation. Pure: no server, no clock.
 
 mod alerts_common;
+mod keys;
 
 use alerts_common::{AM, AM2, alert, alert_state, incident, now};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use jiff::SignedDuration;
+use keys::Press;
 use opsdeck::action::Action;
 use opsdeck::command::Command;
 use opsdeck::model::alert::AlertState;
@@ -19,7 +21,7 @@ fn key(code: KeyCode) -> KeyEvent {
 
 fn type_text(state: &mut AppState, text: &str) {
     for c in text.chars() {
-        state.handle_input_key(key(KeyCode::Char(c)));
+        state.press(key(KeyCode::Char(c)));
     }
 }
 
@@ -189,7 +191,7 @@ fn filter_applies_to_the_focused_alerts_pane() {
     type_text(&mut state, "payments");
     assert_eq!(names(&state), ["KubePodCrashLooping", "HighLatency"]);
     assert_eq!(state.pods.filter(), "", "pods untouched");
-    state.handle_input_key(key(KeyCode::Enter));
+    state.press(key(KeyCode::Enter));
     state.handle(Action::Back);
     assert_eq!(state.alerts.visible_len(), 5, "Esc clears the filter");
     state.alerts.set_filter("!warning", now());
@@ -241,7 +243,10 @@ fn enter_opens_the_alert_detail_and_keys_scroll_it() {
     // A short screen, so that the detail is longer than its window.
     let theme = opsdeck::ui::theme::Theme::default_theme();
     let size = ratatui::layout::Rect::new(0, 0, 80, 12);
-    state.set_viewports(opsdeck::ui::layout::viewports(&state, &theme, size));
+    let keymap = opsdeck::config::keymap::Keymap::default();
+    state.set_viewports(opsdeck::ui::layout::viewports(
+        &state, &theme, &keymap, size,
+    ));
     state.handle(Action::Down);
     let Overlay::AlertDetail { scroll, .. } = &state.ui.overlay else {
         panic!()
@@ -272,19 +277,19 @@ fn silence_dialog_builds_exactly_the_confirmed_command() {
     open_silence(&mut state);
     // Cursor starts on the duration: replace 1h by 2h30m.
     for _ in 0..2 {
-        state.handle_input_key(key(KeyCode::Backspace));
+        state.press(key(KeyCode::Backspace));
     }
     type_text(&mut state, "2h30m");
     // Up to the labels (alertname, namespace, service, severity): drop severity and service.
-    state.handle_input_key(key(KeyCode::Up));
-    state.handle_input_key(key(KeyCode::Char(' ')));
-    state.handle_input_key(key(KeyCode::Up));
-    state.handle_input_key(key(KeyCode::Char(' ')));
+    state.press(key(KeyCode::Up));
+    state.press(key(KeyCode::Char(' ')));
+    state.press(key(KeyCode::Up));
+    state.press(key(KeyCode::Char(' ')));
     for _ in 0..3 {
-        state.handle_input_key(key(KeyCode::Down));
+        state.press(key(KeyCode::Down));
     }
     type_text(&mut state, "rolling back checkout");
-    assert!(state.handle_input_key(key(KeyCode::Enter)).is_empty());
+    assert!(state.press(key(KeyCode::Enter)).is_empty());
     let Overlay::Confirm(dialog) = &state.ui.overlay else {
         panic!("{:?}", state.ui.overlay)
     };
@@ -328,20 +333,20 @@ fn silence_dialog_refuses_no_matchers_bad_duration_and_no_comment() {
         Overlay::Silence(f) => f.error.clone().unwrap_or_default(),
         other => panic!("{other:?}"),
     };
-    state.handle_input_key(key(KeyCode::Enter));
+    state.press(key(KeyCode::Enter));
     assert!(error(&state).contains("comment"), "{}", error(&state));
-    state.handle_input_key(key(KeyCode::Down));
+    state.press(key(KeyCode::Down));
     type_text(&mut state, "x");
-    state.handle_input_key(key(KeyCode::Up));
-    state.handle_input_key(key(KeyCode::Char('u')));
+    state.press(key(KeyCode::Up));
+    state.press(key(KeyCode::Char('u')));
     type_text(&mut state, "zz");
-    state.handle_input_key(key(KeyCode::Enter));
+    state.press(key(KeyCode::Enter));
     assert!(
         error(&state).contains("invalid duration"),
         "{}",
         error(&state)
     );
-    state.handle_input_key(key(KeyCode::Esc));
+    state.press(key(KeyCode::Esc));
     assert_eq!(state.ui.overlay, Overlay::None);
     assert!(!state.is_typing());
 }

@@ -11,6 +11,7 @@ use common::rollouts::{infos, rollout_state, select};
 use common::{ago, draw, live_state, row};
 use k8s_openapi::api::core::v1::Pod;
 use opsdeck::action::Action;
+use opsdeck::config::keymap::Keymap;
 use opsdeck::model::alert::AlertState;
 use opsdeck::model::event::DescribedPod;
 use opsdeck::model::pod::PodDetail;
@@ -26,7 +27,8 @@ use ratatui::layout::Rect;
 /// Tell the state the layout of a `width` x `height` screen, as the app does.
 fn lay_out(state: &mut AppState, width: u16, height: u16) {
     let theme = Theme::default_theme();
-    let v = viewports(state, &theme, Rect::new(0, 0, width, height));
+    let keymap = Keymap::default();
+    let v = viewports(state, &theme, &keymap, Rect::new(0, 0, width, height));
     state.set_viewports(v);
 }
 

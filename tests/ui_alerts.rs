@@ -1,10 +1,12 @@
 //! Snapshots of the alerts pane, its detail and the silence dialog at a fixed time (UTC).
 
 mod alerts_common;
+mod keys;
 
 mod common;
 
 use common::draw;
+use keys::Press;
 
 use alerts_common::{alert_state, signals};
 use opsdeck::action::Action;
@@ -69,17 +71,17 @@ fn silence_dialog_then_confirmation() {
     let mut state = alert_state();
     state.handle(Action::Silence);
     insta::assert_snapshot!("silence_dialog", draw(&state, 100, 30).backend());
-    state.handle_input_key(crossterm::event::KeyEvent::new(
+    state.press(crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Down,
         crossterm::event::KeyModifiers::NONE,
     ));
     for c in "rolling back".chars() {
-        state.handle_input_key(crossterm::event::KeyEvent::new(
+        state.press(crossterm::event::KeyEvent::new(
             crossterm::event::KeyCode::Char(c),
             crossterm::event::KeyModifiers::NONE,
         ));
     }
-    state.handle_input_key(crossterm::event::KeyEvent::new(
+    state.press(crossterm::event::KeyEvent::new(
         crossterm::event::KeyCode::Enter,
         crossterm::event::KeyModifiers::NONE,
     ));

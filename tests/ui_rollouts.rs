@@ -3,11 +3,12 @@
 
 mod common;
 
-use common::draw;
+use common::{draw, draw_with};
 
 use common::rollouts::{rollout_state, select};
 use opsdeck::action::Action;
 use opsdeck::command::Target;
+use opsdeck::config::keymap::Keymap;
 use opsdeck::model::access::{Access, AccessCheck};
 use opsdeck::model::rollout::UndoPreview;
 use opsdeck::state::ui::Overlay;
@@ -55,6 +56,26 @@ fn history_overlay_shows_revisions_and_the_diff() {
     let t = draw(&state, 120, 30);
     let text = t.backend().to_string();
     assert!(text.contains("kubectl set image deployment/api"), "{text}");
+    insta::assert_snapshot!(t.backend());
+}
+
+/// The hints follow a remapped key: undo is `U` on the rollouts pane only, Esc is `h` everywhere.
+#[test]
+fn history_hints_show_remapped_keys() {
+    let config = opsdeck::config::Config::parse(
+        "[keys]\nback = \"h\"\n\n[keys.rollouts]\nundo_rollout = \"U\"\n",
+        std::path::Path::new("c.toml"),
+    )
+    .unwrap();
+    let (keymap, warnings) = Keymap::with_overrides(&config.keys);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let mut state = rollout_state();
+    select(&mut state, "api");
+    state.handle(Action::Open);
+    let t = draw_with(&state, &keymap, 120, 30);
+    let text = t.backend().to_string();
+    assert!(text.contains("(U undo to selected · h closes)"), "{text}");
+    assert!(text.contains(" U undo rollout "), "the footer too: {text}");
     insta::assert_snapshot!(t.backend());
 }
 

@@ -1,8 +1,10 @@
 //! Snapshots of the whole screen, drawn from states built by helpers at a fixed time (UTC).
 
 mod common;
+mod keys;
 
 use common::draw;
+use keys::Press;
 
 use common::{live_state, now};
 use opsdeck::action::Action;
@@ -60,7 +62,7 @@ fn stale_source_keeps_data_and_says_since_when() {
     let scope = state.scope;
     state.apply(Update::SourceHealth {
         scope,
-        source: SourceId::Kubernetes,
+        source: SourceId::Pods,
         health: SourceHealth::Reconnecting {
             since: common::ago(75),
             attempt: 3,
@@ -109,7 +111,7 @@ fn zoom_and_filter_line() {
     state.handle(Action::Zoom);
     state.handle(Action::Filter);
     for c in "payments".chars() {
-        state.handle_input_key(crossterm::event::KeyEvent::new(
+        state.press(crossterm::event::KeyEvent::new(
             crossterm::event::KeyCode::Char(c),
             crossterm::event::KeyModifiers::NONE,
         ));

@@ -1,129 +1,12 @@
 //! The key table: `{ context, keys, action, description }`, defaults in code, overrides by
-//! action name from the `[keys]` config table. Footer and `?` help are generated from it.
+//! action name from the `[keys]` config table (every context that binds the action) and its
+//! `[keys.CONTEXT]` tables (that context only). Footer, `?` help and every key hint on screen
+//! are generated from it.
 
-use std::collections::BTreeMap;
-use std::fmt;
-
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
+pub use super::key::Key;
+pub use super::key_overrides::{KeyEntry, KeyList, KeyOverrides};
+pub use crate::action::KeyContext;
 use crate::action::{Action, Pane};
-
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyContext {
-    /// Everywhere (after the focused pane's own bindings).
-    Global,
-    Pane(Pane),
-    /// A confirmation dialog is open.
-    Dialog,
-}
-
-/// One key: a code plus Ctrl/Alt. Shift is part of the character (`G`), except for Tab.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub code: KeyCode,
-    pub ctrl: bool,
-    pub alt: bool,
-}
-
-impl Key {
-    pub fn from_event(ev: &KeyEvent) -> Key {
-        Key {
-            code: ev.code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-            alt: ev.modifiers.contains(KeyModifiers::ALT),
-        }
-    }
-
-    /// Parse `q`, `G`, `ctrl-c`, `alt-x`, `shift-tab`, `enter`, `esc`, `pgup`, `space`, `f5`…
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let mut key = Key {
-            code: KeyCode::Null,
-            ctrl: false,
-            alt: false,
-        };
-        let mut rest = text;
-        let mut shift = false;
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            if rest.len() > 1 && lower.starts_with("ctrl-") {
-                key.ctrl = true;
-                rest = &rest[5..];
-            } else if rest.len() > 1 && lower.starts_with("alt-") {
-                key.alt = true;
-                rest = &rest[4..];
-            } else if rest.len() > 1 && lower.starts_with("shift-") {
-                shift = true;
-                rest = &rest[6..];
-            } else {
-                break;
-            }
-        }
-        let mut chars = rest.chars();
-        key.code = match (chars.next(), chars.next()) {
-            (Some(c), None) => KeyCode::Char(c),
-            _ => match rest.to_ascii_lowercase().as_str() {
-                "tab" if shift => KeyCode::BackTab,
-                "backtab" => KeyCode::BackTab,
-                "tab" => KeyCode::Tab,
-                "enter" | "return" => KeyCode::Enter,
-                "esc" | "escape" => KeyCode::Esc,
-                "up" => KeyCode::Up,
-                "down" => KeyCode::Down,
-                "left" => KeyCode::Left,
-                "right" => KeyCode::Right,
-                "pgup" | "pageup" => KeyCode::PageUp,
-                "pgdn" | "pagedown" => KeyCode::PageDown,
-                "home" => KeyCode::Home,
-                "end" => KeyCode::End,
-                "space" => KeyCode::Char(' '),
-                "backspace" => KeyCode::Backspace,
-                "delete" | "del" => KeyCode::Delete,
-                f if f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
-                    KeyCode::F(f[1..].parse::<u8>().unwrap_or(1))
-                }
-                _ => return Err(format!("unknown key {text:?}")),
-            },
-        };
-        if let KeyCode::Char(c) = key.code {
-            if key.ctrl {
-                key.code = KeyCode::Char(c.to_ascii_lowercase());
-            } else if shift {
-                key.code = KeyCode::Char(c.to_ascii_uppercase());
-            }
-        }
-        Ok(key)
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ctrl {
-            write!(f, "Ctrl-")?;
-        }
-        if self.alt {
-            write!(f, "Alt-")?;
-        }
-        match self.code {
-            KeyCode::Char(' ') => write!(f, "Space"),
-            KeyCode::Char(c) => write!(f, "{c}"),
-            KeyCode::Tab => write!(f, "Tab"),
-            KeyCode::BackTab => write!(f, "S-Tab"),
-            KeyCode::Enter => write!(f, "Enter"),
-            KeyCode::Esc => write!(f, "Esc"),
-            KeyCode::Up => write!(f, "↑"),
-            KeyCode::Down => write!(f, "↓"),
-            KeyCode::Left => write!(f, "←"),
-            KeyCode::Right => write!(f, "→"),
-            KeyCode::PageUp => write!(f, "PgUp"),
-            KeyCode::PageDown => write!(f, "PgDn"),
-            KeyCode::Home => write!(f, "Home"),
-            KeyCode::End => write!(f, "End"),
-            KeyCode::F(n) => write!(f, "F{n}"),
-            other => write!(f, "{other:?}"),
-        }
-    }
-}
 
 /// One row of the key table.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,113 +25,49 @@ pub struct Keymap {
     bindings: Vec<Binding>,
 }
 
+const PODS: KeyContext = KeyContext::Pane(Pane::Pods);
+const ROLLOUTS: KeyContext = KeyContext::Pane(Pane::Rollouts);
+const ALERTS: KeyContext = KeyContext::Pane(Pane::Alerts);
+const LOGS: KeyContext = KeyContext::Pane(Pane::Logs);
+const FORM: KeyContext = KeyContext::Silence;
+
 const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
     use Action::*;
-    use KeyContext::*;
+    use KeyContext::{Dialog, Global, Input};
     &[
         (Dialog, "y", Confirm, "confirm", true),
         (Dialog, "n esc", Cancel, "cancel", true),
+        (Input, "enter", InputAccept, "accept", true),
+        (Input, "esc ctrl-c", InputCancel, "cancel", true),
         (
-            Pane(crate::action::Pane::Pods),
-            "r",
-            Restart,
-            "restart (delete pod)",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Alerts),
-            "s",
-            Silence,
-            "silence",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Rollouts),
-            "r",
-            Restart,
-            "rollout restart",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Rollouts),
-            "u",
-            UndoRollout,
-            "undo rollout",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Rollouts),
-            "+",
-            ScaleUp,
-            "scale up",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Rollouts),
-            "-",
-            ScaleDown,
-            "scale down",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Rollouts),
-            "p",
-            Pause,
-            "pause/resume",
+            Input,
+            "backspace",
+            InputBackspace,
+            "delete a character",
             false,
         ),
-        (Pane(crate::action::Pane::Pods), "l", TailLogs, "logs", true),
-        (
-            Pane(crate::action::Pane::Pods),
-            "P",
-            Previous,
-            "previous logs",
-            false,
-        ),
-        (
-            Pane(crate::action::Pane::Rollouts),
-            "l",
-            TailLogs,
-            "logs (all pods)",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Logs),
-            "p",
-            Pause,
-            "pause/follow",
-            true,
-        ),
-        (Pane(crate::action::Pane::Logs), "/", Filter, "search", true),
-        (
-            Pane(crate::action::Pane::Logs),
-            "&",
-            FilterLines,
-            "filter",
-            true,
-        ),
-        (Pane(crate::action::Pane::Logs), "w", Wrap, "wrap", true),
-        (
-            Pane(crate::action::Pane::Logs),
-            "t",
-            Timestamps,
-            "timestamps",
-            true,
-        ),
-        (
-            Pane(crate::action::Pane::Logs),
-            "J",
-            ReadableJson,
-            "readable JSON",
-            false,
-        ),
-        (
-            Pane(crate::action::Pane::Logs),
-            "P",
-            Previous,
-            "previous container",
-            false,
-        ),
+        (Input, "ctrl-u", InputClear, "clear the line", false),
+        (Input, "ctrl-w", InputDeleteWord, "delete a word", false),
+        (FORM, "down tab", FieldNext, "next field", false),
+        (FORM, "up shift-tab", FieldPrev, "previous field", false),
+        (FORM, "space x", ToggleLabel, "toggle", false),
+        (PODS, "r", Restart, "restart (delete pod)", true),
+        (ALERTS, "s", Silence, "silence", true),
+        (ROLLOUTS, "r", Restart, "rollout restart", true),
+        (ROLLOUTS, "u", UndoRollout, "undo rollout", true),
+        (ROLLOUTS, "+", ScaleUp, "scale up", true),
+        (ROLLOUTS, "-", ScaleDown, "scale down", true),
+        (ROLLOUTS, "p", Pause, "pause/resume", false),
+        (PODS, "l", TailLogs, "logs", true),
+        (PODS, "P", Previous, "previous logs", false),
+        (ROLLOUTS, "l", TailLogs, "logs (all pods)", true),
+        (LOGS, "p", Pause, "pause/follow", true),
+        (LOGS, "/", Search, "search", true),
+        (LOGS, "&", FilterLines, "filter", true),
+        (LOGS, "w", Wrap, "wrap", true),
+        (LOGS, "t", Timestamps, "timestamps", true),
+        (LOGS, "J", ReadableJson, "readable JSON", false),
+        (LOGS, "P", Previous, "previous container", false),
         (Global, "enter", Open, "details", true),
         (Global, "/", Filter, "filter", true),
         (Global, "n", NextMatch, "next match", false),
@@ -273,6 +92,10 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
     ]
 };
 
+/// Overrides before `filter` and `search` were two actions: an unscoped `filter` entry also
+/// rebinds the log pane's search, unless `search` has an entry of its own.
+const LEGACY_ALSO: [(&str, Action); 1] = [("filter", Action::Search)];
+
 impl Default for Keymap {
     fn default() -> Self {
         let bindings = DEFAULTS
@@ -289,72 +112,171 @@ impl Default for Keymap {
     }
 }
 
+/// An action by its config name (`undo_rollout`); only unit variants have one.
+fn action_named(name: &str) -> Option<Action> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}
+
 impl Keymap {
-    /// Defaults with the config's overrides applied. Returns warnings for unknown action
-    /// names and unparsable keys (never an error: a typo must not lock the user out).
-    pub fn with_overrides(overrides: &BTreeMap<String, Vec<String>>) -> (Keymap, Vec<String>) {
+    /// Defaults with the config's overrides applied: unscoped entries first, then the
+    /// `[keys.CONTEXT]` tables (so a context's own table wins). Returns warnings for unknown
+    /// contexts, action names and unparsable keys (never an error: a typo must not lock the
+    /// user out).
+    pub fn with_overrides(overrides: &KeyOverrides) -> (Keymap, Vec<String>) {
         let mut map = Keymap::default();
         let mut warnings = Vec::new();
-        for (name, keys) in overrides {
-            let action: Action =
-                match serde_json::from_value(serde_json::Value::String(name.clone())) {
-                    Ok(a) => a,
-                    Err(_) => {
-                        warnings.push(format!("[keys] unknown action {name:?}"));
-                        continue;
-                    }
-                };
-            let mut parsed = Vec::new();
-            for k in keys {
-                match Key::parse(k) {
-                    Ok(key) => parsed.push(key),
-                    Err(e) => warnings.push(format!("[keys] {name}: {e}")),
-                }
+        for (name, entry) in &overrides.0 {
+            if let KeyEntry::Keys(keys) = entry {
+                let keys = parse_keys("[keys]", name, keys, &mut warnings);
+                map.rebind_everywhere(name, keys, overrides, &mut warnings);
             }
-            let mut found = false;
-            for b in map.bindings.iter_mut().filter(|b| b.action == action) {
-                b.keys = parsed.clone();
-                found = true;
-            }
-            if !found {
+        }
+        for (context_name, entry) in &overrides.0 {
+            let KeyEntry::Context(table) = entry else {
+                continue;
+            };
+            let Some(context) = KeyContext::from_name(context_name) else {
+                let known: Vec<&str> = KeyContext::ALL.iter().map(|c| c.name()).collect();
                 warnings.push(format!(
-                    "[keys] action {name:?} has no key binding to change"
+                    "[keys.{context_name}] unknown context (known: {})",
+                    known.join(", ")
                 ));
+                continue;
+            };
+            for (name, keys) in table {
+                let section = format!("[keys.{context_name}]");
+                let keys = parse_keys(&section, name, keys, &mut warnings);
+                if let Err(w) = map.rebind_in(context, name, keys) {
+                    warnings.push(format!("{section} {w}"));
+                }
             }
         }
         (map, warnings)
     }
 
-    /// The action for a key in a context: the context's own binding first, then global ones
-    /// (dialogs take no global keys).
-    pub fn resolve(&self, context: KeyContext, key: Key) -> Option<Action> {
-        let find = |ctx: KeyContext| {
-            self.bindings
-                .iter()
-                .find(|b| b.context == ctx && b.keys.contains(&key))
-                .map(|b| b.action.clone())
+    /// `[keys] name = …`: every binding of the action (and of the actions it used to cover).
+    fn rebind_everywhere(
+        &mut self,
+        name: &str,
+        keys: Vec<Key>,
+        overrides: &KeyOverrides,
+        warnings: &mut Vec<String>,
+    ) {
+        let Some(action) = action_named(name) else {
+            warnings.push(format!("[keys] unknown action {name:?}"));
+            return;
         };
-        match context {
-            KeyContext::Dialog => find(KeyContext::Dialog),
-            other => find(other).or_else(|| find(KeyContext::Global)),
+        let also: Vec<&Action> = LEGACY_ALSO
+            .iter()
+            .filter(|(old, new)| *old == name && !overrides.contains_key(&config_name(new)))
+            .map(|(_, new)| new)
+            .collect();
+        let mut found = false;
+        let targets = self
+            .bindings
+            .iter_mut()
+            .filter(|b| b.action == action || also.contains(&&b.action));
+        for b in targets {
+            b.keys = keys.clone();
+            found = true;
+        }
+        if !found {
+            warnings.push(format!(
+                "[keys] action {name:?} has no key binding to change"
+            ));
         }
     }
 
-    /// Bindings that apply in `context`, its own first; global ones whose keys are all taken
-    /// by the context (e.g. `/` is search on the log pane) are left out.
+    /// `[keys.CONTEXT] name = …`: the context's own binding of the action, or a new one that
+    /// takes the place of the binding it inherits (from the global keys, say).
+    fn rebind_in(&mut self, context: KeyContext, name: &str, keys: Vec<Key>) -> Result<(), String> {
+        let action = action_named(name).ok_or_else(|| format!("unknown action {name:?}"))?;
+        if let Some(b) = self
+            .bindings
+            .iter_mut()
+            .find(|b| b.context == context && b.action == action)
+        {
+            b.keys = keys;
+            return Ok(());
+        }
+        let inherited = self
+            .lookup(context, |b| b.action == action)
+            .ok_or_else(|| format!("action {name:?} has no key binding in {}", context.name()))?;
+        self.bindings.push(Binding {
+            context,
+            keys,
+            ..inherited.clone()
+        });
+        Ok(())
+    }
+
+    /// The first binding that `matches`, in `context`'s own bindings and then in its fallbacks'
+    /// (skipping an inherited action the context binds itself).
+    fn lookup(&self, context: KeyContext, matches: impl Fn(&Binding) -> bool) -> Option<&Binding> {
+        let mut at = Some(context);
+        while let Some(ctx) = at {
+            let found = self.bindings.iter().find(|b| {
+                b.context == ctx
+                    && matches(b)
+                    && (ctx == context || !self.binds(context, &b.action))
+            });
+            if found.is_some() {
+                return found;
+            }
+            at = ctx.fallback();
+        }
+        None
+    }
+
+    /// Whether `context` itself binds `action`.
+    fn binds(&self, context: KeyContext, action: &Action) -> bool {
+        self.bindings
+            .iter()
+            .any(|b| b.context == context && &b.action == action)
+    }
+
+    /// The action for a key in a context: the context's own binding first, then its
+    /// fallbacks' (a pane's: the global keys; dialogs take no others).
+    pub fn resolve(&self, context: KeyContext, key: Key) -> Option<Action> {
+        self.lookup(context, |b| b.keys.contains(&key))
+            .map(|b| b.action.clone())
+    }
+
+    /// What a key means on the current screen. While a text field has the cursor (`typing`)
+    /// a printable key is text, unless it is bound to one of the line-editing actions.
+    pub fn resolve_key(&self, context: KeyContext, typing: bool, key: Key) -> Option<Action> {
+        let bound = self.resolve(context, key);
+        match key.text() {
+            Some(c) if typing && !bound.as_ref().is_some_and(Action::is_line_edit) => {
+                Some(Action::InsertChar(c))
+            }
+            _ => bound,
+        }
+    }
+
+    /// Bindings that apply in `context`, its own first; inherited ones that it replaces (same
+    /// action) or whose keys it all takes (e.g. `/` is search on the log pane) are left out.
     pub fn bindings_for(&self, context: KeyContext) -> impl Iterator<Item = &Binding> {
         let own = self.bindings.iter().filter(move |b| b.context == context);
+        let fallback = context.fallback();
         let shadowed = move |g: &Binding| {
-            g.keys.iter().all(|k| {
-                self.bindings
-                    .iter()
-                    .any(|b| b.context == context && b.keys.contains(k))
-            })
+            self.binds(context, &g.action)
+                || g.keys.iter().all(|k| {
+                    self.bindings
+                        .iter()
+                        .any(|b| b.context == context && b.keys.contains(k))
+                })
         };
-        let global = self.bindings.iter().filter(move |b| {
-            context != KeyContext::Dialog && b.context == KeyContext::Global && !shadowed(b)
-        });
-        own.chain(global)
+        let inherited = self
+            .bindings
+            .iter()
+            .filter(move |b| Some(b.context) == fallback && !shadowed(b));
+        own.chain(inherited)
+    }
+
+    /// Every row of the table.
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
     }
 
     /// Every action that has a binding (once each).
@@ -370,13 +292,38 @@ impl Keymap {
         })
     }
 
-    /// The first key bound to an action, for hints like "press ? for help".
-    pub fn key_for(&self, action: &Action) -> Option<Key> {
-        self.bindings
-            .iter()
-            .find(|b| &b.action == action)
+    /// The first key bound to an action in a context (or its fallbacks), for hints like
+    /// "Esc closes".
+    pub fn key_for(&self, context: KeyContext, action: &Action) -> Option<Key> {
+        self.lookup(context, |b| &b.action == action)
             .and_then(|b| b.keys.first().copied())
     }
+
+    /// The key of a hint as shown on screen ("Esc"), or "unbound".
+    pub fn hint(&self, context: KeyContext, action: &Action) -> String {
+        self.key_for(context, action)
+            .map(|k| k.to_string())
+            .unwrap_or_else(|| "unbound".to_string())
+    }
+}
+
+/// The config name of a unit action (`search`).
+fn config_name(action: &Action) -> String {
+    serde_json::to_value(action)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+fn parse_keys(section: &str, name: &str, keys: &KeyList, warnings: &mut Vec<String>) -> Vec<Key> {
+    let mut parsed = Vec::new();
+    for k in keys.names() {
+        match Key::parse(k) {
+            Ok(key) => parsed.push(key),
+            Err(e) => warnings.push(format!("{section} {name}: {e}")),
+        }
+    }
+    parsed
 }
 
 #[cfg(test)]
@@ -385,18 +332,6 @@ mod tests {
 
     fn key(s: &str) -> Key {
         Key::parse(s).unwrap()
-    }
-
-    #[test]
-    fn parses_key_names() {
-        assert_eq!(key("ctrl-c").code, KeyCode::Char('c'));
-        assert!(key("ctrl-c").ctrl);
-        assert_eq!(key("shift-tab").code, KeyCode::BackTab);
-        assert_eq!(key("G").code, KeyCode::Char('G'));
-        assert_eq!(key("pgdn").code, KeyCode::PageDown);
-        assert_eq!(key("f5").code, KeyCode::F(5));
-        assert!(Key::parse("hyper-x").is_err());
-        assert!(Key::parse("").is_err());
     }
 
     #[test]
@@ -437,13 +372,9 @@ mod tests {
 
     #[test]
     fn overrides_replace_keys_and_warn_on_unknown_names() {
-        let mut o = BTreeMap::new();
-        o.insert("restart".to_string(), vec!["R".to_string()]);
-        o.insert("explode".to_string(), vec!["x".to_string()]);
-        o.insert(
-            "quit".to_string(),
-            vec!["Q".to_string(), "hyper-q".to_string()],
-        );
+        let o: KeyOverrides =
+            toml::from_str("restart = [\"R\"]\nexplode = \"x\"\nquit = [\"Q\", \"hyper-q\"]\n")
+                .unwrap();
         let (map, warnings) = Keymap::with_overrides(&o);
         let pods = KeyContext::Pane(Pane::Pods);
         assert_eq!(map.resolve(pods, key("R")), Some(Action::Restart));

@@ -4,10 +4,11 @@
 //! that file and checks that its values are the defaults in code.
 
 pub mod alerts;
+pub mod key;
+pub mod key_overrides;
 pub mod keymap;
 pub mod logs;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -25,8 +26,9 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub signals: SignalsConfig,
     pub logs: LogsConfig,
-    /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`.
-    pub keys: BTreeMap<String, Vec<String>>,
+    /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`, in every context;
+    /// `[keys.logs] pause = "space"` in one context.
+    pub keys: keymap::KeyOverrides,
 }
 
 /// Which cluster and namespace to show.

@@ -31,9 +31,10 @@ impl AuditLog {
         }
         let t = command.target();
         let (result, message) = match outcome {
-            Outcome::Done(m) => ("done", m),
-            Outcome::Refused(m) => ("refused", m),
-            Outcome::Failed(m) => ("failed", m),
+            Outcome::Done(m) => ("done", m.as_str()),
+            Outcome::Quiet => ("done", ""),
+            Outcome::Refused(m) => ("refused", m.as_str()),
+            Outcome::Failed(m) => ("failed", m.as_str()),
         };
         let record = serde_json::json!({
             "time": jiff::Timestamp::now().to_string(),

@@ -2,7 +2,9 @@
 //! every outcome as [`Update::CommandFinished`]. Each command runs in its own task with a
 //! timeout so the UI (and other commands) never wait on it.
 
+mod access;
 pub mod audit;
+mod pods;
 pub mod rollouts;
 pub mod silence;
 
@@ -10,19 +12,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::{Event, Pod};
-use kube::api::{DeleteParams, ListParams};
-use kube::{Api, Client};
+use kube::Client;
 use tokio::sync::Mutex;
 use tokio::sync::mpsc::{Receiver, Sender};
 
 use crate::cluster::ClusterConfig;
 use crate::command::{Command, CommandRequest, Target};
 use crate::http::HttpClient;
-use crate::model::access::Access;
-use crate::model::event;
-use crate::model::event::DescribedPod;
-use crate::model::pod::PodDetail;
 use crate::update::{Outcome, Update};
 use audit::AuditLog;
 
@@ -82,7 +78,7 @@ impl Executor {
                             COMMAND_TIMEOUT.as_secs()
                         )),
                     };
-                let outcome = settle_review(&req.command, outcome, &tx).await;
+                let outcome = access::settle_review(&req.command, outcome, &tx).await;
                 if req.command.is_mutation() {
                     audit::record(&shared.cluster, audit, &req.command, &outcome).await;
                 }
@@ -98,22 +94,6 @@ impl Executor {
         }
         while in_flight.join_next().await.is_some() {}
     }
-}
-
-/// An access review that failed before the API answered (no client, timeout) still gets an
-/// answer, `Unknown`, so the state asks again later instead of waiting forever. It is not an
-/// action of the user's: the status line stays quiet, the log says why.
-async fn settle_review(command: &Command, outcome: Outcome, tx: &Sender<Update>) -> Outcome {
-    let (Command::ReviewAccess { check, .. }, Outcome::Failed(reason)) = (command, &outcome) else {
-        return outcome;
-    };
-    tracing::warn!(check = %check, error = %reason, "access review failed; asked again later");
-    let update = Update::AccessReviewed {
-        check: check.clone(),
-        access: Access::Unknown(reason.clone()),
-    };
-    let _ = tx.send(update).await;
-    Outcome::Done(String::new())
 }
 
 struct Shared {
@@ -137,42 +117,62 @@ impl Shared {
         Ok(client)
     }
 
+    /// The client of the target's context, or the failure to report.
+    async fn kube(&self, target: &Target) -> Result<Client, Outcome> {
+        self.client(&target.context)
+            .await
+            .map_err(|e| Outcome::Failed(format!("{}: {e}", target.context)))
+    }
+
+    /// Run one command: each kind by its module, a kube client built only for kube commands.
     async fn execute(&self, command: &Command, tx: &Sender<Update>) -> Outcome {
-        if let Some(outcome) = silence::execute(command, self.http.as_ref()).await {
-            return outcome;
-        }
-        let target = command.target();
-        let client = match self.client(&target.context).await {
-            Ok(c) => c,
-            Err(e) => return Outcome::Failed(format!("{}: {e}", target.context)),
-        };
-        let result = match command {
-            Command::DeletePod { target } => delete_pod(client, target).await,
-            Command::LoadPodDetail { target } => match load_pod_detail(client, target).await {
-                Ok(detail) => {
-                    let _ = tx.send(Update::PodDetailLoaded(Box::new(detail))).await;
-                    return Outcome::Done(String::new());
+        let http = self.http.as_ref();
+        let verb = command.verb();
+        let run = async {
+            Ok(match command {
+                Command::CreateSilence { silence, .. } => {
+                    silence::create_silence(http, silence, verb).await
                 }
-                Err(e) => Err(e),
-            },
-            Command::CreateSilence { .. } | Command::ExpireSilence { .. } => {
-                return Outcome::Failed("silence commands go to Alertmanager".to_string());
-            }
-            other => {
-                return rollouts::execute(client, other, tx)
-                    .await
-                    .unwrap_or_else(|| Outcome::Failed(format!("{} not supported", other.verb())));
-            }
+                Command::ExpireSilence {
+                    alertmanager,
+                    silence_id,
+                    ..
+                } => silence::expire_silence(http, (alertmanager, silence_id), verb).await,
+                Command::DeletePod { target } => {
+                    pods::delete(self.kube(target).await?, target, verb).await
+                }
+                Command::LoadPodDetail { target } => {
+                    pods::load_detail(self.kube(target).await?, target, verb, tx).await
+                }
+                Command::RestartRollout {
+                    target,
+                    restarted_at,
+                } => done(rollouts::restart(self.kube(target).await?, target, restarted_at).await),
+                Command::UndoRollout { target, undo } => {
+                    rollouts::undo(self.kube(target).await?, target, undo).await
+                }
+                Command::PreviewUndo { target, undo } => {
+                    rollouts::preview_undo(self.kube(target).await?, target, undo, tx).await
+                }
+                Command::ScaleDeployment { target, from, to } => {
+                    done(rollouts::scale(self.kube(target).await?, target, *from, *to).await)
+                }
+                Command::SetRolloutPaused { target, paused } => {
+                    done(rollouts::set_paused(self.kube(target).await?, target, *paused).await)
+                }
+                Command::ReviewAccess { target, check } => {
+                    access::review_access(self.kube(target).await?, check, tx).await
+                }
+            })
         };
-        match result {
-            Ok(text) => Outcome::Done(text),
-            Err(e) => Outcome::Failed(format!(
-                "{} {}: {}",
-                command.verb(),
-                target,
-                api_message(&e)
-            )),
-        }
+        run.await.unwrap_or_else(|failed: Outcome| failed)
+    }
+}
+
+fn done(result: Result<String, String>) -> Outcome {
+    match result {
+        Ok(text) => Outcome::Done(text),
+        Err(text) => Outcome::Failed(text),
     }
 }
 
@@ -182,37 +182,4 @@ fn api_message(e: &kube::Error) -> String {
         kube::Error::Api(status) => status.message.clone(),
         other => other.to_string(),
     }
-}
-
-async fn delete_pod(client: Client, t: &Target) -> Result<String, kube::Error> {
-    let api: Api<Pod> = Api::namespaced(client, &t.namespace);
-    api.delete(&t.name, &DeleteParams::default()).await?;
-    Ok(format!(
-        "pod {}/{} deleted on {}",
-        t.namespace, t.name, t.context
-    ))
-}
-
-async fn load_pod_detail(client: Client, t: &Target) -> Result<DescribedPod, kube::Error> {
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &t.namespace);
-    let pod = pods.get(&t.name).await?;
-    let events: Api<Event> = Api::namespaced(client, &t.namespace);
-    let selector = format!(
-        "involvedObject.name={},involvedObject.namespace={}",
-        t.name, t.namespace
-    );
-    let (events, events_error) = match events.list(&ListParams::default().fields(&selector)).await {
-        Ok(list) => (list.items, None),
-        Err(e) => {
-            // Server text: shown on screen, so neutralised like cluster log text.
-            let why = crate::sanitize::sanitize(api_message(&e).as_bytes(), 512).text;
-            tracing::warn!(pod = %t, error = %why, "cannot list the pod's events");
-            (Vec::new(), Some(why))
-        }
-    };
-    Ok(DescribedPod {
-        pod: PodDetail::from_pod(&pod),
-        events: event::recent(&events, 20),
-        events_error,
-    })
 }

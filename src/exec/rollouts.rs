@@ -1,19 +1,15 @@
 //! Rollout commands, as kubectl performs them: restart (restartedAt annotation), undo
 //! (`pkg/polymorphichelpers/rollback.go`, plus a precondition), scale through the scale
-//! subresource, pause/resume, and SelfSubjectAccessReview for RBAC awareness.
+//! subresource, pause/resume.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::authorization::v1::{
-    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
-};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Sender;
 
-use crate::command::{Command, Target, Undo};
-use crate::model::access::{Access, AccessCheck};
+use crate::command::{Target, Undo};
 use crate::model::rollout::{
     LAST_APPLIED, POD_TEMPLATE_HASH, RESTARTED_AT, REVISION, TemplateSummary, UndoPreview,
     template_diff,
@@ -31,76 +27,41 @@ const ANNOTATIONS_TO_SKIP: [&str; 6] = [
     "deprecated.deployment.rollback.to",
 ];
 
-/// Run a rollout command; `None` if `command` is not one.
-pub(super) async fn execute(
-    client: Client,
-    command: &Command,
-    tx: &Sender<Update>,
-) -> Option<Outcome> {
-    let outcome = match command {
-        Command::RestartRollout {
-            target,
-            restarted_at,
-        } => done(restart(client, target, restarted_at).await),
-        Command::UndoRollout { target, undo } => {
-            match run_undo(client, target, undo, false).await {
-                Ok(UndoPreview::Accepted(_)) => Outcome::Done(format!(
-                    "deployment {}/{} rolled back to revision {} on {}",
-                    target.namespace, target.name, undo.to_revision, target.context
-                )),
-                Ok(UndoPreview::Skipped(text)) => Outcome::Done(format!(
-                    "deployment {}/{}: {text}",
-                    target.namespace, target.name
-                )),
-                Ok(UndoPreview::Refused(text)) | Err(text) => Outcome::Failed(format!(
-                    "rollout undo {}/{}: {text}",
-                    target.namespace, target.name
-                )),
-            }
-        }
-        Command::PreviewUndo { target, undo } => {
-            let preview = run_undo(client, target, undo, true)
-                .await
-                .unwrap_or_else(UndoPreview::Refused);
-            let update = Update::UndoPreviewed {
-                target: target.clone(),
-                undo: undo.clone(),
-                preview,
-            };
-            let _ = tx.send(update).await;
-            Outcome::Done(String::new())
-        }
-        Command::ScaleDeployment { target, from, to } => {
-            done(scale(client, target, *from, *to).await)
-        }
-        Command::SetRolloutPaused { target, paused } => {
-            done(set_paused(client, target, *paused).await)
-        }
-        Command::ReviewAccess { check, .. } => {
-            let access = match review(client, check).await {
-                Ok(access) => access,
-                Err(e) => Access::Unknown(super::api_message(&e)),
-            };
-            let update = Update::AccessReviewed {
-                check: check.clone(),
-                access,
-            };
-            let _ = tx.send(update).await;
-            Outcome::Done(String::new())
-        }
-        Command::DeletePod { .. }
-        | Command::LoadPodDetail { .. }
-        | Command::CreateSilence { .. }
-        | Command::ExpireSilence { .. } => return None,
-    };
-    Some(outcome)
+/// `kubectl rollout undo`: the outcome names the revision rolled back to.
+pub(super) async fn undo(client: Client, target: &Target, undo: &Undo) -> Outcome {
+    match run_undo(client, target, undo, false).await {
+        Ok(UndoPreview::Accepted(_)) => Outcome::Done(format!(
+            "deployment {}/{} rolled back to revision {} on {}",
+            target.namespace, target.name, undo.to_revision, target.context
+        )),
+        Ok(UndoPreview::Skipped(text)) => Outcome::Done(format!(
+            "deployment {}/{}: {text}",
+            target.namespace, target.name
+        )),
+        Ok(UndoPreview::Refused(text)) | Err(text) => Outcome::Failed(format!(
+            "rollout undo {}/{}: {text}",
+            target.namespace, target.name
+        )),
+    }
 }
 
-fn done(result: Result<String, String>) -> Outcome {
-    match result {
-        Ok(text) => Outcome::Done(text),
-        Err(text) => Outcome::Failed(text),
-    }
+/// The same undo as a server-side dry run; the answer goes to the dialog as an update.
+pub(super) async fn preview_undo(
+    client: Client,
+    target: &Target,
+    undo: &Undo,
+    tx: &Sender<Update>,
+) -> Outcome {
+    let preview = run_undo(client, target, undo, true)
+        .await
+        .unwrap_or_else(UndoPreview::Refused);
+    let update = Update::UndoPreviewed {
+        target: target.clone(),
+        undo: undo.clone(),
+        preview,
+    };
+    let _ = tx.send(update).await;
+    Outcome::Quiet
 }
 
 fn deployments(client: Client, t: &Target) -> Api<Deployment> {
@@ -108,7 +69,7 @@ fn deployments(client: Client, t: &Target) -> Api<Deployment> {
 }
 
 /// `kubectl rollout restart`: refused on a paused Deployment, like kubectl.
-async fn restart(client: Client, t: &Target, at: &str) -> Result<String, String> {
+pub(super) async fn restart(client: Client, t: &Target, at: &str) -> Result<String, String> {
     let api = deployments(client, t);
     let fail = |e: kube::Error| format!("rollout restart {t}: {}", super::api_message(&e));
     let d = api.get(&t.name).await.map_err(fail)?;
@@ -313,7 +274,12 @@ pub fn undo_patch<P: serde::de::DeserializeOwned>(
 
 /// Scale through the scale subresource, only if `spec.replicas` is still `from`; the
 /// replace carries the scale's resourceVersion (409 if it moved in between).
-async fn scale(client: Client, t: &Target, from: i32, to: i32) -> Result<String, String> {
+pub(super) async fn scale(
+    client: Client,
+    t: &Target,
+    from: i32,
+    to: i32,
+) -> Result<String, String> {
     let api = deployments(client, t);
     let fail = |e: kube::Error| format!("scale {t}: {}", super::api_message(&e));
     let mut s = api.get_scale(&t.name).await.map_err(fail)?;
@@ -335,7 +301,8 @@ async fn scale(client: Client, t: &Target, from: i32, to: i32) -> Result<String,
     ))
 }
 
-async fn set_paused(client: Client, t: &Target, paused: bool) -> Result<String, String> {
+/// `kubectl rollout pause` / `resume`.
+pub(super) async fn set_paused(client: Client, t: &Target, paused: bool) -> Result<String, String> {
     let api = deployments(client, t);
     let patch = json!({"spec": {"paused": paused}});
     api.patch(&t.name, &PatchParams::default(), &Patch::Merge(patch))
@@ -352,31 +319,4 @@ async fn set_paused(client: Client, t: &Target, paused: bool) -> Result<String, 
         "deployment {}/{} {done} on {}",
         t.namespace, t.name, t.context
     ))
-}
-
-/// Ask the API whether the current user may do `check`.
-async fn review(client: Client, check: &AccessCheck) -> Result<Access, kube::Error> {
-    let api: Api<SelfSubjectAccessReview> = Api::all(client);
-    let opt = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
-    let review = SelfSubjectAccessReview {
-        spec: SelfSubjectAccessReviewSpec {
-            resource_attributes: Some(ResourceAttributes {
-                namespace: opt(&check.namespace),
-                verb: opt(&check.verb),
-                group: Some(check.group.clone()),
-                resource: opt(&check.resource),
-                subresource: opt(&check.subresource),
-                ..ResourceAttributes::default()
-            }),
-            ..SelfSubjectAccessReviewSpec::default()
-        },
-        ..SelfSubjectAccessReview::default()
-    };
-    let answer = api.create(&PostParams::default(), &review).await?;
-    let status = answer.status.unwrap_or_default();
-    Ok(if status.allowed {
-        Access::Allowed
-    } else {
-        Access::Denied(status.reason.unwrap_or_default())
-    })
 }

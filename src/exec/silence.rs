@@ -4,37 +4,43 @@
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
-use crate::command::{Command, SilenceSpec};
+use crate::command::SilenceSpec;
 use crate::http::{HttpClient, join};
 use crate::update::Outcome;
 
-/// Run a silence command; `None` when `command` is not one.
-pub async fn execute(command: &Command, http: Option<&HttpClient>) -> Option<Outcome> {
-    let (am, result) = match command {
-        Command::CreateSilence { silence, .. } => (
-            &silence.alertmanager,
-            match http {
-                Some(http) => create(http, silence, Timestamp::now()).await,
-                None => Err("no HTTP client (see the log)".to_string()),
-            },
-        ),
-        Command::ExpireSilence {
-            alertmanager,
-            silence_id,
-            ..
-        } => (
-            alertmanager,
-            match http {
-                Some(http) => expire(http, alertmanager, silence_id).await,
-                None => Err("no HTTP client (see the log)".to_string()),
-            },
-        ),
-        _ => return None,
+/// Create a silence on the Alertmanager named in `spec`; `verb` names the command in a failure.
+pub(super) async fn create_silence(
+    http: Option<&HttpClient>,
+    spec: &SilenceSpec,
+    verb: &str,
+) -> Outcome {
+    let result = match http {
+        Some(http) => create(http, spec, Timestamp::now()).await,
+        None => Err(NO_CLIENT.to_string()),
     };
-    Some(match result {
+    outcome(verb, &spec.alertmanager, result)
+}
+
+/// Expire the silence `id` on `alertmanager`; `verb` names the command in a failure.
+pub(super) async fn expire_silence(
+    http: Option<&HttpClient>,
+    (alertmanager, id): (&str, &str),
+    verb: &str,
+) -> Outcome {
+    let result = match http {
+        Some(http) => expire(http, alertmanager, id).await,
+        None => Err(NO_CLIENT.to_string()),
+    };
+    outcome(verb, alertmanager, result)
+}
+
+const NO_CLIENT: &str = "no HTTP client (see the log)";
+
+fn outcome(verb: &str, alertmanager: &str, result: Result<String, String>) -> Outcome {
+    match result {
         Ok(text) => Outcome::Done(text),
-        Err(e) => Outcome::Failed(format!("{} on {am}: {e}", command.verb())),
-    })
+        Err(e) => Outcome::Failed(format!("{verb} on {alertmanager}: {e}")),
+    }
 }
 
 /// The JSON body of `POST /api/v2/silences` for a silence starting at `now`.

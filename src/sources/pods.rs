@@ -24,12 +24,12 @@ pub struct PodWatcher {
 
 impl PodWatcher {
     async fn health(&self, health: SourceHealth) {
-        client_loop::report(&self.tx, self.scope, SourceId::Kubernetes, health).await;
+        client_loop::report(&self.tx, self.scope, SourceId::Pods, health).await;
     }
 
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
-        let to = (&self.tx, self.scope, SourceId::Kubernetes);
+        let to = (&self.tx, self.scope, SourceId::Pods);
         client_loop::with_client(&self.cluster, self.context.as_deref(), to, |client| {
             self.watch(client)
         })

@@ -2,42 +2,30 @@
 //! pane), `P` asks for the previous container; on the log pane: pause/follow (scrolling and `G`
 //! are list moves, see `paging.rs`), wrap, timestamps, readable JSON, search and filter.
 
-use crate::action::{Action, Pane};
+use crate::action::{Action, KeyContext, Pane};
 use crate::model::log::{LogRequest, LogTarget};
-use crate::state::ui::{Input, Overlay};
+use crate::state::ui::{Input, KeyHint, Level};
 use crate::state::{AppState, Effect};
 use crate::update::{SourceHealth, SourceId};
 
 impl AppState {
-    /// Handle a logs action. `None`: not one, the other handlers apply.
-    pub(crate) fn handle_logs(&mut self, action: &Action) -> Option<Vec<Effect>> {
-        if self.ui.overlay != Overlay::None {
-            return None;
-        }
-        match (self.ui.focus, action) {
-            (Pane::Pods | Pane::Rollouts, Action::TailLogs) => Some(self.tail_selected(false)),
-            (Pane::Pods, Action::Previous) => Some(self.tail_selected(true)),
-            (Pane::Logs, _) => self.handle_log_pane(action),
-            _ => None,
-        }
-    }
-
-    fn handle_log_pane(&mut self, action: &Action) -> Option<Vec<Effect>> {
+    /// An action for the log pane (global ones never get here).
+    pub(super) fn handle_logs(&mut self, action: Action) -> Vec<Effect> {
         let logs = &mut self.logs;
         match action {
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
             Action::Pause => logs.toggle_pause(),
             Action::Wrap => logs.wrap = !logs.wrap,
             Action::Timestamps => logs.timestamps = !logs.timestamps,
             Action::ReadableJson => logs.readable_json = !logs.readable_json,
-            Action::NextMatch | Action::PrevMatch => {
-                if !logs.next_match(*action == Action::NextMatch) {
-                    let text = match logs.search() {
-                        Some(p) => format!("no more matches for /{}", p.text),
-                        None => "no search: press / to search".to_string(),
-                    };
-                    self.ui
-                        .set_status(text, crate::state::ui::Level::Info, self.now);
-                }
+            Action::NextMatch | Action::PrevMatch => self.next_match(action == Action::NextMatch),
+            Action::Search => {
+                let previous = logs.search().map(|p| p.text.clone()).unwrap_or_default();
+                self.ui.input = Input::Search {
+                    text: previous.clone(),
+                    previous,
+                };
             }
             Action::FilterLines => {
                 let previous = logs.filter().map(|p| p.text.clone()).unwrap_or_default();
@@ -46,18 +34,42 @@ impl AppState {
                     previous,
                 };
             }
+            Action::Back if logs.search().is_some() => logs.set_search(""),
+            Action::Back => logs.set_filter(""),
             Action::Previous => {
-                let request = self.logs.request.clone()?;
-                let target = request.target.clone();
-                return Some(self.tail(request.namespace, target, !request.previous));
+                let Some(request) = self.logs.request.clone() else {
+                    return vec![];
+                };
+                return self.tail(request.namespace, request.target, !request.previous);
             }
-            _ => return None,
+            _ => {}
         }
-        Some(vec![])
+        vec![]
+    }
+
+    /// `n`/`N`: the next (older) or previous match of the search, or why there is none.
+    fn next_match(&mut self, older: bool) {
+        if self.logs.next_match(older) {
+            return;
+        }
+        match self.logs.search() {
+            Some(p) => {
+                let text = format!("no more matches for /{}", p.text);
+                self.ui.set_status(text, Level::Info, self.now);
+            }
+            None => {
+                let hint = KeyHint {
+                    context: KeyContext::Pane(Pane::Logs),
+                    action: Action::Search,
+                    what: "search",
+                };
+                self.ui.set_status_hint("no search", hint, self.now);
+            }
+        }
     }
 
     /// The tail asked for by `l`/`P` on the pods or rollouts pane.
-    fn tail_selected(&mut self, previous: bool) -> Vec<Effect> {
+    pub(super) fn tail_selected(&mut self, previous: bool) -> Vec<Effect> {
         let (namespace, target) = match self.ui.focus {
             Pane::Pods => match self.pods.selected_row() {
                 Some(row) => (

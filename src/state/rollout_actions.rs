@@ -1,43 +1,42 @@
-//! What keys mean on the rollouts pane and in the revision history: history,
-//! restart, undo, scale, pause/resume, each confirmed; RBAC answers cached per context,
-//! namespace, verb and resource, so forbidden actions are refused before the dialog (failed
-//! or lost questions are asked again with backoff, answers expire: see `AccessCache`).
+//! What keys mean on the rollouts pane and in the revision history: history, restart, undo,
+//! scale, pause/resume, each confirmed (refused before the dialog when RBAC already said no,
+//! see `access.rs`); movement is a list move (`paging.rs`).
 
-use crate::action::{Action, Pane};
+use crate::action::Action;
 use crate::command::{Command, Target, Undo};
-use crate::model::access::{Access, AccessCheck};
 use crate::model::rollout::{DeploymentInfo, UndoPreview, previous_revision, template_diff};
 use crate::state::ui::{ConfirmDetail, ConfirmDialog, HistoryView, Level, Overlay, Preview};
 use crate::state::{AppState, Effect};
 
-/// The RBAC question behind an action on a Deployment: `(verb, resource, subresource)`.
-fn needed(action: &Action) -> Option<(&'static str, &'static str, &'static str)> {
-    match action {
-        Action::Restart | Action::UndoRollout | Action::Pause => Some(("patch", "deployments", "")),
-        Action::ScaleUp | Action::ScaleDown => Some(("patch", "deployments", "scale")),
-        _ => None,
-    }
-}
-
-/// Every check the rollouts pane asks for a namespace.
-const CHECKS: [(&str, &str, &str); 2] = [
-    ("patch", "deployments", ""),
-    ("patch", "deployments", "scale"),
-];
-
 impl AppState {
-    /// Handle an action when the rollouts pane has the focus. `None`: not a rollouts action,
-    /// the global handling applies.
-    pub(crate) fn handle_rollouts(&mut self, action: &Action) -> Option<Vec<Effect>> {
-        if self.ui.focus != Pane::Rollouts {
-            return None;
+    /// An action for the rollouts pane (global ones never get here).
+    pub(super) fn handle_rollouts(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
+            Action::Open => self.open_history(),
+            Action::TailLogs => return self.tail_selected(false),
+            Action::Filter => self.open_filter(),
+            action => return self.act_on_rollout(action),
         }
-        let in_history = matches!(self.ui.overlay, Overlay::RolloutHistory(_));
-        if !in_history && self.ui.overlay != Overlay::None {
-            return None;
+        vec![]
+    }
+
+    /// An action in the revision history: movement chooses a revision, `u` undoes to it, Esc
+    /// closes; the other rollout actions apply to the history's Deployment.
+    pub(super) fn handle_history(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Up | Action::Down | Action::Top | Action::Bottom => self.move_cursor(&action),
+            Action::PageUp | Action::PageDown => self.move_cursor(&action),
+            Action::Back => self.ui.overlay = Overlay::None,
+            action => return self.act_on_rollout(action),
         }
-        let effects = match action {
-            Action::Open if !in_history => self.open_history(),
+        vec![]
+    }
+
+    /// Restart, undo, scale, pause/resume the subject (each confirmed).
+    fn act_on_rollout(&mut self, action: Action) -> Vec<Effect> {
+        match action {
             Action::Restart => self.rollout_restart(),
             Action::UndoRollout => {
                 let to = match &self.ui.overlay {
@@ -49,13 +48,12 @@ impl AppState {
             Action::ScaleUp => self.scale(1),
             Action::ScaleDown => self.scale(-1),
             Action::Pause => self.toggle_pause(),
-            _ => return None,
-        };
-        Some(effects)
+            _ => vec![],
+        }
     }
 
     /// The Deployment an action applies to: the one in the history view, else the selection.
-    fn rollout_subject(&self) -> Option<&DeploymentInfo> {
+    pub(super) fn rollout_subject(&self) -> Option<&DeploymentInfo> {
         match &self.ui.overlay {
             Overlay::RolloutHistory(h) => self.rollouts.deployment(&h.namespace, &h.name),
             _ => self.rollouts.selected_deployment(),
@@ -70,46 +68,12 @@ impl AppState {
         }
     }
 
-    fn open_history(&mut self) -> Vec<Effect> {
+    fn open_history(&mut self) {
         if let Some(d) = self.rollouts.selected_deployment() {
             let revisions = self.rollouts.history(&d.namespace, &d.name);
             let view = HistoryView::new(&d.namespace, &d.name, &revisions);
             self.ui.overlay = Overlay::RolloutHistory(view);
         }
-        vec![]
-    }
-
-    /// The check behind `action` on the subject, if the API said no: the refusal text.
-    fn refusal(&self, action: &Action, d: &DeploymentInfo) -> Option<String> {
-        let (verb, resource, sub) = needed(action)?;
-        let check = AccessCheck::apps(&self.context, &d.namespace, verb, resource, sub);
-        match self.access.get(&check) {
-            Some(Access::Denied(reason)) => {
-                let why = if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({reason})")
-                };
-                Some(format!(
-                    "forbidden: you may not {check} on {}{why}",
-                    self.context
-                ))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether the API said the user may not do `action` on the focused rollout or pod
-    /// (footer, help).
-    pub fn is_denied(&self, action: &Action) -> bool {
-        if self.ui.focus == Pane::Pods {
-            return *action == Action::Restart && self.pod_refusal().is_some();
-        }
-        if self.ui.focus != Pane::Rollouts {
-            return false;
-        }
-        self.rollout_subject()
-            .is_some_and(|d| self.refusal(action, d).is_some())
     }
 
     /// Open `dialog` unless RBAC already said no.
@@ -254,39 +218,6 @@ impl AppState {
         vec![self.run(Command::PreviewUndo { target, undo })]
     }
 
-    /// Ask the API about the actions on the selected rollout's namespace, once per
-    /// context/namespace/verb/resource.
-    pub(crate) fn review_access(&mut self) -> Vec<Effect> {
-        if self.ui.focus == Pane::Pods {
-            return self.review_pod_access();
-        }
-        if self.ui.focus != Pane::Rollouts {
-            return vec![];
-        }
-        let Some(namespace) = self.rollout_subject().map(|d| d.namespace.clone()) else {
-            return vec![];
-        };
-        let mut effects = Vec::new();
-        for (verb, resource, sub) in CHECKS {
-            let check = AccessCheck::apps(&self.context, &namespace, verb, resource, sub);
-            if !self.access.ask(&check, self.now) {
-                continue;
-            }
-            let target = Target {
-                context: self.context.clone(),
-                namespace: namespace.clone(),
-                name: String::new(),
-            };
-            effects.push(self.run(Command::ReviewAccess { target, check }));
-        }
-        effects
-    }
-
-    /// Cache an RBAC answer. Visible: the footer and help mark forbidden actions.
-    pub(crate) fn apply_access(&mut self, check: AccessCheck, access: Access) -> bool {
-        self.access.answer(check, access, self.now)
-    }
-
     /// The server's dry run of an undo, if its dialog is still open.
     pub(crate) fn apply_preview(
         &mut self,
@@ -304,45 +235,5 @@ impl AppState {
             }
             _ => false,
         }
-    }
-}
-
-impl AppState {
-    /// The delete-pods check for the selected pod's namespace.
-    fn pod_check(&self) -> Option<AccessCheck> {
-        let ns = &self.pods.selected_row()?.namespace;
-        Some(AccessCheck::core(&self.context, ns, "delete", "pods"))
-    }
-
-    /// "forbidden: …" when the API said the user may not delete the selected pod.
-    pub(crate) fn pod_refusal(&self) -> Option<String> {
-        let check = self.pod_check()?;
-        match self.access.get(&check) {
-            Some(Access::Denied(reason)) if reason.is_empty() => Some(format!(
-                "forbidden: you may not {check} on {}",
-                self.context
-            )),
-            Some(Access::Denied(reason)) => Some(format!(
-                "forbidden: you may not {check} on {} ({reason})",
-                self.context
-            )),
-            _ => None,
-        }
-    }
-
-    /// Ask the API, once per context/namespace, whether the user may delete pods there.
-    fn review_pod_access(&mut self) -> Vec<Effect> {
-        let Some(check) = self.pod_check() else {
-            return vec![];
-        };
-        if !self.access.ask(&check, self.now) {
-            return vec![];
-        }
-        let target = Target {
-            context: self.context.clone(),
-            namespace: check.namespace.clone(),
-            name: String::new(),
-        };
-        vec![self.run(Command::ReviewAccess { target, check })]
     }
 }

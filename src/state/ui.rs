@@ -2,9 +2,9 @@
 
 use jiff::Timestamp;
 
-use crate::action::Pane;
 use std::cmp::Reverse;
 
+use crate::action::{Action, KeyContext, Pane};
 use crate::command::{Command, Target};
 use crate::model::event::DescribedPod;
 use crate::model::rollout::{DiffLine, RevisionRow, UndoPreview};
@@ -29,7 +29,7 @@ pub enum Overlay {
         scroll: ListState<()>,
     },
     /// `s` on an alert: matchers, duration and comment of a new silence being edited.
-    Silence(Box<crate::state::silence::SilenceForm>),
+    Silence(Box<crate::state::silence_form::SilenceForm>),
     /// A mutation waiting for `y`/`n`. The dialog owns the exact command that will run.
     Confirm(Box<ConfirmDialog>),
     /// Enter on a rollout: its revisions (`kubectl rollout history`) and a diff.
@@ -117,10 +117,35 @@ pub enum Input {
     None,
     /// `/`: the filter of the focused pane, applied as typed. `previous` is restored by Esc.
     Filter { text: String, previous: String },
+    /// `/` on the log pane: the search, applied as typed. `previous` is restored by Esc.
+    Search { text: String, previous: String },
     /// `&` on the log pane: the line filter, applied as typed. `previous` is restored by Esc.
     LogFilter { text: String, previous: String },
     /// `:`: a command line.
     Command { text: String },
+}
+
+impl Input {
+    /// The text being edited.
+    pub fn text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Input::Filter { text, .. }
+            | Input::Search { text, .. }
+            | Input::LogFilter { text, .. }
+            | Input::Command { text } => Some(text),
+            Input::None => None,
+        }
+    }
+
+    /// What cancelling restores.
+    pub fn previous(&self) -> Option<&str> {
+        match self {
+            Input::Filter { previous, .. }
+            | Input::Search { previous, .. }
+            | Input::LogFilter { previous, .. } => Some(previous),
+            Input::Command { .. } | Input::None => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,6 +161,16 @@ pub struct Status {
     pub text: String,
     pub level: Level,
     pub at: Timestamp,
+    /// A key to mention after the text, shown as bound in the keymap.
+    pub hint: Option<KeyHint>,
+}
+
+/// "press KEY to WHAT" after a status message: the key of `action` in `context`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHint {
+    pub context: KeyContext,
+    pub action: Action,
+    pub what: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +206,15 @@ impl UiState {
             text: text.into(),
             level,
             at,
+            hint: None,
         });
+    }
+
+    /// A status message followed by "press KEY to …".
+    pub fn set_status_hint(&mut self, text: &str, hint: KeyHint, at: Timestamp) {
+        self.set_status(text, Level::Info, at);
+        if let Some(status) = &mut self.status {
+            status.hint = Some(hint);
+        }
     }
 }

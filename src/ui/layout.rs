@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::action::Pane;
 use crate::config::keymap::{KeyContext, Keymap};
@@ -14,7 +14,7 @@ use crate::state::{AppState, Viewports};
 use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane, alerts, logs};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{
-    alert_detail, detail, dialog, footer, header, help, history, silence, table, wide_inner,
+    alert_detail, dialog, footer, header, help, history, pod_detail, silence, table, wide_inner,
 };
 
 /// Smallest size at which all four panes are shown at once.
@@ -28,10 +28,17 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
     }
     let [top, body, status, bottom] = screen(area);
     frame.render_widget(header::Header { state, theme }, top);
-    render_body(frame, body, state, theme);
-    let context = key_context(state);
+    render_body(frame, body, state, theme, keymap);
+    let context = state.key_context();
     if status.height > 0 {
-        frame.render_widget(footer::StatusLine { state, theme }, status);
+        frame.render_widget(
+            footer::StatusLine {
+                state,
+                theme,
+                keymap,
+            },
+            status,
+        );
     }
     frame.render_widget(
         footer::Footer {
@@ -43,14 +50,6 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
         bottom,
     );
     render_overlay(frame, body, state, theme, keymap);
-}
-
-/// The keymap context for the current screen.
-pub fn key_context(state: &AppState) -> KeyContext {
-    match state.ui.overlay {
-        Overlay::Confirm(_) => KeyContext::Dialog,
-        _ => KeyContext::Pane(state.ui.focus),
-    }
 }
 
 /// The rows of the screen: header, body (panes and overlays), status line, footer.
@@ -110,7 +109,7 @@ impl Panes {
     }
 }
 
-fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
     if area.height == 0 {
         return;
     }
@@ -119,11 +118,11 @@ fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             if let Some(tabs) = tabs {
                 frame.render_widget(tab_bar(state, theme), tabs);
             }
-            render_pane(frame, pane, state.ui.focus, state, theme);
+            render_pane(frame, pane, (state.ui.focus, state), theme, keymap);
         }
         Panes::Grid(areas) => {
             for (pane, rect) in Pane::ALL.into_iter().zip(areas) {
-                render_pane(frame, rect, pane, state, theme);
+                render_pane(frame, rect, (pane, state), theme, keymap);
             }
         }
     }
@@ -132,18 +131,19 @@ fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 /// The height of every list on a screen of `area`, as [`render`] would draw `state`: the page
 /// size of each list and how far the open text overlay scrolls. The app hands this to
 /// [`AppState::set_viewports`] whenever the size or the layout may have changed.
-pub fn viewports(state: &AppState, theme: &Theme, area: Rect) -> Viewports {
+pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -> Viewports {
     let [_, body, _, _] = screen(area);
     let panes = Panes::of(area, body, state.ui.zoomed);
     let text = wide_inner(body);
     let (overlay, overlay_text) = match &state.ui.overlay {
         Overlay::PodDetail { target, detail, .. } => {
-            let view = detail::PodDetailView {
+            let view = pod_detail::PodDetailView {
                 target,
                 detail: detail.as_deref(),
                 scroll: 0,
                 now: state.now,
                 theme,
+                keymap,
             };
             (usize::from(text.height), view.text_rows(text.width))
         }
@@ -154,6 +154,7 @@ pub fn viewports(state: &AppState, theme: &Theme, area: Rect) -> Viewports {
                 scroll: 0,
                 now: state.now,
                 theme,
+                keymap,
             };
             (usize::from(text.height), view.text_rows(text.width))
         }
@@ -170,7 +171,13 @@ pub fn viewports(state: &AppState, theme: &Theme, area: Rect) -> Viewports {
     }
 }
 
-fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, theme: &Theme) {
+fn render_pane(
+    frame: &mut Frame,
+    area: Rect,
+    (pane, state): (Pane, &AppState),
+    theme: &Theme,
+    keymap: &Keymap,
+) {
     let focused = state.ui.focus == pane;
     match pane {
         Pane::Pods => frame.render_widget(
@@ -193,6 +200,7 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             AlertsPane {
                 state,
                 theme,
+                keymap,
                 focused,
             },
             area,
@@ -201,6 +209,7 @@ fn render_pane(frame: &mut Frame, area: Rect, pane: Pane, state: &AppState, them
             LogsPane {
                 state,
                 theme,
+                keymap,
                 focused,
             },
             area,
@@ -233,30 +242,16 @@ fn tab_bar<'a>(state: &AppState, theme: &Theme) -> Paragraph<'a> {
 }
 
 fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
+    let now = state.now;
     match &state.ui.overlay {
         Overlay::None => {}
-        Overlay::Help => {
-            let context = KeyContext::Pane(state.ui.focus);
-            frame.render_widget(
-                help::Help {
-                    keymap,
-                    context,
-                    theme,
-                    title: state.ui.focus.title(),
-                    denied: keymap
-                        .bindings_for(context)
-                        .map(|b| b.action.clone())
-                        .filter(|a| state.is_denied(a))
-                        .collect(),
-                },
-                body,
-            );
-        }
+        Overlay::Help => frame.render_widget(help_view(state, theme, keymap), body),
         Overlay::Confirm(d) => frame.render_widget(
             dialog::ConfirmView {
                 dialog: d,
                 readonly: state.readonly,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -265,12 +260,13 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             detail,
             scroll,
         } => frame.render_widget(
-            detail::PodDetailView {
+            pod_detail::PodDetailView {
                 target,
                 detail: detail.as_deref(),
                 scroll: text_offset(scroll),
-                now: state.now,
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -278,8 +274,9 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
             history::HistoryOverlay {
                 rollouts: &state.rollouts,
                 view,
-                now: state.now,
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
@@ -291,29 +288,40 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 alerts: &state.alerts,
                 fingerprint,
                 scroll: text_offset(scroll),
-                now: state.now,
+                now,
                 theme,
+                keymap,
             },
             body,
         ),
-        Overlay::Silence(form) => frame.render_widget(silence::SilenceView { form, theme }, body),
+        Overlay::Silence(form) => frame.render_widget(
+            silence::SilenceView {
+                form,
+                theme,
+                keymap,
+            },
+            body,
+        ),
+    }
+}
+
+/// `?`: the keys of the focused pane, forbidden ones marked.
+fn help_view<'a>(state: &'a AppState, theme: &'a Theme, keymap: &'a Keymap) -> help::Help<'a> {
+    let context = KeyContext::Pane(state.ui.focus);
+    help::Help {
+        keymap,
+        context,
+        theme,
+        title: state.ui.focus.title(),
+        denied: keymap
+            .bindings_for(context)
+            .map(|b| b.action.clone())
+            .filter(|a| state.is_denied(a))
+            .collect(),
     }
 }
 
 /// The first line of a text overlay on screen.
 fn text_offset(scroll: &ListState<()>) -> u16 {
     u16::try_from(scroll.cursor()).unwrap_or(u16::MAX)
-}
-
-/// A bordered block for a pane, styled by focus.
-pub fn pane_block<'a>(title: Line<'a>, focused: bool, theme: &Theme) -> Block<'a> {
-    let border = if focused {
-        Role::BorderFocused
-    } else {
-        Role::Border
-    };
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.style(border))
-        .title(title)
 }

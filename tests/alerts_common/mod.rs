@@ -106,7 +106,7 @@ pub fn alert_state() -> AppState {
     let scope = state.scope;
     state.apply(Update::SourceHealth {
         scope,
-        source: SourceId::Kubernetes,
+        source: SourceId::Pods,
         health: SourceHealth::Live,
     });
     state.apply(Update::SourceHealth {

@@ -113,7 +113,7 @@ pub fn live_state() -> AppState {
     });
     state.apply(Update::SourceHealth {
         scope,
-        source: SourceId::Kubernetes,
+        source: SourceId::Pods,
         health: SourceHealth::Live,
     });
     state
@@ -121,11 +121,20 @@ pub fn live_state() -> AppState {
 
 /// Draw the whole screen of `state` on a test terminal of `width` x `height`.
 pub fn draw(state: &AppState, width: u16, height: u16) -> Terminal<TestBackend> {
+    draw_with(state, &Keymap::default(), width, height)
+}
+
+/// Draw with a keymap other than the default one.
+pub fn draw_with(
+    state: &AppState,
+    keymap: &Keymap,
+    width: u16,
+    height: u16,
+) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let theme = Theme::default_theme();
-    let keymap = Keymap::default();
     terminal
-        .draw(|f| opsdeck::ui::render(f, state, &theme, &keymap))
+        .draw(|f| opsdeck::ui::render(f, state, &theme, keymap))
         .unwrap();
     terminal
 }

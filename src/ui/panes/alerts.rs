@@ -7,13 +7,15 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Widget};
 
+use crate::action::{Action, Pane};
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::alert::{AlertState, Severity};
 use crate::model::time::since;
 use crate::state::AppState;
 use crate::state::alerts::{AlertView, AlertsState};
-use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::pane_frame::pane_block;
 use crate::ui::widgets::signals::{SignalsView, signals_height};
 use crate::ui::widgets::table::{render_window, table_rows};
 use crate::update::SourceId;
@@ -21,6 +23,8 @@ use crate::update::SourceId;
 pub struct AlertsPane<'a> {
     pub state: &'a AppState,
     pub theme: &'a Theme,
+    /// For the key hints.
+    pub keymap: &'a Keymap,
     pub focused: bool,
 }
 
@@ -83,7 +87,7 @@ impl Widget for AlertsPane<'_> {
             muted("connecting…").render(inner, buf);
             return;
         }
-        Paragraph::new(summary_line(self.state, theme)).render(summary, buf);
+        Paragraph::new(summary_line(self.state, theme, self.keymap)).render(summary, buf);
         self.render_table(table, buf);
         if bottom.height > 0 {
             signals.render(bottom, buf);
@@ -160,7 +164,7 @@ impl AlertsPane<'_> {
     }
 }
 
-fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
+fn summary_line<'a>(state: &AppState, theme: &Theme, keymap: &Keymap) -> Line<'a> {
     let alerts = &state.alerts;
     let c = alerts.firing_counts();
     let role = |n: usize, r: Role| theme.style(if n > 0 { r } else { Role::Muted });
@@ -188,7 +192,10 @@ fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
     let hidden = alerts.out_of_scope();
     if hidden > 0 {
         spans.push(Span::styled(
-            format!("  · {hidden} in other namespaces (:ns all)"),
+            format!(
+                "  · {hidden} in other namespaces ({}ns all)",
+                keymap.hint(KeyContext::Pane(Pane::Alerts), &Action::CommandLine)
+            ),
             theme.style(Role::Muted),
         ));
     }

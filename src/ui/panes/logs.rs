@@ -12,19 +12,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Widget, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use crate::action::{Action, Pane};
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::log::{LineKind, LogLevel, LogLine, RunStyle, StyleRun};
 use crate::model::log_json::readable;
 use crate::state::AppState;
 use crate::state::logs::LogsState;
-use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::detail::event_line;
+use crate::ui::widgets::events::event_line;
 use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::pane_frame::pane_block;
 use crate::update::SourceId;
 
 pub struct LogsPane<'a> {
     pub state: &'a AppState,
     pub theme: &'a Theme,
+    /// For the key hints.
+    pub keymap: &'a Keymap,
     pub focused: bool,
 }
 
@@ -60,9 +64,12 @@ impl Widget for LogsPane<'_> {
             return;
         }
         let empty = match &logs.request {
-            None => Some("press l on a pod or a rollout to tail its logs"),
-            Some(_) if logs.is_empty() => Some("waiting for log lines…"),
-            Some(_) if logs.view_len() == 0 => Some("no lines match the filter (& to change)"),
+            None => Some(self.how_to_tail()),
+            Some(_) if logs.is_empty() => Some("waiting for log lines…".to_string()),
+            Some(_) if logs.view_len() == 0 => Some(format!(
+                "no lines match the filter ({} to change)",
+                self.key(Action::FilterLines)
+            )),
             Some(_) => None,
         };
         if let Some(text) = empty {
@@ -77,7 +84,10 @@ impl Widget for LogsPane<'_> {
             buf.set_line(inner.x, inner.y + i as u16, &row, inner.width);
         }
         if marker > 0 {
-            let text = format!("── {new_lines} new lines · G to follow ──");
+            let text = format!(
+                "── {new_lines} new lines · {} to follow ──",
+                self.key(Action::Bottom)
+            );
             let y = inner.y + inner.height - 1;
             let line = Line::styled(text, self.theme.style(Role::Warning));
             buf.set_line(inner.x, y, &line, inner.width);
@@ -101,6 +111,22 @@ pub fn list_rows(logs: &LogsState, area: Rect) -> usize {
 }
 
 impl LogsPane<'_> {
+    /// The key of `action` on the log pane, for the hints.
+    fn key(&self, action: Action) -> String {
+        self.keymap.hint(KeyContext::Pane(Pane::Logs), &action)
+    }
+
+    /// "press l on a pod or a rollout to tail its logs", with the keys as bound.
+    fn how_to_tail(&self) -> String {
+        let on = |pane| self.keymap.hint(KeyContext::Pane(pane), &Action::TailLogs);
+        let (pod, rollout) = (on(Pane::Pods), on(Pane::Rollouts));
+        if pod == rollout {
+            format!("press {pod} on a pod or a rollout to tail its logs")
+        } else {
+            format!("press {pod} on a pod or {rollout} on a rollout to tail its logs")
+        }
+    }
+
     fn title(&self) -> Line<'static> {
         let logs = &self.state.logs;
         let t = self.theme;

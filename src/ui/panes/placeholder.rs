@@ -6,8 +6,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::action::Pane;
-use crate::ui::layout::pane_block;
 use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::pane_frame::pane_block;
 
 pub struct PlaceholderPane<'a> {
     pub pane: Pane,

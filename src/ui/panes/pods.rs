@@ -8,7 +8,8 @@ use ratatui::widgets::{Paragraph, Row, Widget};
 use crate::model::pod::{Health, PodRow};
 use crate::state::AppState;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::table::{list_frame, render_window, table_rows};
+use crate::ui::widgets::pane_frame::list_frame;
+use crate::ui::widgets::table::{render_window, table_rows};
 use crate::update::SourceId;
 
 pub struct PodsPane<'a> {
@@ -31,7 +32,7 @@ pub fn health_role(health: Health) -> Role {
 impl Widget for PodsPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let theme = self.theme;
-        let what = ("Pods", SourceId::Kubernetes, self.state.pods.listed);
+        let what = ("Pods", SourceId::Pods, self.state.pods.listed);
         let Some((summary, table)) = list_frame(area, buf, what, self.state, theme, self.focused)
         else {
             return;

@@ -9,7 +9,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 use crate::model::rollout::{RolloutRow, RolloutState};
 use crate::state::AppState;
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::table::{list_frame, render_window, table_rows};
+use crate::ui::widgets::pane_frame::list_frame;
+use crate::ui::widgets::table::{render_window, table_rows};
 use crate::update::SourceId;
 
 /// Cells of the progress bar.

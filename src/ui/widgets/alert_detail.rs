@@ -7,7 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use crate::model::alert::AlertState;
+use crate::action::{Action, Pane};
+use crate::config::keymap::{KeyContext, Keymap};
+use crate::model::alert::{AlertRow, AlertState};
 use crate::model::time::since;
 use crate::state::alerts::AlertsState;
 use crate::ui::panes::alerts::{row_role, severity_role};
@@ -19,6 +21,7 @@ pub struct AlertDetailView<'a> {
     pub scroll: u16,
     pub now: Timestamp,
     pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
 }
 
 impl Widget for AlertDetailView<'_> {
@@ -30,7 +33,7 @@ impl Widget for AlertDetailView<'_> {
         let block = super::overlay_block(
             rect,
             buf,
-            format!(" Alert {name} (Esc closes) "),
+            format!(" Alert {name} ({} closes) ", self.key(Action::Back)),
             Role::BorderFocused,
             t,
         );
@@ -56,6 +59,11 @@ impl AlertDetailView<'_> {
     /// Rows the text takes wrapped at `width`: how far it scrolls.
     pub fn text_rows(&self, width: u16) -> usize {
         self.text().line_count(width)
+    }
+
+    /// The key of `action` on the alerts pane, for the hints.
+    fn key(&self, action: Action) -> String {
+        self.keymap.hint(KeyContext::Pane(Pane::Alerts), &action)
     }
 
     fn lines(&self, v: &crate::state::alerts::AlertView) -> Vec<Line<'static>> {
@@ -111,21 +119,7 @@ impl AlertDetailView<'_> {
             );
         }
         out.push(head("Silences"));
-        if r.silenced_by.is_empty() {
-            let text = if r.state == AlertState::Inhibited {
-                "  none (inhibited by another alert)"
-            } else {
-                "  none (s silences it)"
-            };
-            out.push(Line::styled(text, t.style(Role::Muted)));
-        }
-        for (i, id) in r.silenced_by.iter().enumerate() {
-            let hint = if i == 0 { "   (s expires it)" } else { "" };
-            out.push(Line::styled(
-                format!("  {id}{hint}"),
-                t.style(Role::Warning),
-            ));
-        }
+        out.extend(self.silences(r));
         out.push(head("Labels"));
         for (k, val) in &r.labels {
             out.push(kv(k, val.clone(), Role::Text));
@@ -135,5 +129,27 @@ impl AlertDetailView<'_> {
             out.push(kv(k, val.clone(), Role::Text));
         }
         out
+    }
+
+    /// The silences of the alert, the first with the key that expires it; or the key that
+    /// silences it.
+    fn silences(&self, r: &AlertRow) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let key = self.key(Action::Silence);
+        if r.silenced_by.is_empty() {
+            let text = if r.state == AlertState::Inhibited {
+                "  none (inhibited by another alert)".to_string()
+            } else {
+                format!("  none ({key} silences it)")
+            };
+            return vec![Line::styled(text, t.style(Role::Muted))];
+        }
+        let hints = std::iter::once(format!("   ({key} expires it)"))
+            .chain(std::iter::repeat(String::new()));
+        r.silenced_by
+            .iter()
+            .zip(hints)
+            .map(|(id, hint)| Line::styled(format!("  {id}{hint}"), t.style(Role::Warning)))
+            .collect()
     }
 }

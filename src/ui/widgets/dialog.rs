@@ -5,6 +5,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::action::Action;
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::rollout::UndoPreview;
 use crate::state::ui::{ConfirmDetail, ConfirmDialog, Preview};
 use crate::ui::theme::{Role, Theme};
@@ -14,6 +16,7 @@ pub struct ConfirmView<'a> {
     pub dialog: &'a ConfirmDialog,
     pub readonly: bool,
     pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
 }
 
 impl Widget for ConfirmView<'_> {
@@ -43,10 +46,14 @@ impl Widget for ConfirmView<'_> {
                 t.style(Role::Warning),
             ));
         }
+        let key = |action| self.keymap.hint(KeyContext::Dialog, &action);
         lines.push(Line::from(vec![
-            Span::styled(" y", t.style(Role::Critical)),
+            Span::styled(
+                format!(" {}", key(Action::Confirm)),
+                t.style(Role::Critical),
+            ),
             Span::styled(" confirm   ", t.style(Role::Text)),
-            Span::styled("n", t.style(Role::Title)),
+            Span::styled(key(Action::Cancel), t.style(Role::Title)),
             Span::styled(" cancel", t.style(Role::Text)),
         ]));
         let wide = !detail.diff.is_empty() || detail.preview != Preview::None;

@@ -43,7 +43,11 @@ impl Widget for Help<'_> {
         let block = super::overlay_block(
             rect,
             buf,
-            format!(" Keys: {} (Esc closes) ", self.title),
+            format!(
+                " Keys: {} ({} closes) ",
+                self.title,
+                self.keymap.hint(self.context, &Action::Back)
+            ),
             Role::BorderFocused,
             t,
         );

@@ -7,6 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
 
+use crate::action::{Action, Pane};
+use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::rollout::{DiffKind, DiffLine, short_image, template_diff};
 use crate::state::rollouts::RolloutsState;
 use crate::state::ui::HistoryView;
@@ -17,6 +19,7 @@ pub struct HistoryOverlay<'a> {
     pub view: &'a HistoryView,
     pub now: Timestamp,
     pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
 }
 
 /// Theme role of a diff line.
@@ -33,9 +36,13 @@ impl Widget for HistoryOverlay<'_> {
         let t = self.theme;
         let rect = super::wide(area);
         let v = self.view;
+        let key = |action| self.keymap.hint(KeyContext::Pane(Pane::Rollouts), &action);
         let title = format!(
-            " History {}/{} (u undo to selected · Esc closes) ",
-            v.namespace, v.name
+            " History {}/{} ({} undo to selected · {} closes) ",
+            v.namespace,
+            v.name,
+            key(Action::UndoRollout),
+            key(Action::Back)
         );
         let block = super::overlay_block(rect, buf, title, Role::BorderFocused, t);
         let rows = list_rows(area);

@@ -1,12 +1,14 @@
 //! Reusable pieces: header, footer and status line, help, dialogs.
 
 pub mod alert_detail;
-pub mod detail;
 pub mod dialog;
+pub mod events;
 pub mod footer;
 pub mod header;
 pub mod help;
 pub mod history;
+pub mod pane_frame;
+pub mod pod_detail;
 pub mod signals;
 pub mod silence;
 pub mod table;

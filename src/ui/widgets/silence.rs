@@ -5,12 +5,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use crate::state::silence::{Field, SilenceForm};
+use crate::action::Action;
+use crate::config::keymap::{KeyContext, Keymap};
+use crate::state::silence_form::{Field, SilenceForm};
 use crate::ui::theme::{Role, Theme};
 
 pub struct SilenceView<'a> {
     pub form: &'a SilenceForm,
     pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
 }
 
 impl Widget for SilenceView<'_> {
@@ -19,13 +22,17 @@ impl Widget for SilenceView<'_> {
         let f = self.form;
         let cursor = f.field();
         let mark = |on: bool| if on { "▸ " } else { "  " };
+        let key = |action| self.keymap.hint(KeyContext::Silence, &action);
         let mut lines = vec![
             Line::from(vec![
                 Span::styled(" on ", t.style(Role::Muted)),
                 Span::styled(f.alertmanager.clone(), t.style(Role::Title)),
             ]),
             Line::styled(
-                " Labels to match (Space toggles; fewer labels = wider silence):",
+                format!(
+                    " Labels to match ({} toggles; fewer labels = wider silence):",
+                    key(Action::ToggleLabel)
+                ),
                 t.style(Role::Muted),
             ),
         ];
@@ -62,7 +69,13 @@ impl Widget for SilenceView<'_> {
             lines.push(Line::styled(format!(" {e}"), t.style(Role::Critical)));
         }
         lines.push(Line::styled(
-            " ↑↓ move  Space toggle  Enter review  Esc cancel",
+            format!(
+                " {} move  {} toggle  {} review  {} cancel",
+                pair(key(Action::FieldPrev), key(Action::FieldNext)),
+                key(Action::ToggleLabel),
+                key(Action::InputAccept),
+                key(Action::InputCancel)
+            ),
             t.style(Role::Muted),
         ));
         let rect = super::fitted(area, 76, &lines);
@@ -77,5 +90,14 @@ impl Widget for SilenceView<'_> {
             .wrap(Wrap { trim: false })
             .block(block)
             .render(rect, buf);
+    }
+}
+
+/// Two keys as one hint: `↑↓`, or `Ctrl-p/Ctrl-n` when they are longer than a character.
+fn pair(a: String, b: String) -> String {
+    if a.chars().count() == 1 && b.chars().count() == 1 {
+        format!("{a}{b}")
+    } else {
+        format!("{a}/{b}")
     }
 }

@@ -6,12 +6,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
+use crate::action::{Action, Pane};
 use crate::command::Target;
-use crate::model::event::{DescribedPod, EventRow};
+use crate::config::keymap::{KeyContext, Keymap};
+use crate::model::event::DescribedPod;
 use crate::model::pod::ContainerDetail;
 use crate::model::time::{age_opt, since};
 use crate::ui::panes::pods::health_role;
 use crate::ui::theme::{Role, Theme};
+use crate::ui::widgets::events::event_line;
 
 pub struct PodDetailView<'a> {
     pub target: &'a Target,
@@ -19,6 +22,7 @@ pub struct PodDetailView<'a> {
     pub scroll: u16,
     pub now: Timestamp,
     pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
 }
 
 impl Widget for PodDetailView<'_> {
@@ -26,8 +30,11 @@ impl Widget for PodDetailView<'_> {
         let t = self.theme;
         let rect = super::wide(area);
         let title = format!(
-            " Pod {}/{} (Esc closes) ",
-            self.target.namespace, self.target.name
+            " Pod {}/{} ({} closes) ",
+            self.target.namespace,
+            self.target.name,
+            self.keymap
+                .hint(KeyContext::Pane(Pane::Pods), &Action::Back)
         );
         let block = super::overlay_block(rect, buf, title, Role::BorderFocused, t);
         self.text()
@@ -167,27 +174,4 @@ impl PodDetailView<'_> {
         }
         lines
     }
-}
-
-/// One event as `kubectl describe` lists it: age, type, reason, message, count; warnings stand
-/// out. Shared by the pod detail and the log pane (a pod without logs shows its events).
-pub fn event_line(e: &EventRow, now: Timestamp, t: &Theme) -> Line<'static> {
-    let role = if e.is_warning() {
-        Role::Warning
-    } else {
-        Role::Text
-    };
-    let when = e.last_seen.map(|ts| since(ts, now)).unwrap_or_default();
-    let count = if e.count > 1 {
-        format!(" (x{})", e.count)
-    } else {
-        String::new()
-    };
-    Line::styled(
-        format!(
-            "  {when:>6}  {:<8} {:<18} {}{count}",
-            e.kind, e.reason, e.message
-        ),
-        t.style(role),
-    )
 }

@@ -1,15 +1,14 @@
-//! Alert-pane actions on [`AppState`]: cursor, detail, filter routing, and the silence flow
-//! (edit matchers, duration and comment; then the usual confirmation; or expire a silence).
+//! The silence form: edit the matchers, duration, comment and author of a new silence; then
+//! the usual confirmation.
 
 use std::time::Duration;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
+use super::input::edit;
 use super::ui::{ConfirmDialog, Level, Overlay};
-use super::{AppState, edit};
-use crate::action::Pane;
+use super::{AppState, Effect};
+use crate::action::Action;
 use crate::command::{Command, Matcher, SilenceSpec, Target};
-use crate::model::alert::{AlertRow, AlertState};
+use crate::model::alert::AlertRow;
 use crate::state::list::{ListState, Mode, Move};
 
 /// The silence dialog: one line per label (on = part of the silence), then duration, comment
@@ -73,6 +72,23 @@ impl SilenceForm {
         }
     }
 
+    /// Include or drop the label under the cursor.
+    fn toggle(&mut self) {
+        if let Field::Matcher(i) = self.field() {
+            self.matchers[i].2 = !self.matchers[i].2;
+        }
+    }
+
+    /// The text field under the cursor.
+    fn text_mut(&mut self) -> Option<&mut String> {
+        match self.field() {
+            Field::Matcher(_) => None,
+            Field::Duration => Some(&mut self.duration),
+            Field::Comment => Some(&mut self.comment),
+            Field::CreatedBy => Some(&mut self.created_by),
+        }
+    }
+
     /// The silence this form describes, or why it cannot be created.
     pub fn to_spec(&self) -> Result<SilenceSpec, String> {
         let matchers: Vec<Matcher> = self
@@ -127,95 +143,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 impl AppState {
-    /// The filter of the focused pane.
-    pub(super) fn focused_filter(&self) -> &str {
-        match self.ui.focus {
-            Pane::Alerts => self.alerts.filter(),
-            Pane::Logs => self.logs.search().map(|p| p.text.as_str()).unwrap_or(""),
-            _ => self.pods.filter(),
-        }
-    }
-
-    pub(super) fn set_focused_filter(&mut self, text: &str) {
-        match self.ui.focus {
-            Pane::Alerts => self.alerts.set_filter(text, self.now),
-            Pane::Logs => self.logs.set_search(text),
-            _ => self.pods.set_filter(text),
-        }
-    }
-
-    pub(super) fn open_alert(&mut self) {
-        if let Some(v) = self.alerts.selected() {
-            self.ui.overlay = Overlay::AlertDetail {
-                fingerprint: v.row.fingerprint.clone(),
-                scroll: ListState::new(Mode::Text),
-            };
-        }
-    }
-
-    /// The alert `s` acts on: the one in the detail view, else the selected one.
-    fn silence_subject(&self) -> Option<AlertRow> {
-        if let Overlay::AlertDetail { fingerprint, .. } = &self.ui.overlay {
-            return self.alerts.find(fingerprint).map(|v| v.row.clone());
-        }
-        if self.ui.focus != Pane::Alerts {
-            return None;
-        }
-        self.alerts.selected().map(|v| v.row.clone())
-    }
-
-    /// `s`: silence the alert, or, when it is silenced already, offer to expire the silence.
-    pub(super) fn silence(&mut self) -> Vec<super::Effect> {
-        let Some(row) = self.silence_subject() else {
-            return vec![];
-        };
-        if !self.alerts.can_silence(&row.source) {
-            let text =
-                "silences need an Alertmanager (--alertmanager-url or [alerts] alertmanager_urls)";
-            self.ui.set_status(text, Level::Error, self.now);
-            return vec![];
-        }
-        let target = Target {
-            context: self.context.clone(),
-            namespace: row.namespace().unwrap_or("").to_string(),
-            name: row.name.clone(),
-        };
-        if let (AlertState::Silenced, Some(id)) = (row.state, row.silenced_by.first()) {
-            let command = Command::ExpireSilence {
-                target,
-                alertmanager: row.source.clone(),
-                silence_id: id.clone(),
-            };
-            self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog::new(
-                format!("Expire the silence of {} ?", row.name),
-                command,
-            )));
-            return vec![];
-        }
-        let duration = format!("{:#}", self.alerts.settings.silence_duration);
-        let created_by = self.alerts.settings.created_by.clone();
-        let form = SilenceForm::for_alert(&row, target, &duration, &created_by);
-        self.ui.overlay = Overlay::Silence(Box::new(form));
-        vec![]
-    }
-
-    /// A key while the silence dialog is open.
-    pub(super) fn handle_silence_key(&mut self, key: KeyEvent) {
+    /// An action while the silence form is open: move between fields, toggle a label, edit a
+    /// text field; accept opens the confirmation of the silence, cancel drops it.
+    pub(super) fn handle_silence_form(&mut self, action: Action) -> Vec<Effect> {
         let Overlay::Silence(form) = &mut self.ui.overlay else {
-            return;
+            return vec![];
         };
-        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        match key.code {
-            KeyCode::Esc => {
+        match action {
+            Action::InputCancel => {
                 self.ui.overlay = Overlay::None;
                 self.ui.set_status("cancelled", Level::Info, self.now);
-                return;
+                return vec![];
             }
-            KeyCode::Char('c') if ctrl => {
-                self.ui.overlay = Overlay::None;
-                return;
-            }
-            KeyCode::Enter => {
+            Action::InputAccept => {
                 match form.to_spec() {
                     Ok(spec) => {
                         let command = Command::CreateSilence {
@@ -228,21 +168,18 @@ impl AppState {
                     }
                     Err(e) => form.error = Some(e),
                 }
-                return;
+                return vec![];
             }
-            KeyCode::Up | KeyCode::BackTab => form.fields.go(Move::Up),
-            KeyCode::Down | KeyCode::Tab => form.fields.go(Move::Down),
-            _ => match form.field() {
-                Field::Matcher(i) => {
-                    if matches!(key.code, KeyCode::Char(' ' | 'x')) {
-                        form.matchers[i].2 = !form.matchers[i].2;
-                    }
+            Action::FieldPrev => form.fields.go(Move::Up),
+            Action::FieldNext => form.fields.go(Move::Down),
+            Action::ToggleLabel => form.toggle(),
+            action => {
+                if let Some(text) = form.text_mut() {
+                    edit(text, &action);
                 }
-                Field::Duration => edit(&mut form.duration, key),
-                Field::Comment => edit(&mut form.comment, key),
-                Field::CreatedBy => edit(&mut form.created_by, key),
-            },
+            }
         }
         form.error = None;
+        vec![]
     }
 }
