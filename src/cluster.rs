@@ -1,9 +1,9 @@
 //! Where the Kubernetes clients come from: the kubeconfig (honouring `--kubeconfig`,
 //! `$KUBECONFIG`, `~/.kube/config`) or the in-cluster service account.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 
 /// Shared by every source and the executor; cheap to clone.
@@ -19,16 +19,39 @@ pub struct ClusterConfig {
 pub struct ClusterError(pub String);
 
 impl ClusterConfig {
+    /// The kubeconfig: `--kubeconfig` (must be readable), else the files of `$KUBECONFIG`, else
+    /// `~/.kube/config` — files that do not exist are skipped, like kubectl does; `None`: there
+    /// is none (then in-cluster). A file that exists but cannot be read or parsed is an error
+    /// naming it. Blocking file I/O: call from a blocking context.
     fn read(&self) -> Result<Option<Kubeconfig>, ClusterError> {
-        match &self.kubeconfig {
-            Some(path) => Kubeconfig::read_from(path)
-                .map(Some)
-                .map_err(|e| ClusterError(format!("{}: {e}", path.display()))),
-            None => match Kubeconfig::read() {
-                Ok(k) => Ok(Some(k)),
-                Err(_) => Ok(None),
-            },
+        if let Some(path) = &self.kubeconfig {
+            return read_file(path).map(Some);
         }
+        let paths: Vec<PathBuf> = match std::env::var_os("KUBECONFIG") {
+            Some(list) => std::env::split_paths(&list)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect(),
+            None => std::env::home_dir()
+                .map(|home| home.join(".kube").join("config"))
+                .into_iter()
+                .collect(),
+        };
+        let mut merged: Option<Kubeconfig> = None;
+        for path in paths.iter().filter(|p| p.exists()) {
+            let next = read_file(path)?;
+            merged = Some(match merged {
+                None => next,
+                Some(m) => m
+                    .merge(next)
+                    .map_err(|e| ClusterError(format!("{}: {e}", path.display())))?,
+            });
+        }
+        Ok(merged)
+    }
+
+    /// Whether the kubeconfig can be used: `Err` names the file that cannot be read or parsed.
+    pub fn check(&self) -> Result<(), ClusterError> {
+        self.read().map(|_| ())
     }
 
     /// The current context and every context name of the kubeconfig.
@@ -73,14 +96,38 @@ impl ClusterConfig {
             context: context.map(str::to_string),
             ..KubeConfigOptions::default()
         };
-        let config = match self.read()? {
+        let this = self.clone();
+        let kubeconfig = tokio::task::spawn_blocking(move || this.read())
+            .await
+            .map_err(|e| ClusterError(format!("reading the kubeconfig: {e}")))??;
+        let config = match kubeconfig {
             Some(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
                 .map_err(|e| ClusterError(e.to_string()))?,
             None => Config::incluster().map_err(|e| {
-                ClusterError(format!("no kubeconfig found and not in a cluster: {e}"))
+                ClusterError(format!(
+                    "no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config) and not in a cluster: {e}"
+                ))
             })?,
         };
         Client::try_from(config).map_err(|e| ClusterError(e.to_string()))
     }
+}
+
+/// One kubeconfig file, errors naming it.
+fn read_file(path: &Path) -> Result<Kubeconfig, ClusterError> {
+    Kubeconfig::read_from(path).map_err(|e| {
+        let why = match e {
+            KubeconfigError::ReadConfig(io, _) => format!("cannot read: {io}"),
+            // The YAML error's first line ("error: line 3 column 3: …"), not its snippet.
+            KubeconfigError::Parse(e) => {
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or("invalid YAML");
+                let first = first.strip_prefix("error: ").unwrap_or(first);
+                format!("not a valid kubeconfig: {first}")
+            }
+            other => other.to_string(),
+        };
+        ClusterError(format!("{}: {why}", path.display()))
+    })
 }

@@ -33,6 +33,87 @@ pub enum Auth {
     },
 }
 
+/// Basic-auth credentials written into a base URL (`https://user:pass@am.example/`): taken out
+/// of the URL at start-up, so that the URL the dashboard shows, logs and audits has none, and
+/// sent with every request to that base. `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UrlCredentials {
+    /// The base URL without its userinfo.
+    pub base: String,
+    pub user: String,
+    pub password: Secret,
+}
+
+impl fmt::Debug for UrlCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UrlCredentials({} as {:?}, ***)", self.base, self.user)
+    }
+}
+
+impl UrlCredentials {
+    /// `url` without its userinfo, and the credentials it held (percent-decoded). A URL that
+    /// does not parse is returned as it is (it is refused by validation anyway).
+    pub fn split(url: &str) -> (String, Option<UrlCredentials>) {
+        let Ok(mut parsed) = reqwest::Url::parse(url) else {
+            return (url.to_string(), None);
+        };
+        if parsed.username().is_empty() && parsed.password().is_none() {
+            return (url.to_string(), None);
+        }
+        let user = percent_decode(parsed.username());
+        let password = Secret(parsed.password().map(percent_decode).unwrap_or_default());
+        // Cannot fail for http(s) URLs, which have a host.
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+        let mut base = parsed.to_string();
+        if !url.ends_with('/') && parsed.path() == "/" {
+            base.pop();
+        }
+        let credentials = UrlCredentials {
+            base: base.clone(),
+            user,
+            password,
+        };
+        (base, Some(credentials))
+    }
+
+    /// Whether a request to `url` goes to this base (same origin, path below the base's).
+    fn covers(&self, url: &reqwest::Url) -> bool {
+        let Ok(base) = reqwest::Url::parse(&self.base) else {
+            return false;
+        };
+        let base_path = base.path().trim_end_matches('/');
+        let path = url.path();
+        base.origin() == url.origin()
+            && path.starts_with(base_path)
+            && matches!(path[base_path.len()..].chars().next(), None | Some('/'))
+    }
+}
+
+/// `%XX` escapes of a URL's userinfo decoded (invalid escapes are kept as they are).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Everything needed to build an [`HttpClient`], already resolved (secrets read).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpOptions {
@@ -47,6 +128,8 @@ pub struct HttpOptions {
     /// Accept any server certificate (dangerous; for labs only).
     pub insecure_skip_verify: bool,
     pub max_body: usize,
+    /// Credentials taken out of the configured URLs; they win over `auth` for their base.
+    pub url_credentials: Vec<UrlCredentials>,
 }
 
 impl Default for HttpOptions {
@@ -59,6 +142,7 @@ impl Default for HttpOptions {
             ca_file: None,
             insecure_skip_verify: false,
             max_body: DEFAULT_MAX_BODY,
+            url_credentials: Vec::new(),
         }
     }
 }
@@ -85,6 +169,7 @@ pub enum HttpError {
 pub struct HttpClient {
     client: reqwest::Client,
     auth: Auth,
+    url_credentials: Vec<UrlCredentials>,
     max_body: usize,
 }
 
@@ -122,11 +207,18 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             auth: opts.auth.clone(),
+            url_credentials: opts.url_credentials.clone(),
             max_body: opts.max_body,
         })
     }
 
-    fn authed(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+    fn authed(&self, url: &str, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let from_url = reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| self.url_credentials.iter().find(|c| c.covers(&u)));
+        if let Some(c) = from_url {
+            return req.basic_auth(&c.user, Some(&c.password.0));
+        }
         match &self.auth {
             Auth::None => req,
             Auth::Bearer(token) => req.bearer_auth(&token.0),
@@ -136,7 +228,7 @@ impl HttpClient {
 
     /// `GET url`: the body of a 2xx response, at most `max_body` bytes.
     pub async fn get(&self, url: &str) -> Result<Vec<u8>, HttpError> {
-        let req = self.authed(self.client.get(url));
+        let req = self.authed(url, self.client.get(url));
         self.send(req).await
     }
 
@@ -146,13 +238,13 @@ impl HttpClient {
         url: &str,
         body: &serde_json::Value,
     ) -> Result<Vec<u8>, HttpError> {
-        let req = self.authed(self.client.post(url).json(body));
+        let req = self.authed(url, self.client.post(url).json(body));
         self.send(req).await
     }
 
     /// `DELETE url`.
     pub async fn delete(&self, url: &str) -> Result<Vec<u8>, HttpError> {
-        let req = self.authed(self.client.delete(url));
+        let req = self.authed(url, self.client.delete(url));
         self.send(req).await
     }
 
@@ -209,7 +301,8 @@ fn describe(e: &reqwest::Error) -> String {
         source = s.source();
     }
     match parts.last() {
-        Some(root) => root.clone(),
+        // Never the URL's credentials, should a cause quote the URL.
+        Some(root) => crate::redact::url_userinfo(root).into_owned(),
         None => "request failed".to_string(),
     }
 }
@@ -227,4 +320,34 @@ pub fn join(base: &str, path: &str) -> String {
 /// need a C toolchain and a second provider, is not compiled in). Idempotent.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_taken_out_of_urls_and_cover_their_base_only() {
+        let (base, c) = UrlCredentials::split("https://al%40ce:p%3Ass@am.example:9093/am/");
+        assert_eq!(base, "https://am.example:9093/am/");
+        let c = c.unwrap();
+        assert_eq!((c.user.as_str(), c.password.0.as_str()), ("al@ce", "p:ss"));
+        assert!(!format!("{c:?}").contains("p:ss"));
+        let url = |u: &str| reqwest::Url::parse(u).unwrap();
+        assert!(c.covers(&url("https://am.example:9093/am/api/v2/alerts")));
+        assert!(c.covers(&url("https://am.example:9093/am")));
+        assert!(!c.covers(&url("https://am.example:9093/amx/api")));
+        assert!(!c.covers(&url("https://am.example:9094/am/api")));
+        assert!(!c.covers(&url("http://am.example:9093/am/api")));
+        let (base, c) = UrlCredentials::split("http://u:p@127.0.0.1:9093");
+        assert_eq!(base, "http://127.0.0.1:9093");
+        assert!(
+            c.unwrap()
+                .covers(&url("http://127.0.0.1:9093/api/v2/silences"))
+        );
+        assert_eq!(
+            UrlCredentials::split("http://127.0.0.1:9093"),
+            ("http://127.0.0.1:9093".to_string(), None)
+        );
+    }
 }

@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use color_eyre::eyre::eyre;
 use opsdeck_sim::{SimConfig, Simulator};
 
 use crate::app::{AlertsOptions, Options};
@@ -14,12 +13,14 @@ use crate::cluster::ClusterConfig;
 use crate::config::Config;
 use crate::config::alerts::HttpAuthConfig;
 use crate::config::keymap::Keymap;
-use crate::http::{Auth, HttpOptions, Secret};
+use crate::error::UsageError;
+use crate::http::{Auth, HttpOptions, Secret, UrlCredentials};
 use crate::ui::theme::Theme;
 
-/// Built-in defaults < config file < command-line flags.
+/// Built-in defaults < config file < command-line flags. Mistakes are [`UsageError`]s.
 pub fn options(common: &CommonArgs) -> Result<Options> {
-    let (config, _path) = Config::discover(common.config.as_deref())?;
+    let (config, path) =
+        Config::discover(common.config.as_deref()).map_err(UsageError::from_error)?;
     let cluster = ClusterConfig {
         kubeconfig: common
             .kubeconfig
@@ -47,10 +48,19 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_dir = crate::config::project_dirs().map(|d| d.config_dir().join("themes"));
     let theme_name = common.theme.clone().unwrap_or(config.ui.theme.clone());
-    let theme = Theme::load(&theme_name, theme_dir.as_deref(), no_color)?;
+    let theme =
+        Theme::load(&theme_name, theme_dir.as_deref(), no_color).map_err(UsageError::from_error)?;
     let (keymap, warnings) = Keymap::with_overrides(&config.keys);
     for w in &warnings {
         tracing::warn!("{w}");
+    }
+    let mut alerts = alerts_options(common, &config).map_err(|e| in_config(e, path.as_deref()))?;
+    // Silences are signed by the person: the configured name, else the kubeconfig user of the
+    // context, else the local user.
+    if config.alerts.created_by.is_none()
+        && let Some(user) = cluster.user_of(context.as_deref().unwrap_or(""))
+    {
+        alerts.created_by = user;
     }
     let audit_log = Some(
         config
@@ -71,7 +81,7 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         warnings,
         max_fps: config.ui.max_fps,
         audit_log,
-        alerts: alerts_options(common, &config)?,
+        alerts,
         logs: config.logs.clone(),
     })
 }
@@ -85,14 +95,34 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
         None => a.alertmanager_urls.clone(),
     };
     let prometheus_url = common.prometheus_url.clone().or(a.prometheus_url.clone());
-    for url in alertmanager_urls.iter().chain(&prometheus_url) {
-        crate::config::alerts::check_url(url).map_err(|e| eyre!(e))?;
+    let flags = [
+        ("--alertmanager-url", &common.alertmanager_url),
+        ("--prometheus-url", &common.prometheus_url),
+    ];
+    for (flag, url) in flags {
+        if let Some(url) = url {
+            crate::config::alerts::check_url(url)
+                .map_err(|e| UsageError(format!("{flag}: {e}")))?;
+        }
     }
+    // The kubeconfig user, when known, replaces the local one: see `options`.
+    // Credentials in the URLs go to the HTTP client; the URLs shown, logged and audited have
+    // none.
+    let mut url_credentials = Vec::new();
+    let mut without_credentials = |url: String| {
+        let (base, credentials) = UrlCredentials::split(&url);
+        url_credentials.extend(credentials);
+        base
+    };
+    let alertmanager_urls: Vec<String> = alertmanager_urls
+        .into_iter()
+        .map(&mut without_credentials)
+        .collect();
+    let prometheus_url = prometheus_url.map(&mut without_credentials);
     let created_by = a
         .created_by
         .clone()
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "opsdeck".to_string());
+        .unwrap_or_else(|| crate::identity::local_user().to_string());
     let http = HttpOptions {
         timeout: a.timeout.0,
         connect_timeout: a.timeout.0.min(std::time::Duration::from_secs(3)),
@@ -100,6 +130,7 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
         headers: a.auth.headers.clone().into_iter().collect(),
         ca_file: a.auth.ca_file.clone(),
         insecure_skip_verify: a.auth.insecure_skip_verify,
+        url_credentials,
         ..HttpOptions::default()
     };
     Ok(AlertsOptions {
@@ -114,30 +145,56 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
     })
 }
 
+/// A secret of `[alerts.auth]` that cannot be read: the key, and why (never the value).
+#[derive(Debug, thiserror::Error)]
+#[error("alerts.auth.{key}: {message}")]
+pub struct AuthError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+/// An [`AuthError`] as a usage mistake at its line of the config file `path`.
+fn in_config(e: color_eyre::Report, path: Option<&std::path::Path>) -> color_eyre::Report {
+    match (e.downcast_ref::<AuthError>(), path) {
+        (Some(auth), Some(path)) => {
+            let at = crate::config::locate(path, "alerts.auth", auth.key);
+            UsageError(format!("{at}: {auth}")).into()
+        }
+        (Some(auth), None) => UsageError(auth.to_string()).into(),
+        _ => e,
+    }
+}
+
 /// Read the token or password. Errors name the variable or file, never the value.
 fn resolve_auth(auth: &HttpAuthConfig) -> Result<Auth> {
-    let from_env = |var: &str| {
+    let from_env = |key: &'static str, var: &str| {
         std::env::var(var)
             .map(|v| Secret(v.trim().to_string()))
-            .map_err(|_| eyre!("[alerts.auth]: environment variable {var} is not set"))
+            .map_err(|_| AuthError {
+                key,
+                message: format!("environment variable {var} is not set"),
+            })
     };
-    let from_file = |path: &std::path::Path| {
+    let from_file = |key: &'static str, path: &std::path::Path| {
         std::fs::read_to_string(path)
             .map(|v| Secret(v.trim().to_string()))
-            .wrap_err_with(|| format!("[alerts.auth]: cannot read {}", path.display()))
+            .map_err(|e| AuthError {
+                key,
+                message: format!("cannot read {}: {e}", path.display()),
+            })
     };
     if let Some(path) = &auth.bearer_token_file {
-        return Ok(Auth::Bearer(from_file(path)?));
+        return Ok(Auth::Bearer(from_file("bearer_token_file", path)?));
     }
     if let Some(var) = &auth.bearer_token_env {
-        return Ok(Auth::Bearer(from_env(var)?));
+        return Ok(Auth::Bearer(from_env("bearer_token_env", var)?));
     }
     let Some(user) = &auth.basic_user else {
         return Ok(Auth::None);
     };
     let password = match (&auth.basic_password_file, &auth.basic_password_env) {
-        (Some(path), _) => from_file(path)?,
-        (None, Some(var)) => from_env(var)?,
+        (Some(path), _) => from_file("basic_password_file", path)?,
+        (None, Some(var)) => from_env("basic_password_env", var)?,
         (None, None) => Secret::default(),
     };
     Ok(Auth::Basic {
@@ -149,6 +206,8 @@ fn resolve_auth(auth: &HttpAuthConfig) -> Result<Auth> {
 /// `opsdeck`: the dashboard against the kubeconfig's cluster.
 pub async fn run_dashboard(common: &CommonArgs) -> Result<()> {
     let opts = options(common)?;
+    // A kubeconfig that exists but cannot be read is the user's to fix, not "not in a cluster".
+    opts.cluster.check().map_err(UsageError::from_error)?;
     crate::app::run(opts).await
 }
 

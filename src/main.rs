@@ -1,27 +1,46 @@
+use std::process::ExitCode;
+
 use clap::Parser;
-use color_eyre::eyre::{Result, WrapErr};
 
 use opsdeck::cli::{Cli, Cmd};
+use opsdeck::error::{EXIT_FAILURE, Failure};
 use opsdeck::{launch, logging};
 
-fn main() -> Result<()> {
+fn main() -> ExitCode {
     limit_malloc_arenas();
-    color_eyre::install()?;
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => e.exit(), // --help, --version
+        Err(e) => return fail(&Failure::of_usage(&e)),
+    };
+    if let Err(e) = opsdeck::error::install_hooks() {
+        return fail(&Failure::of(&e));
+    }
     let log_file = cli
         .common
         .log_file
         .clone()
         .unwrap_or_else(logging::default_log_file);
     opsdeck::http::install_crypto_provider();
-    let _guard = logging::init(&log_file, &cli.common.log_level)
-        .wrap_err_with(|| format!("cannot open the log file {}", log_file.display()))?;
+    let _guard = match logging::init(&log_file, &cli.common.log_level) {
+        Ok(guard) => guard,
+        Err(e) => {
+            let message = format!("cannot open the log file {}: {e}", log_file.display());
+            return fail(&Failure {
+                message,
+                status: EXIT_FAILURE,
+            });
+        }
+    };
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "opsdeck starting");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .wrap_err("cannot start the async runtime")?;
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(&Failure::of(&e.into())),
+    };
     let result = runtime.block_on(async {
         match &cli.command {
             Some(Cmd::Sim(args)) => opsdeck_sim::run(args.clone()).await,
@@ -30,17 +49,24 @@ fn main() -> Result<()> {
         }
     });
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
-    if result.is_err() {
-        tracing::error!("exiting with an error");
-        // The terminal is restored by now; tell the user where the details are.
-        let _ = writeln_stderr(&format!("opsdeck: details in {}", log_file.display()));
+    let Err(report) = result else {
+        return ExitCode::SUCCESS;
+    };
+    // The terminal is restored by now. One line for the user; the whole report in the log.
+    let mut failure = Failure::of(&report);
+    tracing::error!("exiting: {}", opsdeck::error::full_report(&report));
+    if failure.status == EXIT_FAILURE {
+        failure.message = format!("{} (details in {})", failure.message, log_file.display());
     }
-    result
+    fail(&failure)
 }
 
-fn writeln_stderr(text: &str) -> std::io::Result<()> {
+/// Say `failure` in one line on stderr; its exit status.
+fn fail(failure: &Failure) -> ExitCode {
     use std::io::Write;
-    writeln!(std::io::stderr(), "{text}")
+    let line = failure.line(opsdeck::error::stderr_has_color());
+    let _ = writeln!(std::io::stderr(), "{line}");
+    ExitCode::from(failure.status)
 }
 
 /// glibc gives every thread that allocates its own malloc arena (up to 8 per core), each

@@ -22,6 +22,24 @@ pub const DEFAULT_PATTERNS: &[&str] = &[
     r#"(?i)"(?:password|passwd|pwd|secret|token|api_?key)"\s*:\s*"(?P<secret>[^"]*)""#,
 ];
 
+/// `url` with the userinfo of its authority (`user:password@`) replaced by `***@`, for anything
+/// shown or stored (messages, logs, labels); unchanged when there is none. Works on text, so
+/// that a URL too broken to parse is redacted too.
+pub fn url_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some(scheme_end) = url.find("://") else {
+        return url.into();
+    };
+    let start = scheme_end + 3;
+    let authority_len = url[start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - start);
+    let authority = &url[start..start + authority_len];
+    match authority.rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]).into(),
+        None => url.into(),
+    }
+}
+
 /// Compiled redaction patterns. Empty: redaction is off.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
@@ -225,6 +243,18 @@ mod tests {
         );
         assert_eq!(r("nothing to see here"), "nothing to see here");
         assert!(Redactor::defaults().redact("plain line").is_none());
+    }
+
+    #[test]
+    fn userinfo_of_urls_is_hidden() {
+        assert_eq!(
+            url_userinfo("https://user:pa%40ss@am.example:9093/x?y=1"),
+            "https://***@am.example:9093/x?y=1"
+        );
+        assert_eq!(url_userinfo("http://token@h/"), "http://***@h/");
+        assert_eq!(url_userinfo("htp://u:p@x y"), "htp://***@x y");
+        assert_eq!(url_userinfo("http://h:9093/a@b"), "http://h:9093/a@b");
+        assert_eq!(url_userinfo("not a url"), "not a url");
     }
 
     #[test]

@@ -422,6 +422,7 @@ fn pod_detail(state: &mut AppState, events: usize) {
     state.apply(Update::PodDetailLoaded(Box::new(DescribedPod {
         pod,
         events,
+        events_error: None,
     })));
 }
 

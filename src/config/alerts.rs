@@ -57,7 +57,8 @@ pub struct AlertsConfig {
     pub resolved_fade: ConfigDuration,
     /// Default duration offered in the silence dialog.
     pub silence_duration: ConfigDuration,
-    /// `createdBy` of silences; default: `$USER`.
+    /// `createdBy` of silences; default: the kubeconfig user of the context, else the local
+    /// user (password database, then `$USER`).
     pub created_by: Option<String>,
     pub auth: HttpAuthConfig,
 }
@@ -142,13 +143,15 @@ pub struct SignalQuery {
 }
 
 /// Check a base URL: absolute http(s), no query.
+/// Messages show the URL without its credentials.
 pub fn check_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+    let shown = crate::redact::url_userinfo(url);
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("invalid URL {shown:?}: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!("URL {url:?} must be http or https"));
+        return Err(format!("URL {shown:?} must be http or https"));
     }
     if parsed.query().is_some() {
-        return Err(format!("URL {url:?} must not have a query"));
+        return Err(format!("URL {shown:?} must not have a query"));
     }
     Ok(())
 }

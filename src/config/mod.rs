@@ -186,6 +186,15 @@ pub fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "opsdeck")
 }
 
+/// `PATH:LINE` of `key` in `[section]` of the config file at `path` (for messages about a
+/// value that parsed but cannot be used, e.g. a secret file that cannot be read).
+pub fn locate(path: &Path, section: &str, key: &str) -> String {
+    let line = std::fs::read_to_string(path)
+        .map(|text| line_of_section_key(&text, section, key))
+        .unwrap_or(1);
+    format!("{}:{line}", path.display())
+}
+
 fn line_of(text: &str, span: Option<std::ops::Range<usize>>) -> usize {
     let offset = span.map(|s| s.start).unwrap_or(0).min(text.len());
     text[..offset].matches('\n').count() + 1

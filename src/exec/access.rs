@@ -8,6 +8,7 @@ use kube::api::PostParams;
 use kube::{Api, Client};
 use tokio::sync::mpsc::Sender;
 
+use crate::command::Command;
 use crate::model::access::{Access, AccessCheck};
 use crate::update::{Outcome, Update};
 
@@ -24,6 +25,26 @@ pub(super) async fn review_access(
     let update = Update::AccessReviewed {
         check: check.clone(),
         access,
+    };
+    let _ = tx.send(update).await;
+    Outcome::Quiet
+}
+
+/// An access review that failed before the API answered (no client, timeout) still gets an
+/// answer, `Unknown`, so the state asks again later instead of waiting forever. It is not an
+/// action of the user's: the status line stays quiet, the log says why.
+pub(super) async fn settle_review(
+    command: &Command,
+    outcome: Outcome,
+    tx: &Sender<Update>,
+) -> Outcome {
+    let (Command::ReviewAccess { check, .. }, Outcome::Failed(reason)) = (command, &outcome) else {
+        return outcome;
+    };
+    tracing::warn!(check = %check, error = %reason, "access review failed; asked again later");
+    let update = Update::AccessReviewed {
+        check: check.clone(),
+        access: Access::Unknown(reason.clone()),
     };
     let _ = tx.send(update).await;
     Outcome::Quiet

@@ -1,9 +1,13 @@
-//! Append-only audit log: one line per mutation and its outcome. Never holds secrets.
+//! Append-only audit log: one line per mutation and its outcome. Never holds secrets. Written
+//! off the async worker threads (`spawn_blocking`): a slow disk, a full NFS mount or a FIFO
+//! never stalls the executor or the UI.
 
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use crate::cluster::ClusterConfig;
 use crate::command::Command;
 use crate::update::Outcome;
 
@@ -14,7 +18,8 @@ pub struct AuditLog {
 
 impl AuditLog {
     /// Append one record: time, who (the kubeconfig user of the context, if known, and the
-    /// local user), context, verb, object, the change, outcome (JSON lines).
+    /// local user from the password database), context, verb, object, the change, outcome
+    /// (JSON lines). Blocking file I/O: see [`record`].
     pub fn append(
         &self,
         command: &Command,
@@ -34,7 +39,7 @@ impl AuditLog {
         let record = serde_json::json!({
             "time": jiff::Timestamp::now().to_string(),
             "user": identity,
-            "local_user": std::env::var("USER").unwrap_or_default(),
+            "local_user": crate::identity::local_user(),
             "context": t.context,
             "namespace": t.namespace,
             "name": t.name,
@@ -43,10 +48,39 @@ impl AuditLog {
             "result": result,
             "message": message,
         });
+        let mut line = record.to_string();
+        line.push('\n');
         let mut f = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&self.path)?;
-        writeln!(f, "{record}")
+        // One write: records of commands finishing together do not interleave.
+        f.write_all(line.as_bytes())
+    }
+}
+
+/// Log a finished command and append it to the audit log, in a blocking task (the kubeconfig
+/// user lookup reads the kubeconfig too). Returns once written, so that commands in flight at
+/// exit are recorded before the process ends.
+pub(super) async fn record(
+    cluster: &ClusterConfig,
+    audit: Option<Arc<AuditLog>>,
+    command: &Command,
+    outcome: &Outcome,
+) {
+    tracing::info!(command = ?command, outcome = ?outcome, "command finished");
+    let Some(audit) = audit else {
+        return;
+    };
+    let (cluster, command, outcome) = (cluster.clone(), command.clone(), outcome.clone());
+    let written = tokio::task::spawn_blocking(move || {
+        let identity = cluster.user_of(&command.target().context);
+        audit.append(&command, &outcome, identity.as_deref())
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "cannot write the audit log"),
+        Err(e) => tracing::error!(error = %e, "the audit log writer failed"),
     }
 }

@@ -54,7 +54,7 @@ impl Executor {
                     req.command.verb(),
                     req.command.target()
                 ));
-                record(&shared.cluster, audit.as_deref(), &req.command, &outcome);
+                audit::record(&shared.cluster, audit.clone(), &req.command, &outcome).await;
                 let _ = tx
                     .send(Update::CommandFinished {
                         id: req.id,
@@ -78,8 +78,9 @@ impl Executor {
                             COMMAND_TIMEOUT.as_secs()
                         )),
                     };
+                let outcome = access::settle_review(&req.command, outcome, &tx).await;
                 if req.command.is_mutation() {
-                    record(&shared.cluster, audit.as_deref(), &req.command, &outcome);
+                    audit::record(&shared.cluster, audit, &req.command, &outcome).await;
                 }
                 let _ = tx
                     .send(Update::CommandFinished {
@@ -92,14 +93,6 @@ impl Executor {
             while in_flight.try_join_next().is_some() {}
         }
         while in_flight.join_next().await.is_some() {}
-    }
-}
-
-fn record(cluster: &ClusterConfig, audit: Option<&AuditLog>, command: &Command, outcome: &Outcome) {
-    tracing::info!(command = ?command, outcome = ?outcome, "command finished");
-    let identity = cluster.user_of(&command.target().context);
-    if let Some(Err(e)) = audit.map(|a| a.append(command, outcome, identity.as_deref())) {
-        tracing::error!(error = %e, "cannot write the audit log");
     }
 }
 

@@ -48,13 +48,19 @@ async fn described(client: Client, t: &Target) -> Result<DescribedPod, kube::Err
         "involvedObject.name={},involvedObject.namespace={}",
         t.name, t.namespace
     );
-    let events = events
-        .list(&ListParams::default().fields(&selector))
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default();
+    let listed = events.list(&ListParams::default().fields(&selector)).await;
+    let (events, events_error) = match listed {
+        Ok(list) => (list.items, None),
+        Err(e) => {
+            // Server text: shown on screen, so neutralised like cluster log text.
+            let why = crate::sanitize::sanitize(super::api_message(&e).as_bytes(), 512).text;
+            tracing::warn!(pod = %t, error = %why, "cannot list the pod's events");
+            (Vec::new(), Some(why))
+        }
+    };
     Ok(DescribedPod {
         pod: PodDetail::from_pod(&pod),
         events: event::recent(&events, 20),
+        events_error,
     })
 }

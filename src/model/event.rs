@@ -11,6 +11,8 @@ use crate::model::time::from_k8s_opt;
 pub struct DescribedPod {
     pub pod: PodDetail,
     pub events: Vec<EventRow>,
+    /// Why the events could not be listed (the pod itself was read).
+    pub events_error: Option<String>,
 }
 
 /// One Kubernetes Event, as `kubectl describe` lists it.

@@ -152,6 +152,15 @@ fn revision_watch(api: Api<ReplicaSet>, config: watcher::Config) -> BoxStream<'s
                 _ => None,
             }
         })
-        .filter_map(|r| futures::future::ready(r.ok().flatten()))
+        .filter_map(|r| {
+            futures::future::ready(match r {
+                Ok(revisions) => revisions,
+                Err(e) => {
+                    // kube-rs backs off and retries; say it rather than drop it.
+                    tracing::warn!(error = %e, "logs: ReplicaSet watch failed; retrying");
+                    None
+                }
+            })
+        })
         .boxed()
 }

@@ -1,6 +1,7 @@
 //! RBAC awareness: SelfSubjectAccessReview answers cached per context, namespace, verb and
 //! resource, asked for when a pane has a subject, so that forbidden actions show as such and are
-//! refused before the dialog.
+//! refused before the dialog. Failed or lost questions are asked again with backoff, answers
+//! expire (`model::access::AccessCache`).
 
 use crate::action::{Action, Pane};
 use crate::command::{Command, Target};
@@ -57,8 +58,8 @@ impl AppState {
             .is_some_and(|d| self.refusal(action, d).is_some())
     }
 
-    /// Ask the API about the actions on the selected rollout's namespace, once per
-    /// context/namespace/verb/resource.
+    /// Ask the API about the actions on the selected rollout's namespace, per
+    /// context/namespace/verb/resource when the cache says so.
     pub(crate) fn review_access(&mut self) -> Vec<Effect> {
         if self.ui.focus == Pane::Pods {
             return self.review_pod_access();
@@ -72,10 +73,9 @@ impl AppState {
         let mut effects = Vec::new();
         for (verb, resource, sub) in CHECKS {
             let check = AccessCheck::apps(&self.context, &namespace, verb, resource, sub);
-            if self.access.contains_key(&check) {
+            if !self.access.ask(&check, self.now) {
                 continue;
             }
-            self.access.insert(check.clone(), Access::Pending);
             let target = Target {
                 context: self.context.clone(),
                 namespace: namespace.clone(),
@@ -88,7 +88,7 @@ impl AppState {
 
     /// Cache an RBAC answer. Visible: the footer and help mark forbidden actions.
     pub(crate) fn apply_access(&mut self, check: AccessCheck, access: Access) -> bool {
-        self.access.insert(check, access.clone()) != Some(access)
+        self.access.answer(check, access, self.now)
     }
 
     /// The delete-pods check for the selected pod's namespace.
@@ -113,15 +113,15 @@ impl AppState {
         }
     }
 
-    /// Ask the API, once per context/namespace, whether the user may delete pods there.
+    /// Ask the API, per context/namespace when the cache says so, whether the user may delete
+    /// pods there.
     fn review_pod_access(&mut self) -> Vec<Effect> {
         let Some(check) = self.pod_check() else {
             return vec![];
         };
-        if self.access.contains_key(&check) {
+        if !self.access.ask(&check, self.now) {
             return vec![];
         }
-        self.access.insert(check.clone(), Access::Pending);
         let target = Target {
             context: self.context.clone(),
             namespace: check.namespace.clone(),

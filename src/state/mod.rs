@@ -17,13 +17,13 @@ mod router;
 pub mod silence_form;
 pub mod ui;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
 use crate::action::{Action, Pane};
 use crate::command::{Command, CommandRequest};
-use crate::model::access::{Access, AccessCheck};
+use crate::model::access::AccessCache;
 use crate::model::event::DescribedPod;
 use crate::update::{Outcome, SourceHealth, SourceId, Update};
 use alerts::AlertsState;
@@ -63,7 +63,7 @@ pub struct AppState {
     pub pods: PodsState,
     pub rollouts: RolloutsState,
     /// RBAC answers, per context/namespace/verb/resource.
-    pub access: HashMap<AccessCheck, Access>,
+    pub access: AccessCache,
     pub alerts: AlertsState,
     pub logs: LogsState,
     pub ui: UiState,
@@ -89,7 +89,7 @@ impl AppState {
             readonly: false,
             pods: PodsState::default(),
             rollouts: RolloutsState::default(),
-            access: HashMap::new(),
+            access: AccessCache::default(),
             alerts: AlertsState::scoped(namespace.clone()),
             logs: LogsState::default(),
             ui: UiState::default(),

@@ -141,7 +141,16 @@ impl Theme {
             path: path.to_string(),
             message,
         };
-        let file: ThemeFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let file: ThemeFile = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(1, |s| {
+                text[..s.start.min(text.len())].matches('\n').count() + 1
+            });
+            let message = e.message().lines().next().unwrap_or("invalid").to_string();
+            ThemeError::Invalid {
+                path: format!("{path}:{line}"),
+                message,
+            }
+        })?;
         let mut theme = base.cloned().unwrap_or_else(|| Theme::plain(name));
         theme.name = name.to_string();
         for (role, spec) in file.roles {

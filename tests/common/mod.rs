@@ -1,6 +1,7 @@
 //! Helpers shared by the state and UI tests: rows and states at a fixed time.
 #![allow(dead_code)]
 
+pub mod exec;
 pub mod logs;
 pub mod rollouts;
 pub mod tmux;

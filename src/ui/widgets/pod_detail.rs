@@ -131,7 +131,10 @@ impl PodDetailView<'_> {
         let labels: Vec<String> = d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push(kv("Labels", labels.join(" ")));
         out.push(head("Events"));
-        if loaded.events.is_empty() {
+        if let Some(why) = &loaded.events_error {
+            let text = format!("  cannot list events: {why}");
+            out.push(Line::styled(text, t.style(Role::Warning)));
+        } else if loaded.events.is_empty() {
             out.push(Line::styled("  <none>", t.style(Role::Muted)));
         }
         out.extend(loaded.events.iter().map(|e| event_line(e, self.now, t)));
