@@ -10,7 +10,7 @@ use crate::action::{Action, Pane};
 use crate::command::Target;
 use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::event::DescribedPod;
-use crate::model::pod::ContainerDetail;
+use crate::model::pod::{ConditionDetail, ContainerDetail};
 use crate::model::time::{age_opt, since};
 use crate::ui::panes::pods::health_role;
 use crate::ui::theme::{Role, Theme};
@@ -112,22 +112,7 @@ impl PodDetailView<'_> {
             out.extend(self.container(c));
         }
         out.push(head("Conditions"));
-        for c in &d.conditions {
-            let role = if c.status == "True" {
-                Role::Text
-            } else {
-                Role::Warning
-            };
-            let reason = c
-                .reason
-                .clone()
-                .map(|r| format!("  ({r})"))
-                .unwrap_or_default();
-            out.push(Line::styled(
-                format!("  {:<26}{}{reason}", c.kind, c.status),
-                t.style(role),
-            ));
-        }
+        out.extend(d.conditions.iter().map(|c| self.condition(c)));
         let labels: Vec<String> = d.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
         out.push(kv("Labels", labels.join(" ")));
         out.push(head("Events"));
@@ -139,6 +124,23 @@ impl PodDetailView<'_> {
         }
         out.extend(loaded.events.iter().map(|e| event_line(e, self.now, t)));
         out
+    }
+
+    fn condition(&self, c: &ConditionDetail) -> Line<'static> {
+        let role = if c.status == "True" {
+            Role::Text
+        } else {
+            Role::Warning
+        };
+        let reason = c
+            .reason
+            .clone()
+            .map(|r| format!("  ({r})"))
+            .unwrap_or_default();
+        Line::styled(
+            format!("  {:<26}{}{reason}", c.kind, c.status),
+            self.theme.style(role),
+        )
     }
 
     fn container(&self, c: &ContainerDetail) -> Vec<Line<'static>> {
