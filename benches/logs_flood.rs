@@ -133,6 +133,7 @@ async fn flood(kubeconfig: std::path::PathBuf, pods: usize, rate: f64, secs: u64
         settings,
         scope: state.scope,
         tx,
+        links: Default::default(),
     };
     let task = tokio::spawn(tailer.run());
     let theme = Theme::default_theme();

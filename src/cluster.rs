@@ -91,7 +91,19 @@ impl ClusterConfig {
     }
 
     /// Build a client for a context (`None`: the current one; in-cluster if no kubeconfig).
+    /// Requests answered 429/503/504 are retried after the server's `Retry-After`.
     pub async fn client(&self, context: Option<&str>) -> Result<Client, ClusterError> {
+        self.build(context, true).await
+    }
+
+    /// A client for the watches: no retries of its own, because the watch's
+    /// [`crate::sources::link::Watchdog`] paces every retry (and honours `Retry-After`)
+    /// while saying stale on screen, which a retry hidden in the client would not.
+    pub async fn watch_client(&self, context: Option<&str>) -> Result<Client, ClusterError> {
+        self.build(context, false).await
+    }
+
+    async fn build(&self, context: Option<&str>, retry: bool) -> Result<Client, ClusterError> {
         let options = KubeConfigOptions {
             context: context.map(str::to_string),
             ..KubeConfigOptions::default()
@@ -100,7 +112,7 @@ impl ClusterConfig {
         let kubeconfig = tokio::task::spawn_blocking(move || this.read())
             .await
             .map_err(|e| ClusterError(format!("reading the kubeconfig: {e}")))??;
-        let config = match kubeconfig {
+        let mut config = match kubeconfig {
             Some(kubeconfig) => Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
                 .map_err(|e| ClusterError(e.to_string()))?,
@@ -110,6 +122,7 @@ impl ClusterConfig {
                 ))
             })?,
         };
+        config.default_retry = retry;
         Client::try_from(config).map_err(|e| ClusterError(e.to_string()))
     }
 }

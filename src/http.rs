@@ -157,7 +157,12 @@ pub enum HttpError {
     #[error("cannot connect: {0}")]
     Connect(String),
     #[error("HTTP {status}: {body}")]
-    Status { status: u16, body: String },
+    Status {
+        status: u16,
+        body: String,
+        /// The server's `Retry-After` (seconds form), on 429 and 503 answers.
+        retry_after: Option<Duration>,
+    },
     #[error("response larger than {0} bytes")]
     TooLarge(usize),
     #[error("{0}")]
@@ -189,6 +194,11 @@ impl HttpClient {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(opts.connect_timeout)
             .timeout(opts.timeout)
+            // A connection whose path silently died is noticed by the kernel (keepalive) or,
+            // over HTTP/2, by pings, not only by the next request's timeout.
+            .tcp_keepalive(Duration::from_secs(15))
+            .http2_keep_alive_interval(Duration::from_secs(15))
+            .http2_keep_alive_timeout(Duration::from_secs(5))
             .default_headers(headers)
             .user_agent(concat!("opsdeck/", env!("CARGO_PKG_VERSION")))
             .danger_accept_invalid_certs(opts.insecure_skip_verify);
@@ -251,6 +261,12 @@ impl HttpClient {
     async fn send(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>, HttpError> {
         let mut resp = req.send().await.map_err(|e| classify(&e))?;
         let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         if resp
             .content_length()
             .is_some_and(|n| n > self.max_body as u64)
@@ -276,6 +292,7 @@ impl HttpClient {
             return Err(HttpError::Status {
                 status: status.as_u16(),
                 body: first,
+                retry_after,
             });
         }
         Ok(body)

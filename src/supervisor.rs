@@ -25,11 +25,13 @@ use crate::exec::audit::AuditLog;
 use crate::http::HttpClient;
 use crate::model::log::LogRequest;
 use crate::sources::alerts::AlertEndpoint;
+use crate::sources::link::Links;
 use crate::sources::{AlertPoller, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher};
 use crate::update::Update;
 
-/// Longest retry delay of a failing alert or metrics source.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// Longest retry delay of a failing alert or metrics source (without `Retry-After`): a
+/// server that is back is live again within this plus one request timeout.
+const MAX_BACKOFF: Duration = Duration::from_secs(3);
 
 /// Channel capacities: sources block (back-pressure) rather than queue without bound.
 const UPDATES: usize = 4096;
@@ -75,7 +77,7 @@ pub struct WatchSet {
 impl WatchSet {
     /// Start the pod and rollout watches of `scope` and, when configured, the alert and
     /// metrics polls.
-    fn start(scope: Scope, settings: &Settings, tx: &Sender<Update>) -> WatchSet {
+    fn start(scope: Scope, settings: &Settings, links: &Links, tx: &Sender<Update>) -> WatchSet {
         tracing::info!(context = %scope.context, namespace = ?scope.namespace, "watching");
         let mut tasks = JoinSet::new();
         let context = Some(scope.context.clone()).filter(|c| !c.is_empty());
@@ -86,6 +88,7 @@ impl WatchSet {
                 namespace: scope.namespace.clone(),
                 scope: scope.tag,
                 tx: tx.clone(),
+                links: links.clone(),
             }
             .run(),
         );
@@ -96,6 +99,7 @@ impl WatchSet {
                 namespace: scope.namespace.clone(),
                 scope: scope.tag,
                 tx: tx.clone(),
+                links: links.clone(),
             }
             .run(),
         );
@@ -171,6 +175,8 @@ pub struct Supervisor {
     executor: JoinHandle<()>,
     watches: WatchSet,
     log_tail: Option<Task>,
+    /// What the watches know of each API server; the executor reads it too.
+    links: Links,
 }
 
 impl Supervisor {
@@ -179,7 +185,9 @@ impl Supervisor {
     pub fn start(settings: Settings, scope: Scope) -> (Supervisor, Receiver<Update>) {
         let (updates, rx) = mpsc::channel(UPDATES);
         let (commands, cmd_rx) = mpsc::channel(COMMANDS);
+        let links = Links::default();
         let executor = Executor {
+            links: links.clone(),
             cluster: settings.cluster.clone(),
             readonly: settings.readonly,
             audit: settings.audit_log.clone().map(|path| AuditLog { path }),
@@ -187,7 +195,7 @@ impl Supervisor {
             http: settings.http.clone(),
         };
         let executor = tokio::spawn(executor.run(cmd_rx));
-        let watches = WatchSet::start(scope, &settings, &updates);
+        let watches = WatchSet::start(scope, &settings, &links, &updates);
         let supervisor = Supervisor {
             settings,
             updates,
@@ -195,6 +203,7 @@ impl Supervisor {
             executor,
             watches,
             log_tail: None,
+            links,
         };
         (supervisor, rx)
     }
@@ -213,7 +222,7 @@ impl Supervisor {
     pub fn rescope(&mut self, scope: Scope) {
         self.log_tail = None;
         self.watches.stop();
-        self.watches = WatchSet::start(scope, &self.settings, &self.updates);
+        self.watches = WatchSet::start(scope, &self.settings, &self.links, &self.updates);
     }
 
     /// Tail `request` instead of what was tailed (every stream of the old tail ends).
@@ -224,6 +233,7 @@ impl Supervisor {
             settings: self.settings.logs.clone(),
             scope: self.watches.scope.tag,
             tx: self.updates.clone(),
+            links: self.links.clone(),
         };
         self.log_tail = Some(Task::spawn(tailer.run()));
     }

@@ -231,6 +231,7 @@ async fn run_command(readonly: bool, req: CommandRequest) -> Outcome {
         audit: None,
         tx,
         http: Some(http()),
+        links: Default::default(),
     };
     let _task = Task(tokio::spawn(executor.run(cmd_rx)));
     cmd_tx.send(req).await.unwrap();

@@ -76,6 +76,7 @@ fn an_audit_log_that_blocks_does_not_freeze_the_runtime() {
             audit: Some(AuditLog { path: audit }),
             tx,
             http: None,
+            links: Default::default(),
         };
         tokio::spawn(executor.run(cmd_rx));
         let target = Target {

@@ -78,6 +78,7 @@ impl Cluster {
             }),
             tx,
             http: None,
+            links: Default::default(),
         };
         let task = tokio::spawn(executor.run(cmd_rx));
         cmd_tx

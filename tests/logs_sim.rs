@@ -82,6 +82,7 @@ fn tail(s: &Setup, ns: &str, target: LogTarget, previous: bool) -> mpsc::Receive
         settings: LogsConfig::default(),
         scope: 1,
         tx,
+        links: Default::default(),
     };
     tokio::spawn(tailer.run());
     rx

@@ -83,10 +83,11 @@ fn prometheus_error_status_is_an_api_error() {
         matches!(err, AlertParseError::Api(ref m) if m == "query timed out"),
         "{err}"
     );
-    assert!(matches!(
-        parse_prometheus(b"<html>502</html>", PROM),
-        Err(AlertParseError::Json(_))
-    ));
+    let html = parse_prometheus(b"<html><title>502 Bad Gateway</title></html>", PROM).unwrap_err();
+    assert!(matches!(html, AlertParseError::NotJson(_)), "{html}");
+    assert!(html.to_string().contains("502 Bad Gateway"), "{html}");
+    let cut = parse_prometheus(br#"{"status":"success","data":{"alerts":[{"labels""#, PROM);
+    assert!(matches!(cut, Err(AlertParseError::Truncated(_))), "{cut:?}");
     assert!(parse_alertmanager(b"{\"not\": \"a list\"}", AM).is_err());
 }
 

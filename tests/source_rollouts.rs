@@ -41,6 +41,7 @@ async fn watcher_lists_then_follows_a_rollout() {
         namespace: None,
         scope: 3,
         tx,
+        links: Default::default(),
     };
     let task = tokio::spawn(watcher.run());
     let mut state = RolloutsState::default();

@@ -69,7 +69,7 @@ impl Default for AlertsConfig {
             alertmanager_urls: Vec::new(),
             prometheus_url: None,
             interval: ConfigDuration::secs(10),
-            timeout: ConfigDuration::secs(5),
+            timeout: ConfigDuration::secs(4),
             resolved_fade: ConfigDuration::secs(300),
             silence_duration: ConfigDuration::secs(3600),
             created_by: None,

@@ -19,6 +19,7 @@ use tokio::sync::mpsc::{Receiver, Sender};
 use crate::cluster::ClusterConfig;
 use crate::command::{Command, CommandRequest, Target};
 use crate::http::HttpClient;
+use crate::sources::link::Links;
 use crate::update::{Outcome, Update};
 use audit::AuditLog;
 
@@ -32,6 +33,9 @@ pub struct Executor {
     pub tx: Sender<Update>,
     /// For Alertmanager silences; `None` when no alert source is configured.
     pub http: Option<HttpClient>,
+    /// What the watches know of each API server: an action for one that does not answer
+    /// fails at once instead of after [`COMMAND_TIMEOUT`].
+    pub links: Links,
 }
 
 impl Executor {
@@ -44,6 +48,7 @@ impl Executor {
             cluster: self.cluster,
             clients: Mutex::new(HashMap::new()),
             http: self.http,
+            links: self.links,
         });
         let audit = self.audit.map(Arc::new);
         while let Some(req) = rx.recv().await {
@@ -100,6 +105,7 @@ struct Shared {
     cluster: ClusterConfig,
     clients: Mutex<HashMap<String, Client>>,
     http: Option<HttpClient>,
+    links: Links,
 }
 
 impl Shared {
@@ -117,8 +123,15 @@ impl Shared {
         Ok(client)
     }
 
-    /// The client of the target's context, or the failure to report.
+    /// The client of the target's context, or the failure to report: at once, without
+    /// sending anything, when the watches know that its API server does not answer.
     async fn kube(&self, target: &Target) -> Result<Client, Outcome> {
+        if let Some((since, reason)) = self.links.down(&target.context) {
+            let since = crate::ui::widgets::header::clock(since, &jiff::tz::TimeZone::system());
+            return Err(Outcome::Failed(format!(
+                "{target}: {reason} since {since}; not sent"
+            )));
+        }
         self.client(&target.context)
             .await
             .map_err(|e| Outcome::Failed(format!("{}: {e}", target.context)))

@@ -6,6 +6,7 @@
 //! alert keeps its identity whichever API it came from.
 
 mod wire;
+pub(crate) use wire::decode;
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;

@@ -146,7 +146,7 @@ struct RangeSeries {
 /// Points of a `query_range` response. Several series are summed per timestamp (a query that
 /// forgot its `sum` still draws one line).
 pub fn parse_query_range(body: &[u8]) -> Result<Vec<(i64, f64)>, AlertParseError> {
-    let env: RangeEnvelope = serde_json::from_slice(body)?;
+    let env: RangeEnvelope = super::alert::decode(body)?;
     if env.status != "success" {
         let why = env
             .error

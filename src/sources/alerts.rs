@@ -8,14 +8,49 @@ use std::time::Duration;
 use futures::future::join_all;
 use jiff::Timestamp;
 use tokio::sync::mpsc::Sender;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
-use crate::http::{HttpClient, join};
+use crate::http::{HttpClient, HttpError, join};
 use crate::model::alert::{AlertRow, parse_alertmanager, parse_prometheus, parse_rules};
 use crate::update::{SourceHealth, SourceId, Update};
 
 /// Rules change rarely: fetch them every this many polls.
 const RULES_EVERY: u64 = 30;
+
+/// Why a poll failed, and how long the server asked us to wait.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub reason: String,
+    pub retry_after: Option<Duration>,
+}
+
+impl From<HttpError> for Failure {
+    fn from(e: HttpError) -> Failure {
+        let retry_after = match &e {
+            HttpError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        Failure {
+            reason: e.to_string(),
+            retry_after,
+        }
+    }
+}
+
+/// The delay before retrying a failing server: 1, 2, then `max` seconds, or the server's
+/// `Retry-After` when it is longer (capped at `max_retry_after`). A server that is back is
+/// seen within `max` plus one timeout, whatever the poll period.
+pub fn retry_delay(attempt: u32, retry_after: Option<Duration>, max: Duration) -> Duration {
+    let exp = attempt.saturating_sub(1).min(16);
+    let backoff = Duration::from_secs(1 << exp).min(max);
+    retry_after
+        .map(|r| r.min(MAX_RETRY_AFTER))
+        .unwrap_or_default()
+        .max(backoff)
+}
+
+/// Longest `Retry-After` honoured.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// One API to poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +82,7 @@ impl AlertEndpoint {
             .collect()
     }
 
-    async fn fetch(&self, http: &HttpClient) -> Result<Vec<AlertRow>, String> {
+    async fn fetch(&self, http: &HttpClient) -> Result<Vec<AlertRow>, Failure> {
         let (path, parse): (&str, fn(&[u8], &str) -> _) = match self.kind {
             SourceId::Alertmanager => ("api/v2/alerts", parse_alertmanager),
             _ => ("api/v1/alerts", parse_prometheus),
@@ -55,8 +90,11 @@ impl AlertEndpoint {
         let body = http
             .get(&join(&self.url, path))
             .await
-            .map_err(|e| e.to_string())?;
-        parse(&body, &self.url).map_err(|e| e.to_string())
+            .map_err(Failure::from)?;
+        parse(&body, &self.url).map_err(|e| Failure {
+            reason: e.to_string(),
+            retry_after: None,
+        })
     }
 }
 
@@ -67,7 +105,7 @@ pub struct AlertPoller {
     /// Where alerting rules are read from (optional).
     pub prometheus_url: Option<String>,
     pub interval: Duration,
-    /// Upper bound of the retry delay of a failing endpoint.
+    /// Upper bound of the retry delay of a failing endpoint (without `Retry-After`).
     pub max_backoff: Duration,
     pub scope: u64,
     pub tx: Sender<Update>,
@@ -83,19 +121,29 @@ struct Failing {
 }
 
 impl AlertPoller {
-    /// Run forever (the app aborts the task on rescope or quit).
+    /// Run forever (the app aborts the task on rescope or quit). Every endpoint is polled
+    /// each `interval`; a failing one is retried on its own, sooner.
     pub async fn run(self) {
         let mut failing: Vec<Failing> = self.endpoints.iter().map(|_| Failing::default()).collect();
         let mut reported: Vec<(SourceId, SourceHealth)> = Vec::new();
-        let mut tick = tokio::time::interval(self.interval);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut next_poll = Instant::now();
         let mut round: u64 = 0;
         loop {
-            tick.tick().await;
-            // A failing endpoint is due when its backoff has (nearly) elapsed.
-            let slack = Instant::now() + self.interval / 2;
+            let wake = failing
+                .iter()
+                .filter_map(|f| f.retry_at)
+                .fold(next_poll, Instant::min);
+            tokio::time::sleep_until(wake).await;
+            let now = Instant::now();
+            let regular = now >= next_poll;
+            if regular {
+                next_poll = now + self.interval;
+            }
             let due: Vec<usize> = (0..self.endpoints.len())
-                .filter(|i| failing[*i].retry_at.is_none_or(|at| at <= slack))
+                .filter(|i| match failing[*i].retry_at {
+                    Some(at) => at <= now,
+                    None => regular,
+                })
                 .collect();
             let results = join_all(due.iter().map(|i| self.endpoints[*i].fetch(&self.http))).await;
             for (i, result) in due.into_iter().zip(results) {
@@ -115,28 +163,29 @@ impl AlertPoller {
                             return;
                         }
                     }
-                    Err(reason) => self.failed(&mut failing[i], ep, reason),
+                    Err(failure) => self.failed(&mut failing[i], ep, failure),
                 }
             }
             if !self.report(&failing, &mut reported).await {
                 return;
             }
-            if round.is_multiple_of(RULES_EVERY) {
-                self.fetch_rules().await;
+            if regular {
+                if round.is_multiple_of(RULES_EVERY) {
+                    self.fetch_rules().await;
+                }
+                round += 1;
             }
-            round += 1;
         }
     }
 
-    fn failed(&self, f: &mut Failing, ep: &AlertEndpoint, reason: String) {
+    fn failed(&self, f: &mut Failing, ep: &AlertEndpoint, failure: Failure) {
         f.attempt += 1;
         f.since.get_or_insert_with(Timestamp::now);
-        let exp = f.attempt.saturating_sub(1).min(16);
-        let delay = self.interval.saturating_mul(1 << exp).min(self.max_backoff);
+        let delay = retry_delay(f.attempt, failure.retry_after, self.max_backoff);
         f.retry_at = Some(Instant::now() + delay);
-        tracing::warn!(url = %ep.url, attempt = f.attempt, retry_in = ?delay, error = %reason,
+        tracing::warn!(url = %ep.url, attempt = f.attempt, retry_in = ?delay, error = %failure.reason,
             "alert source failed; keeping the last alerts");
-        f.reason = reason;
+        f.reason = failure.reason;
     }
 
     /// Send the health of each source kind when it changed. False when the UI is gone.

@@ -1,6 +1,7 @@
-//! The outer loop every Kubernetes source shares: build a client for the scope's context, run
-//! the source with it, and when no client can be built (no kubeconfig, unknown context),
-//! report the source as failed and try again.
+//! The outer loop every Kubernetes watch shares: build a client for the scope's context, run
+//! the watch with it under its [`Watchdog`], and when the watch gives up (error, silent link)
+//! wait until the API server answers and start again; when no client can be built (no
+//! kubeconfig, unknown context), report the source as failed and try again.
 
 use std::future::Future;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use jiff::Timestamp;
 use tokio::sync::mpsc::Sender;
 
 use crate::cluster::ClusterConfig;
+use crate::sources::link::{Links, Trouble, Watchdog};
 use crate::update::{SourceHealth, SourceId, Update};
 
 /// How often to try again when no client can be built at all.
@@ -24,21 +26,35 @@ pub async fn report(tx: &Sender<Update>, scope: u64, source: SourceId, health: S
     let _ = tx.send(update).await;
 }
 
-/// Run `watch` with a client for `context`, forever (the app aborts the task).
-pub async fn with_client<F, Fut>(
-    cluster: &ClusterConfig,
+/// Run `watch` with a client for `context`, forever (the app aborts the task). `watch` runs
+/// one watch stream with the [`Watchdog`] it is handed and gives it back with the reason it
+/// gave the stream up (`None`: the dashboard is gone, stop); the watchdog then says stale and
+/// waits until the API server answers, and the watch starts afresh with a new list.
+pub async fn supervise<F, Fut>(
+    (cluster, links): (&ClusterConfig, &Links),
     context: Option<&str>,
     (tx, scope, source): (&Sender<Update>, u64, SourceId),
     mut watch: F,
 ) where
-    F: FnMut(kube::Client) -> Fut,
-    Fut: Future<Output = ()>,
+    F: FnMut(kube::Client, Watchdog) -> Fut,
+    Fut: Future<Output = (Watchdog, Option<Trouble>)>,
 {
+    let what = source.label();
+    let mut dog = Watchdog::new(links.clone(), context.unwrap_or(""), what);
     loop {
-        match cluster.client(context).await {
-            Ok(client) => watch(client).await,
+        match cluster.watch_client(context).await {
+            Ok(client) => {
+                let (back, trouble) = watch(client.clone(), dog).await;
+                dog = back;
+                let Some(trouble) = trouble else { return };
+                if let Some(health) = dog.gave_up(&trouble) {
+                    report(tx, scope, source, health).await;
+                }
+                dog.until_back(&client, |health| report(tx, scope, source, health))
+                    .await;
+            }
             Err(e) => {
-                tracing::warn!(error = %e, source = source.label(), "cannot build a Kubernetes client");
+                tracing::warn!(error = %e, source = what, "cannot build a Kubernetes client");
                 let health = SourceHealth::Failed {
                     since: Timestamp::now(),
                     reason: e.to_string(),
@@ -47,47 +63,5 @@ pub async fn with_client<F, Fut>(
                 tokio::time::sleep(CLIENT_RETRY).await;
             }
         }
-    }
-}
-
-/// How often to probe the API server while a watch is failing.
-pub const PROBE_EVERY: Duration = Duration::from_secs(2);
-
-/// A failing watch: since when, and how many attempts. A watch that is retried silently by
-/// kube-rs's backoff gives no event when it works again, so while down the source probes the
-/// API server too; the next event or a good probe ends the outage.
-#[derive(Debug, Default)]
-pub struct Outage(Option<(Timestamp, u32)>);
-
-impl Outage {
-    pub fn is_down(&self) -> bool {
-        self.0.is_some()
-    }
-
-    /// A watch error: the health to report (stale since the first error of the outage).
-    pub fn failed(&mut self, what: &str, reason: String) -> SourceHealth {
-        let (since, attempt) = self.0.get_or_insert((Timestamp::now(), 0));
-        *attempt += 1;
-        tracing::warn!(error = %reason, attempt = *attempt, "{what} watch failed; backing off");
-        SourceHealth::Reconnecting {
-            since: *since,
-            attempt: *attempt,
-            reason,
-        }
-    }
-
-    /// An event arrived: whether that ended an outage (report Live).
-    pub fn recovered(&mut self) -> bool {
-        self.0.take().is_some()
-    }
-
-    /// While down: whether the API server answers again (then the outage is over).
-    pub async fn probe(&mut self, client: &kube::Client) -> bool {
-        if client.apiserver_version().await.is_ok() {
-            tracing::info!("Kubernetes API reachable again");
-            self.0 = None;
-            return true;
-        }
-        false
     }
 }

@@ -16,6 +16,7 @@ use tokio::sync::mpsc::Sender;
 use crate::model::log::{LineKind, LogLine, LogSource, detect_level, split_timestamp};
 use crate::redact::Redactor;
 use crate::sanitize::{sanitize, sanitize_cut};
+use crate::sources::link::Links;
 use crate::update::SourceHealth;
 
 /// Longest wait between two attempts to open a stream.
@@ -51,6 +52,11 @@ pub struct LogStream {
     /// Secrets to hide (after sanitising: what is shown is what is redacted).
     pub redactor: Arc<Redactor>,
     pub out: Sender<StreamMsg>,
+    /// What the watches know of the context's API server, and the context's key there: a
+    /// follow stream of a quiet container is silent by nature, so a silent network is noticed
+    /// by the watchdogs, and the stream waits for the link instead of hanging on a dead one.
+    pub links: Links,
+    pub context: String,
 }
 
 /// The last timestamp sent and how many lines carried it (to skip them after a reconnect).
@@ -145,8 +151,24 @@ impl LogStream {
         let mut attempt = 0u32;
         let mut told_waiting = false;
         loop {
+            if let Some((since, reason)) = self.links.down(&self.context) {
+                attempt = attempt.saturating_add(1);
+                let health = SourceHealth::Reconnecting {
+                    since,
+                    attempt,
+                    reason,
+                };
+                if self.out.send(StreamMsg::Health(health)).await.is_err() {
+                    return;
+                }
+                self.links.wait_up(&self.context).await;
+            }
             let params = self.params(&resume);
-            match self.api.log_stream(&self.source.pod, &params).await {
+            let opened = tokio::select! {
+                opened = self.api.log_stream(&self.source.pod, &params) => opened,
+                _ = self.links.wait_down(&self.context) => continue,
+            };
+            match opened {
                 Ok(reader) => {
                     told_waiting = false;
                     let live = StreamMsg::Health(SourceHealth::Live);
@@ -154,7 +176,13 @@ impl LogStream {
                         return;
                     }
                     let before = resume;
-                    let more = self.read(Box::pin(reader), &mut resume).await;
+                    let more = tokio::select! {
+                        more = self.read(Box::pin(reader), &mut resume) => more,
+                        _ = self.links.wait_down(&self.context) => {
+                            tracing::info!(pod = %self.source.pod, "log stream: the API server does not answer");
+                            continue;
+                        }
+                    };
                     if !more || self.previous {
                         return;
                     }
@@ -204,8 +232,17 @@ impl LogStream {
         let cap = self.max_line_bytes + TIMESTAMP_ROOM;
         loop {
             let extra = match read_line(&mut reader, &mut buf, cap).await {
-                Ok(Some(extra)) => extra,
-                Ok(None) => return true,
+                Ok(ReadLine::Line { dropped }) => dropped,
+                // The kubelet ends every line with a newline: a followed stream that ends
+                // inside one was cut. The part is dropped; the reconnect (from the last
+                // line's second) brings the whole line. A previous log is read once: its
+                // last line is what there is.
+                Ok(ReadLine::Cut { dropped }) if self.previous => dropped,
+                Ok(ReadLine::Cut { .. }) => {
+                    tracing::info!(pod = %self.source.pod, "log stream cut mid-line");
+                    return true;
+                }
+                Ok(ReadLine::End) => return true,
                 Err(e) => {
                     tracing::info!(pod = %self.source.pod, error = %e, "log stream ended");
                     return true;
@@ -241,20 +278,35 @@ impl LogStream {
     }
 }
 
+/// What [`read_line`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadLine {
+    /// A whole line; `dropped` bytes past the cap were not kept.
+    Line { dropped: usize },
+    /// The stream ended inside a line (no newline after it).
+    Cut { dropped: usize },
+    /// The stream ended after a whole line.
+    End,
+}
+
 /// Read one line (without its newline) into `buf`, keeping at most `cap` bytes of it.
-/// Returns how many bytes were dropped, or `None` at the end of the stream.
+/// An I/O error inside a line loses the part read so far (the caller reconnects).
 pub async fn read_line<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     buf: &mut Vec<u8>,
     cap: usize,
-) -> std::io::Result<Option<usize>> {
+) -> std::io::Result<ReadLine> {
     buf.clear();
     let mut dropped = 0usize;
     loop {
         let chunk = reader.fill_buf().await?;
         if chunk.is_empty() {
             let any = !buf.is_empty() || dropped > 0;
-            return Ok(any.then_some(dropped));
+            return Ok(if any {
+                ReadLine::Cut { dropped }
+            } else {
+                ReadLine::End
+            });
         }
         let newline = chunk.iter().position(|b| *b == b'\n');
         let part = &chunk[..newline.unwrap_or(chunk.len())];
@@ -264,7 +316,7 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
         let used = newline.map(|i| i + 1).unwrap_or(chunk.len());
         reader.consume_unpin(used);
         if newline.is_some() {
-            return Ok(Some(dropped));
+            return Ok(ReadLine::Line { dropped });
         }
     }
 }
@@ -300,13 +352,58 @@ mod tests {
         let data = b"short\nxxxxxxxxxxxxxxxxxxxx\nlast".to_vec();
         let mut r = futures::io::BufReader::with_capacity(4, &data[..]);
         let mut buf = Vec::new();
-        assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), Some(0));
+        let line = |dropped| ReadLine::Line { dropped };
+        assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), line(0));
         assert_eq!(buf, b"short");
-        assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), Some(12));
+        assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), line(12));
         assert_eq!(buf, b"xxxxxxxx");
-        assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), Some(0));
+        let cut = read_line(&mut r, &mut buf, 8).await.unwrap();
+        assert_eq!(cut, ReadLine::Cut { dropped: 0 });
         assert_eq!(buf, b"last");
-        assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), None);
+        assert_eq!(read_line(&mut r, &mut buf, 8).await.unwrap(), ReadLine::End);
+    }
+
+    /// A followed stream cut inside a line: the part is not shown; the reconnect (from the
+    /// last whole line's second) brings the whole line, once, and what follows.
+    #[tokio::test]
+    async fn a_stream_cut_mid_line_loses_nothing_and_shows_no_fragment() {
+        use futures::TryStreamExt;
+        let cut = "2026-01-01T00:00:01Z first\n2026-01-01T00:00:02Z second li";
+        // Cut by the connection (an I/O error) or by a clean end inside the line.
+        for by_error in [true, false] {
+            let mut chunks = vec![Ok(cut.as_bytes().to_vec())];
+            if by_error {
+                chunks.push(Err(std::io::Error::other("connection reset")));
+            }
+            let reader = futures::stream::iter(chunks).into_async_read();
+            let texts = read_cut_then_resumed(reader).await;
+            assert_eq!(
+                texts,
+                ["first", "second line", "third"],
+                "by_error {by_error}"
+            );
+        }
+    }
+
+    async fn read_cut_then_resumed(cut: impl AsyncBufRead + Unpin) -> Vec<String> {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+        let stream = offline_stream(tx);
+        let mut resume = Resume::default();
+        assert!(stream.read(cut, &mut resume).await);
+        let since = resume.since_time().map(|t| t.to_string());
+        assert_eq!(since.as_deref(), Some("2026-01-01T00:00:01Z"));
+        let again = concat!(
+            "2026-01-01T00:00:01Z first\n",
+            "2026-01-01T00:00:02Z second line\n",
+            "2026-01-01T00:00:03Z third\n",
+        );
+        assert!(stream.read(again.as_bytes(), &mut resume).await);
+        drop(stream);
+        let mut texts = Vec::new();
+        while let Some(StreamMsg::Line(l)) = rx.recv().await {
+            texts.push(l.text.to_string());
+        }
+        texts
     }
 
     /// A stream of a pod that never answers (no server): only `read` is exercised.
@@ -323,6 +420,8 @@ mod tests {
             note_gone: true,
             redactor: Arc::new(Redactor::defaults()),
             out,
+            links: Links::default(),
+            context: String::new(),
         }
     }
 

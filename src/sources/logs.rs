@@ -25,6 +25,7 @@ use crate::config::LogsConfig;
 use crate::model::event::PodEvents;
 use crate::model::log::{LineKind, LogLine, LogRequest, LogSource, LogTarget};
 use crate::redact::Redactor;
+use crate::sources::link::Links;
 use crate::sources::log_events;
 use crate::sources::log_pods::{PodEvent, PodInfo, RETRY, deployment_pods, single_pod};
 use crate::sources::log_stream::{LogStream, Start, StreamMsg};
@@ -42,6 +43,8 @@ pub struct LogTailer {
     pub settings: LogsConfig,
     pub scope: u64,
     pub tx: Sender<Update>,
+    /// Whether the API server answers, as the watches see it (shared with them).
+    pub links: Links,
 }
 
 /// The running tail: streams per pod, pods waiting for a slot, the batch being filled.
@@ -342,6 +345,8 @@ impl LogTailer {
                     note_gone: pod_target,
                     redactor: tail.redactor.clone(),
                     out: tail.out.clone(),
+                    links: self.links.clone(),
+                    context: self.request.context.clone(),
                 };
                 tail.streams.spawn(stream.run())
             })

@@ -7,11 +7,12 @@ use std::time::Duration;
 use futures::future::join_all;
 use jiff::Timestamp;
 use tokio::sync::mpsc::Sender;
-use tokio::time::MissedTickBehavior;
+use tokio::time::Instant;
 
 use crate::config::alerts::{ServiceConfig, SignalQuery};
 use crate::http::{HttpClient, HttpError, join};
 use crate::model::signal::{ServiceSignals, SignalKind, SignalSeries, parse_query_range};
+use crate::sources::alerts::{Failure, retry_delay};
 use crate::update::{SourceHealth, SourceId, Update};
 
 /// Points per sparkline (the step is `window / POINTS`).
@@ -31,18 +32,18 @@ pub struct MetricsPoller {
 
 /// Outcome of one query: a transport failure means the server is down, an API error does not.
 enum QueryError {
-    Unreachable(String),
+    Unreachable(Failure),
     Query(String),
 }
 
 impl MetricsPoller {
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
-        let mut tick = tokio::time::interval(self.interval);
-        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let mut down: Option<(Timestamp, u32)> = None;
+        let mut next = Instant::now();
         loop {
-            tick.tick().await;
+            tokio::time::sleep_until(next).await;
+            next = Instant::now() + self.interval;
             let now = Timestamp::now();
             let mut unreachable = None;
             let mut services = Vec::new();
@@ -63,14 +64,17 @@ impl MetricsPoller {
                     }
                     SourceHealth::Live
                 }
-                Some(reason) => {
+                Some(failure) => {
                     let (since, attempt) = down.get_or_insert((now, 0));
                     *attempt += 1;
-                    tracing::warn!(attempt = *attempt, error = %reason, "metrics source failed");
+                    let delay = retry_delay(*attempt, failure.retry_after, self.max_backoff);
+                    next = Instant::now() + delay;
+                    tracing::warn!(attempt = *attempt, error = %failure.reason, retry_in = ?delay,
+                        "metrics source failed");
                     SourceHealth::Reconnecting {
                         since: *since,
                         attempt: *attempt,
-                        reason,
+                        reason: failure.reason,
                     }
                 }
             };
@@ -82,11 +86,6 @@ impl MetricsPoller {
             if self.tx.send(update).await.is_err() {
                 return;
             }
-            if let Some((_, attempt)) = down {
-                let exp = attempt.saturating_sub(1).min(16);
-                let delay = self.interval.saturating_mul(1 << exp).min(self.max_backoff);
-                tokio::time::sleep(delay.saturating_sub(self.interval)).await;
-            }
         }
     }
 
@@ -95,7 +94,7 @@ impl MetricsPoller {
         &self,
         svc: &ServiceConfig,
         now: Timestamp,
-    ) -> (ServiceSignals, Option<String>) {
+    ) -> (ServiceSignals, Option<Failure>) {
         let queries: Vec<(SignalKind, &SignalQuery)> = SignalKind::ALL
             .into_iter()
             .zip([&svc.latency, &svc.traffic, &svc.errors, &svc.saturation])
@@ -111,8 +110,9 @@ impl MetricsPoller {
                     Ok(points) => (points, None),
                     Err(QueryError::Query(e)) => (Vec::new(), Some(e)),
                     Err(QueryError::Unreachable(e)) => {
-                        unreachable = Some(e.clone());
-                        (Vec::new(), Some(e))
+                        let reason = e.reason.clone();
+                        unreachable = Some(e);
+                        (Vec::new(), Some(reason))
                     }
                 };
                 SignalSeries {
@@ -150,14 +150,14 @@ impl MetricsPoller {
         match self.http.get(url.as_str()).await {
             Ok(body) => parse_query_range(&body).map_err(|e| QueryError::Query(e.to_string())),
             // Prometheus answers a bad query with 400/422 and a JSON error: the server is fine.
-            Err(HttpError::Status { status, body }) if status == 400 || status == 422 => {
+            Err(HttpError::Status { status, body, .. }) if status == 400 || status == 422 => {
                 let msg = serde_json::from_str::<serde_json::Value>(&body)
                     .ok()
                     .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
                     .unwrap_or(body);
                 Err(QueryError::Query(msg))
             }
-            Err(e) => Err(QueryError::Unreachable(e.to_string())),
+            Err(e) => Err(QueryError::Unreachable(Failure::from(e))),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod client_loop;
+pub mod link;
 pub mod log_events;
 pub mod log_pods;
 pub mod log_stream;

@@ -4,13 +4,13 @@
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use tokio::sync::mpsc::Sender;
 
 use crate::cluster::ClusterConfig;
 use crate::model::pod::PodRow;
-use crate::sources::client_loop::{self, Outage};
+use crate::sources::client_loop;
+use crate::sources::link::{Links, Trouble, Watchdog};
 use crate::update::{SourceHealth, SourceId, Update};
 
 /// Watches the pods of one scope (context + namespace) until aborted.
@@ -20,6 +20,8 @@ pub struct PodWatcher {
     pub namespace: Option<String>,
     pub scope: u64,
     pub tx: Sender<Update>,
+    /// Liveness of the API servers, shared with the other watches and the executor.
+    pub links: Links,
 }
 
 impl PodWatcher {
@@ -30,45 +32,34 @@ impl PodWatcher {
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
         let to = (&self.tx, self.scope, SourceId::Pods);
-        client_loop::with_client(&self.cluster, self.context.as_deref(), to, |client| {
-            self.watch(client)
+        let with = (&self.cluster, &self.links);
+        client_loop::supervise(with, self.context.as_deref(), to, |client, dog| {
+            self.watch(client, dog)
         })
         .await;
     }
 
-    async fn watch(&self, client: kube::Client) {
+    /// One watch stream, until it fails, the link goes silent, or the UI is gone (`None`).
+    async fn watch(&self, client: kube::Client, mut dog: Watchdog) -> (Watchdog, Option<Trouble>) {
         let api: Api<Pod> = match &self.namespace {
             Some(ns) => Api::namespaced(client.clone(), ns),
             None => Api::all(client.clone()),
         };
         let config = watcher::Config::default().page_size(500);
-        let stream = watcher::watcher(api, config).default_backoff();
+        let stream = watcher::watcher(api, config);
         futures::pin_mut!(stream);
         let mut snapshot: Vec<PodRow> = Vec::new();
-        let mut outage = Outage::default();
-        let mut probe = tokio::time::interval(client_loop::PROBE_EVERY);
         loop {
             let event = tokio::select! {
                 event = stream.next() => event,
-                _ = probe.tick(), if outage.is_down() => {
-                    if outage.probe(&client).await {
-                        self.health(SourceHealth::Live).await;
-                    }
-                    continue;
-                }
+                trouble = dog.silence(&client) => return (dog, Some(trouble)),
             };
-            let Some(event) = event else { return };
             let event = match event {
-                Ok(event) => event,
-                Err(e) => {
-                    let health = outage.failed("pod", e.to_string());
-                    self.health(health).await;
-                    continue;
-                }
+                Some(Ok(event)) => event,
+                Some(Err(e)) => return (dog, Some(Trouble::WatchError(e.to_string()))),
+                None => return (dog, Some(Trouble::WatchError("watch ended".into()))),
             };
-            if outage.recovered() {
-                self.health(SourceHealth::Live).await;
-            }
+            dog.heard();
             let scope = self.scope;
             let update = match event {
                 Event::Init => {
@@ -81,6 +72,7 @@ impl PodWatcher {
                 }
                 Event::InitDone => {
                     tracing::info!(pods = snapshot.len(), "pods listed");
+                    dog.listed();
                     self.health(SourceHealth::Live).await;
                     let rows = std::mem::take(&mut snapshot);
                     Update::PodsListed { scope, rows }
@@ -96,7 +88,7 @@ impl PodWatcher {
                 },
             };
             if self.tx.send(update).await.is_err() {
-                return;
+                return (dog, None);
             }
         }
     }

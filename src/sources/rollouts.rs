@@ -4,13 +4,13 @@
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::Api;
-use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use tokio::sync::mpsc::Sender;
 
 use crate::cluster::ClusterConfig;
 use crate::model::rollout::{DeploymentInfo, ReplicaSetInfo, RolloutChange};
-use crate::sources::client_loop::{self, Outage};
+use crate::sources::client_loop;
+use crate::sources::link::{Links, Trouble, Watchdog};
 use crate::update::{SourceHealth, SourceId, Update};
 
 /// Watches the Deployments and ReplicaSets of one scope (context + namespace) until aborted.
@@ -20,6 +20,8 @@ pub struct RolloutWatcher {
     pub namespace: Option<String>,
     pub scope: u64,
     pub tx: Sender<Update>,
+    /// Liveness of the API servers, shared with the other watches and the executor.
+    pub links: Links,
 }
 
 /// One event of either watch.
@@ -43,8 +45,9 @@ impl RolloutWatcher {
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
         let to = (&self.tx, self.scope, SourceId::Rollouts);
-        client_loop::with_client(&self.cluster, self.context.as_deref(), to, |client| {
-            self.watch(client)
+        let with = (&self.cluster, &self.links);
+        client_loop::supervise(with, self.context.as_deref(), to, |client, dog| {
+            self.watch(client, dog)
         })
         .await;
     }
@@ -60,44 +63,33 @@ impl RolloutWatcher {
         }
     }
 
-    async fn watch(&self, client: kube::Client) {
+    /// Both watch streams, until one fails, the link goes silent, or the UI is gone (`None`).
+    async fn watch(&self, client: kube::Client, mut dog: Watchdog) -> (Watchdog, Option<Trouble>) {
         let config = watcher::Config::default().page_size(500);
         let deployments = watcher::watcher(self.api::<Deployment>(client.clone()), config.clone())
-            .default_backoff()
             .map(Either::Deployment);
         let replica_sets = watcher::watcher(self.api::<ReplicaSet>(client.clone()), config)
-            .default_backoff()
             .map(Either::ReplicaSet);
         let stream = futures::stream::select(deployments, replica_sets);
         futures::pin_mut!(stream);
         let mut snapshots = Snapshots::default();
-        let mut outage = Outage::default();
-        let mut probe = tokio::time::interval(client_loop::PROBE_EVERY);
         loop {
             let event = tokio::select! {
                 event = stream.next() => event,
-                _ = probe.tick(), if outage.is_down() => {
-                    if outage.probe(&client).await {
-                        self.health(SourceHealth::Live).await;
-                    }
-                    continue;
-                }
+                trouble = dog.silence(&client) => return (dog, Some(trouble)),
             };
-            let Some(event) = event else { return };
             let change = match event {
-                Either::Deployment(Ok(e)) => deployment_change(e, &mut snapshots),
-                Either::ReplicaSet(Ok(e)) => replica_set_change(e, &mut snapshots),
-                Either::Deployment(Err(e)) | Either::ReplicaSet(Err(e)) => {
-                    let health = outage.failed("rollout", e.to_string());
-                    self.health(health).await;
-                    continue;
+                Some(Either::Deployment(Ok(e))) => deployment_change(e, &mut snapshots),
+                Some(Either::ReplicaSet(Ok(e))) => replica_set_change(e, &mut snapshots),
+                Some(Either::Deployment(Err(e)) | Either::ReplicaSet(Err(e))) => {
+                    return (dog, Some(Trouble::WatchError(e.to_string())));
                 }
+                None => return (dog, Some(Trouble::WatchError("watch ended".into()))),
             };
-            if outage.recovered() {
-                self.health(SourceHealth::Live).await;
-            }
+            dog.heard();
             let Some(change) = change else { continue };
             if matches!(change, RolloutChange::DeploymentsListed(_)) {
+                dog.listed();
                 self.health(SourceHealth::Live).await;
             }
             let update = Update::RolloutsChanged {
@@ -105,7 +97,7 @@ impl RolloutWatcher {
                 change,
             };
             if self.tx.send(update).await.is_err() {
-                return;
+                return (dog, None);
             }
         }
     }

@@ -36,6 +36,7 @@ pub fn start_executor(kubeconfig: &Path) -> (mpsc::Sender<CommandRequest>, mpsc:
         audit: None,
         tx,
         http: None,
+        links: Default::default(),
     };
     tokio::spawn(executor.run(cmd_rx));
     (cmd_tx, rx)

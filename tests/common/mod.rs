@@ -3,6 +3,7 @@
 
 pub mod exec;
 pub mod logs;
+pub mod proxy;
 pub mod rollouts;
 pub mod tmux;
 

@@ -12,8 +12,43 @@ use super::{AlertRow, AlertState};
 pub enum AlertParseError {
     #[error("not the expected JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// The body ends in the middle of the JSON (a cut connection, a proxy's size limit).
+    #[error("truncated JSON: the answer ends after {0} bytes")]
+    Truncated(usize),
+    /// Not JSON at all: an HTML page (a proxy's error or login page), or nothing.
+    #[error("not JSON but {0}")]
+    NotJson(String),
     #[error("API error: {0}")]
     Api(String),
+}
+
+/// Decode an API answer, saying what it was when it is not the JSON expected.
+pub fn decode<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, AlertParseError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let start = body.iter().position(|b| !b.is_ascii_whitespace());
+        match start.map(|i| body[i]) {
+            None => AlertParseError::NotJson("an empty answer".into()),
+            Some(b'<') => AlertParseError::NotJson(html_summary(body)),
+            Some(_) if e.is_eof() => AlertParseError::Truncated(body.len()),
+            Some(_) => AlertParseError::Json(e),
+        }
+    })
+}
+
+/// "an HTML page (502 Bad Gateway)": the page's title, when it has a short one.
+fn html_summary(body: &[u8]) -> String {
+    let head = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let lower = head.to_ascii_lowercase();
+    let title = lower
+        .find("<title>")
+        .map(|i| i + "<title>".len())
+        .and_then(|start| Some((start, start + lower[start..].find("</title>")?)))
+        .map(|(start, end)| crate::sanitize::sanitize(head[start..end].trim().as_bytes(), 200).text)
+        .filter(|t| !t.is_empty() && t.chars().count() <= 80);
+    match title {
+        Some(title) => format!("an HTML page ({title})"),
+        None => "an HTML page".into(),
+    }
 }
 
 /// One element of Alertmanager's `GET /api/v2/alerts` (a `gettableAlert`).
@@ -100,7 +135,7 @@ fn timestamp(text: Option<&str>) -> Option<Timestamp> {
 
 /// Rows from an Alertmanager `/api/v2/alerts` body. `source` is the Alertmanager base URL.
 pub fn parse_alertmanager(body: &[u8], source: &str) -> Result<Vec<AlertRow>, AlertParseError> {
-    let alerts: Vec<AmAlert> = serde_json::from_slice(body)?;
+    let alerts: Vec<AmAlert> = decode(body)?;
     Ok(alerts.into_iter().map(|a| am_row(a, source)).collect())
 }
 
@@ -121,7 +156,7 @@ fn am_row(a: AmAlert, source: &str) -> AlertRow {
 }
 
 fn envelope<T: Default + serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AlertParseError> {
-    let env: PromEnvelope<T> = serde_json::from_slice(body)?;
+    let env: PromEnvelope<T> = decode(body)?;
     if env.status != "success" {
         let why = env
             .error

@@ -14,7 +14,7 @@ use crate::model::time::since;
 use crate::state::AppState;
 use crate::state::alerts::{AlertView, AlertsState};
 use crate::ui::theme::{Role, Theme};
-use crate::ui::widgets::header::source_title;
+use crate::ui::widgets::header::{source_title, stale_reason};
 use crate::ui::widgets::pane_frame::pane_block;
 use crate::ui::widgets::signals::{SignalsView, signals_height};
 use crate::ui::widgets::table::{render_window, table_rows};
@@ -83,11 +83,18 @@ impl Widget for AlertsPane<'_> {
             theme,
         };
         let [summary, table, _, bottom] = areas(alerts, inner);
+        // A narrow pane's title cuts the reason short: the summary line says it whole.
+        let why = stale_reason(self.state, source_id(self.state))
+            .map(|why| Line::styled(format!("⚠ {why}"), theme.style(Role::Warning)));
         if !alerts.fetched {
-            muted("connecting…").render(inner, buf);
+            let text = why.unwrap_or_else(|| Line::styled("connecting…", theme.style(Role::Muted)));
+            Paragraph::new(text)
+                .wrap(ratatui::widgets::Wrap { trim: true })
+                .render(inner, buf);
             return;
         }
-        Paragraph::new(summary_line(self.state, theme, self.keymap)).render(summary, buf);
+        let summary_text = why.unwrap_or_else(|| summary_line(self.state, theme, self.keymap));
+        Paragraph::new(summary_text).render(summary, buf);
         self.render_table(table, buf);
         if bottom.height > 0 {
             signals.render(bottom, buf);

@@ -39,14 +39,32 @@ pub fn health_text(health: &SourceHealth, tz: &TimeZone) -> (String, Role) {
     }
 }
 
-/// Spans for a pane title when its source is not live ("stale since 12:03:04").
+/// Spans for a pane title when its source is not live, saying why: "[stale since 12:03:04
+/// (retry 3): connection refused]". The header has room for the time only; the pane says why.
 pub fn source_title<'a>(state: &AppState, source: SourceId, theme: &Theme) -> Vec<Span<'a>> {
     match state.sources.get(&source) {
-        Some(h @ (SourceHealth::Reconnecting { .. } | SourceHealth::Failed { .. })) => {
+        Some(h @ SourceHealth::Reconnecting { reason, .. }) => {
+            let (text, role) = health_text(h, &state.tz);
+            let why = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            };
+            vec![Span::styled(format!("[{text}{why}] "), theme.style(role))]
+        }
+        Some(h @ SourceHealth::Failed { .. }) => {
             let (text, role) = health_text(h, &state.tz);
             vec![Span::styled(format!("[{text}] "), theme.style(role))]
         }
         _ => vec![],
+    }
+}
+
+/// Why `source` is stale, while it is retrying (`None` when live, connecting or given up).
+pub fn stale_reason(state: &AppState, source: SourceId) -> Option<&str> {
+    match state.sources.get(&source) {
+        Some(SourceHealth::Reconnecting { reason, .. }) if !reason.is_empty() => Some(reason),
+        _ => None,
     }
 }
 
