@@ -63,6 +63,8 @@ impl Default for Links {
 struct LinkState {
     heard: Instant,
     down: Option<(Timestamp, String)>,
+    /// A watchdog of the context is probing it now.
+    probing: bool,
 }
 
 impl Links {
@@ -71,6 +73,7 @@ impl Links {
         let state = map.entry(context.to_string()).or_insert(LinkState {
             heard: Instant::now(),
             down: None,
+            probing: false,
         });
         f(state)
     }
@@ -112,6 +115,16 @@ impl Links {
         }
     }
 
+    /// Take the context's one silence probe (`None` when another watchdog has it); it is
+    /// given back when the claim drops, also when the probing task is aborted.
+    fn claim_probe<'a>(&'a self, context: &'a str) -> Option<ProbeClaim<'a>> {
+        let free = self.with(context, |s| !std::mem::replace(&mut s.probing, true));
+        free.then_some(ProbeClaim {
+            links: self,
+            context,
+        })
+    }
+
     fn last_heard(&self, context: &str) -> Instant {
         self.with(context, |s| s.heard)
     }
@@ -127,6 +140,18 @@ impl Links {
         if went_down {
             self.0.changed.send_replace(());
         }
+    }
+}
+
+/// The silence probe of a context, held while it runs.
+struct ProbeClaim<'a> {
+    links: &'a Links,
+    context: &'a str,
+}
+
+impl Drop for ProbeClaim<'_> {
+    fn drop(&mut self) {
+        self.links.with(self.context, |s| s.probing = false);
     }
 }
 
@@ -220,17 +245,41 @@ impl Watchdog {
     }
 
     /// Resolves only when the context has been silent for [`SILENT_AFTER`] and a probe then
-    /// failed. While probes succeed it keeps waiting (an idle watch is not a broken one).
+    /// failed. While probes succeed it keeps waiting (an idle watch is not a broken one). The
+    /// watches of a context share one probe: the others wait for its outcome (a failed probe
+    /// takes them all down).
     pub async fn silence(&self, client: &kube::Client) -> Trouble {
+        let down = |(_, reason): (Timestamp, String)| {
+            Trouble::Unreachable(ProbeFailure {
+                reason,
+                retry_after: None,
+            })
+        };
         loop {
             let quiet_until = self.links.last_heard(&self.context) + SILENT_AFTER;
-            if quiet_until > Instant::now() {
-                tokio::time::sleep_until(quiet_until).await;
-                continue;
-            }
-            match probe(client).await {
+            let claim = if quiet_until > Instant::now() {
+                Err(quiet_until)
+            } else {
+                // None: another watch of the context is probing, its answer decides.
+                let claim = self.links.claim_probe(&self.context);
+                claim.ok_or(Instant::now() + PROBE_EVERY)
+            };
+            let claim = match claim {
+                Ok(claim) => claim,
+                Err(until) => tokio::select! {
+                    _ = tokio::time::sleep_until(until) => continue,
+                    gone = self.links.wait_down(&self.context) => return down(gone),
+                },
+            };
+            let answer = probe(client).await;
+            drop(claim);
+            match answer {
                 Ok(()) => self.links.heard(&self.context),
-                Err(failure) => return Trouble::Unreachable(failure),
+                Err(failure) => {
+                    self.links
+                        .set_down(&self.context, Timestamp::now(), &failure.reason);
+                    return Trouble::Unreachable(failure);
+                }
             }
         }
     }
@@ -303,5 +352,45 @@ impl Watchdog {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_silence_probe_per_context_given_back_on_drop() {
+        let links = Links::default();
+        let first = links.claim_probe("a").expect("free");
+        assert!(
+            links.claim_probe("a").is_none(),
+            "two probes of one context"
+        );
+        assert!(links.claim_probe("b").is_some(), "contexts are separate");
+        drop(first);
+        assert!(links.claim_probe("a").is_some(), "not given back");
+    }
+
+    #[tokio::test]
+    async fn waiters_wake_when_the_link_goes_down_and_comes_back() {
+        let links = Links::default();
+        let waiting = links.clone();
+        let down = tokio::spawn(async move { waiting.wait_down("a").await });
+        tokio::task::yield_now().await;
+        links.set_down("b", Timestamp::now(), "other context");
+        links.set_down("a", Timestamp::now(), NO_ANSWER);
+        let wait = Duration::from_secs(1);
+        let (_, reason) = tokio::time::timeout(wait, down).await.unwrap().unwrap();
+        assert_eq!(reason, NO_ANSWER);
+
+        let waiting = links.clone();
+        let up = tokio::spawn(async move { waiting.wait_up("a").await });
+        links.heard("b");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!up.is_finished(), "woke for another context");
+        links.heard("a");
+        tokio::time::timeout(wait, up).await.unwrap().unwrap();
+        assert_eq!(links.down("a"), None);
     }
 }
