@@ -584,7 +584,15 @@ impl AlertSource {
     }
 }
 
-/// Kill `source`'s server, then blackhole its path, measuring stale and live each time.
+/// What is done to an alert source.
+enum Fault {
+    Killed,
+    Slow,
+    Blackhole,
+}
+
+/// Kill `source`'s server, then slow its path down, then blackhole it; each time measure
+/// stale and live and check that only this source was affected.
 async fn alert_source_faults(
     tmux: &Tmux,
     stack: &mut promstack::Stack,
@@ -594,29 +602,29 @@ async fn alert_source_faults(
     let label = source.label();
     let live = |s: &str| is_live(s, label) && is_live(s, "k8s") && s.contains("CheckoutDown");
     tmux.wait_for("alerts", Duration::from_secs(60), live);
-    for blackhole in [false, true] {
-        let fault = if blackhole {
-            format!("{} blackholed (silent, no RST)", source.name())
-        } else {
-            format!("{} killed (connection refused)", source.name())
+    for fault in [Fault::Killed, Fault::Slow, Fault::Blackhole] {
+        let fault_name = match fault {
+            Fault::Killed => format!("{} killed (connection refused)", source.name()),
+            Fault::Slow => format!("{} answering 6 s late (timeout 4 s)", source.name()),
+            Fault::Blackhole => format!("{} blackholed (silent, no RST)", source.name()),
         };
-        if blackhole {
-            proxy.set(Mode::Blackhole);
-        } else {
-            source.server(stack).stop();
+        match fault {
+            Fault::Killed => source.server(stack).stop(),
+            Fault::Slow => proxy.set(Mode::Delay(Duration::from_secs(6))),
+            Fault::Blackhole => proxy.set(Mode::Blackhole),
         }
         let (to_stale, stale) = timed(tmux, "stale", |s| is_stale(s, label));
         let others_live = is_live(&stale, "k8s") && is_live(&stale, "deploy");
         let kept = stale.contains("CheckoutDown");
-        if blackhole {
-            proxy.set(Mode::Pass);
-        } else {
+        if let Fault::Killed = fault {
             source.server(stack).start();
             source.server(stack).wait_ready().await;
+        } else {
+            proxy.set(Mode::Pass);
         }
         let (to_live, screen) = timed(tmux, "live with alerts", live);
         Measured {
-            fault: fault.clone(),
+            fault: fault_name,
             to_stale: Some(to_stale),
             to_live: Some(to_live),
             exit: 0,
