@@ -1,6 +1,6 @@
 //! The UI task: owns the terminal and the state; hands effects to the [`Supervisor`], which owns
-//! every other task. Draws only when something visible changed, at most `max_fps` times a
-//! second.
+//! every other task. Draws only when something visible changed: after a key at most `max_fps`
+//! times a second, after data alone (watch events, polls, the clock) at most `data_fps` times.
 
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -38,6 +38,8 @@ pub struct Options {
     /// Shown in the status line at start (e.g. unknown action names in `[keys]`).
     pub warnings: Vec<String>,
     pub max_fps: u32,
+    /// Frame cap for changes that come from data alone.
+    pub data_fps: u32,
     pub audit_log: Option<PathBuf>,
     pub alerts: AlertsOptions,
     pub logs: crate::config::LogsConfig,
@@ -72,7 +74,7 @@ pub async fn run(opts: Options) -> Result<()> {
     let (supervisor, updates) = Supervisor::start(settings, scope_of(&state));
     let guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
     let mut dashboard = Dashboard {
-        frames: Frames::new(opts.max_fps),
+        frames: Frames::new(opts.max_fps, opts.data_fps),
         theme: opts.theme.clone(),
         opts,
         state,
@@ -156,7 +158,7 @@ impl Dashboard {
                     tracing::info!(signal = ?signal.ok(), "quit on signal");
                     return Ok(());
                 }
-                _ = tokio::time::sleep_until(self.frames.next()), if self.frames.dirty => Vec::new(),
+                _ = tokio::time::sleep_until(self.frames.next()), if self.frames.dirty() => Vec::new(),
             };
             if self.perform(effects).is_break() {
                 return Ok(());
@@ -166,7 +168,7 @@ impl Dashboard {
 
     /// The lists learn their heights from the layout, before the next key and the next frame.
     fn lay_out(&mut self) {
-        if self.frames.dirty
+        if self.frames.dirty()
             && let Ok(size) = self.guard.terminal.size()
         {
             let (theme, keymap) = (&self.theme, &self.opts.keymap);
@@ -190,7 +192,7 @@ impl Dashboard {
     fn on_terminal(&mut self, event: Event) -> Vec<Effect> {
         match event {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
-                self.frames.dirty = true;
+                self.frames.urgent = true;
                 self.on_key(key)
             }
             Event::Resize(width, height) => {
@@ -207,21 +209,21 @@ impl Dashboard {
 
     /// The terminal changed size: the next frame is drawn at the new size.
     fn on_resize(&mut self, _width: u16, _height: u16) {
-        self.frames.dirty = true;
+        self.frames.urgent = true;
     }
 
     /// Apply `first` and everything already queued: a burst of watch events costs one frame.
     fn on_updates(&mut self, first: Update) -> Vec<Effect> {
-        self.frames.dirty |= self.state.apply(first);
+        self.frames.data |= self.state.apply(first);
         while let Ok(update) = self.updates.try_recv() {
-            self.frames.dirty |= self.state.apply(update);
+            self.frames.data |= self.state.apply(update);
         }
         Vec::new()
     }
 
     fn on_tick(&mut self) -> Vec<Effect> {
         self.state.tick(Timestamp::now());
-        self.frames.dirty = true;
+        self.frames.data = true;
         Vec::new()
     }
 
@@ -260,34 +262,54 @@ impl Dashboard {
 /// Draw only when something visible changed, at most once every `every`; a frame the cap
 /// holds back is drawn when the cap allows (the loop wakes for it), never dropped.
 struct Frames {
+    /// After a key or a resize: the user waits for this frame.
     every: Duration,
+    /// After data alone: a burst of changes is gathered into one frame.
+    data_every: Duration,
     last: Instant,
-    dirty: bool,
+    /// A key or resize changed the screen.
+    urgent: bool,
+    /// Data changed the screen.
+    data: bool,
 }
 
 impl Frames {
-    fn new(max_fps: u32) -> Frames {
-        let every = Duration::from_millis(1000 / u64::from(max_fps.max(1)));
+    fn new(max_fps: u32, data_fps: u32) -> Frames {
+        let period = |fps: u32| Duration::from_millis(1000 / u64::from(fps.max(1)));
+        let every = period(max_fps);
         let now = Instant::now();
         Frames {
             every,
+            data_every: period(data_fps).max(every),
             last: now.checked_sub(every).unwrap_or(now),
-            dirty: true,
+            urgent: true,
+            data: false,
         }
     }
 
+    /// Something is waiting to be drawn.
+    fn dirty(&self) -> bool {
+        self.urgent || self.data
+    }
+
     fn is_due(&self, now: Instant) -> bool {
-        self.dirty && now >= self.next()
+        self.dirty() && now >= self.next()
     }
 
     fn drawn(&mut self, now: Instant) {
-        self.dirty = false;
+        self.urgent = false;
+        self.data = false;
         self.last = now;
     }
 
     /// When the next frame may be drawn.
     fn next(&self) -> Instant {
-        self.last + self.every
+        self.last
+            + if self.urgent {
+                self.every
+            } else {
+                self.data_every
+            }
     }
 }
 
@@ -348,18 +370,40 @@ mod tests {
 
     #[test]
     fn frames_are_drawn_when_dirty_at_most_once_per_frame() {
-        let mut frames = Frames::new(30);
+        let mut frames = Frames::new(30, 4);
         let every = frames.every;
         assert_eq!(every, Duration::from_millis(33));
         let t0 = Instant::now();
         assert!(frames.is_due(t0), "the first frame is drawn at once");
         frames.drawn(t0);
         assert!(!frames.is_due(t0 + every), "nothing changed: no frame");
-        frames.dirty = true;
+        frames.urgent = true;
         let soon = t0 + every / 2;
         assert!(!frames.is_due(soon), "the cap holds the frame back");
         assert_eq!(frames.next(), t0 + every, "and the loop wakes for it");
         assert!(frames.is_due(t0 + every), "then it is drawn");
+    }
+
+    #[test]
+    fn data_alone_is_drawn_at_data_fps_and_a_key_at_once() {
+        let mut frames = Frames::new(30, 4);
+        let t0 = Instant::now();
+        frames.drawn(t0);
+        frames.data = true;
+        assert_eq!(frames.data_every, Duration::from_millis(250));
+        assert!(
+            !frames.is_due(t0 + frames.every),
+            "data waits for its own cap"
+        );
+        assert_eq!(frames.next(), t0 + Duration::from_millis(250));
+        assert!(frames.is_due(t0 + Duration::from_millis(250)));
+        // A key while data waits: drawn at the key's cap, data included.
+        frames.urgent = true;
+        assert!(frames.is_due(t0 + frames.every));
+        frames.drawn(t0 + frames.every);
+        assert!(!frames.dirty(), "one frame took both");
+        // data_fps above max_fps is held to max_fps.
+        assert_eq!(Frames::new(10, 60).data_every, Duration::from_millis(100));
     }
 
     #[test]

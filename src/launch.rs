@@ -80,6 +80,7 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         keymap,
         warnings,
         max_fps: config.ui.max_fps,
+        data_fps: config.ui.data_fps,
         audit_log,
         alerts,
         logs: config.logs.clone(),

@@ -51,6 +51,9 @@ pub struct UiConfig {
     pub theme: String,
     /// Frame cap (frames per second) when the screen changes quickly.
     pub max_fps: u32,
+    /// Frame cap for redraws caused by data alone (watch events, polls, the clock); keys are
+    /// drawn at `max_fps`.
+    pub data_fps: u32,
 }
 
 impl Default for UiConfig {
@@ -58,6 +61,7 @@ impl Default for UiConfig {
         UiConfig {
             theme: "default".to_string(),
             max_fps: 30,
+            data_fps: 4,
         }
     }
 }
@@ -136,13 +140,15 @@ impl Config {
     }
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
-        if !(1..=120).contains(&self.ui.max_fps) {
-            return Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                line: line_of_key(text, "max_fps"),
-                key: "ui.max_fps".into(),
-                message: format!("must be between 1 and 120, not {}", self.ui.max_fps),
-            });
+        for (key, fps) in [("max_fps", self.ui.max_fps), ("data_fps", self.ui.data_fps)] {
+            if !(1..=120).contains(&fps) {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    line: line_of_key(text, key),
+                    key: format!("ui.{key}"),
+                    message: format!("must be between 1 and 120, not {fps}"),
+                });
+            }
         }
         let sections = [
             ("alerts", self.alerts.problems()),
@@ -260,6 +266,11 @@ mod tests {
         let err = parse("[ui]\nmax_fps = 0\n").unwrap_err();
         assert!(
             err.contains("/tmp/c.toml:2: ui.max_fps: must be between"),
+            "{err}"
+        );
+        let err = parse("[ui]\ntheme = \"light\"\ndata_fps = 500\n").unwrap_err();
+        assert!(
+            err.contains("/tmp/c.toml:3: ui.data_fps: must be between 1 and 120, not 500"),
             "{err}"
         );
     }
