@@ -14,7 +14,10 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
 
-pub type Tui = Terminal<CrosstermBackend<ScreenWriter>>;
+use crate::ui::gap_fill::GapFill;
+
+/// The terminal: crossterm, with short gaps between changed cells written rather than jumped.
+pub type Tui = Terminal<GapFill<CrosstermBackend<ScreenWriter>>>;
 
 /// Whether the alternate screen and raw mode are on (so that restoring happens once, and a
 /// frame still buffered after the panic hook restored the terminal is dropped, not written
@@ -37,7 +40,7 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        let terminal = Terminal::new(CrosstermBackend::new(out))?;
+        let terminal = Terminal::new(GapFill::new(CrosstermBackend::new(out)))?;
         Ok(TerminalGuard { terminal })
     }
 }

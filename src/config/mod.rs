@@ -61,7 +61,7 @@ impl Default for UiConfig {
         UiConfig {
             theme: "default".to_string(),
             max_fps: 30,
-            data_fps: 4,
+            data_fps: 3,
         }
     }
 }

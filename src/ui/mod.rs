@@ -1,6 +1,7 @@
 //! Rendering: a pure function of state, theme and keymap. Never mutates domain data, never
 //! does I/O, never reads the clock (time comes from `state.now`).
 
+pub mod gap_fill;
 pub mod layout;
 pub mod panes;
 pub mod theme;
