@@ -19,7 +19,7 @@ fn parse(text: &str) -> Result<Config, String> {
 #[test]
 fn defaults() {
     let c = Config::default();
-    assert_eq!(c.alerts.interval.0, Duration::from_secs(10));
+    assert_eq!(c.alerts.interval.0, Duration::from_secs(5));
     assert_eq!(c.alerts.timeout.0, Duration::from_secs(4));
     assert_eq!(c.alerts.resolved_fade.0, Duration::from_secs(300));
     assert_eq!(c.alerts.silence_duration.0, Duration::from_secs(3600));

@@ -68,7 +68,7 @@ impl Default for AlertsConfig {
         AlertsConfig {
             alertmanager_urls: Vec::new(),
             prometheus_url: None,
-            interval: ConfigDuration::secs(10),
+            interval: ConfigDuration::secs(5),
             timeout: ConfigDuration::secs(4),
             resolved_fade: ConfigDuration::secs(300),
             silence_duration: ConfigDuration::secs(3600),
