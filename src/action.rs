@@ -116,6 +116,8 @@ pub enum Action {
     CommandLine,
     Help,
     TailLogs,
+    /// `o`: alert → its workload's row; rollout or pod → its alerts.
+    OpenRelated,
     Restart,
     UndoRollout,
     ScaleUp,

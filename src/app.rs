@@ -54,6 +54,8 @@ pub struct AlertsOptions {
     pub resolved_fade: Duration,
     pub silence_duration: Duration,
     pub created_by: String,
+    /// `[correlate]`: extra labels that name an object.
+    pub correlate: Vec<crate::model::correlate::Mapping>,
     /// Timeouts, auth (secrets already read), headers, TLS.
     pub http: HttpOptions,
     pub signals: crate::config::SignalsConfig,
@@ -340,6 +342,7 @@ fn alerts_setup(state: &mut AppState, alerts: &AlertsOptions) -> Option<HttpClie
     settings.resolved_fade = span(alerts.resolved_fade);
     settings.silence_duration = span(alerts.silence_duration);
     settings.created_by = alerts.created_by.clone();
+    settings.correlate = alerts.correlate.clone();
     if !enabled {
         return None;
     }

@@ -141,6 +141,7 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
         resolved_fade: a.resolved_fade.0,
         silence_duration: a.silence_duration.0,
         created_by,
+        correlate: config.correlate_mappings(),
         http,
         signals: config.signals.clone(),
     })

@@ -144,3 +144,25 @@ fn missing_secret_file_is_an_error_naming_the_file() {
     let err = format!("{:#}", alerts_options(&cli.common, &config).unwrap_err());
     assert!(err.contains("/nonexistent/token"), "{err}");
 }
+
+#[test]
+fn correlate_mappings_parse_and_an_unknown_kind_names_its_line() {
+    let c = parse("[correlate]\napp = \"deployment\"\nsts_name = \"sts\"\n").unwrap();
+    let labels: Vec<(String, &str)> = c
+        .correlate_mappings()
+        .into_iter()
+        .map(|m| (m.label, m.kind.short()))
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            ("app".to_string(), "deploy"),
+            ("sts_name".to_string(), "sts")
+        ]
+    );
+    let err = parse("[ui]\n[correlate]\napp = \"deployment\"\nsvc = \"service\"\n").unwrap_err();
+    assert!(
+        err.starts_with("/tmp/c.toml:4: correlate.svc: unknown kind \"service\""),
+        "{err}"
+    );
+}

@@ -26,6 +26,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub signals: SignalsConfig,
     pub logs: LogsConfig,
+    /// Extra alert labels that name an object: label → kind (`app = "deployment"`).
+    pub correlate: std::collections::BTreeMap<String, String>,
     /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`, in every context;
     /// `[keys.logs] pause = "space"` in one context.
     pub keys: keymap::KeyOverrides,
@@ -154,6 +156,7 @@ impl Config {
             ("alerts", self.alerts.problems()),
             ("signals", self.signals.problems()),
             ("logs", self.logs.problems()),
+            ("correlate", self.correlate_problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, message)) = problems.into_iter().next() {
@@ -166,6 +169,35 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// The `[correlate]` mappings, in label order.
+    pub fn correlate_mappings(&self) -> Vec<crate::model::correlate::Mapping> {
+        self.correlate
+            .iter()
+            .filter_map(|(label, kind)| {
+                Some(crate::model::correlate::Mapping {
+                    label: label.clone(),
+                    kind: crate::model::correlate::Kind::parse(kind)?,
+                })
+            })
+            .collect()
+    }
+
+    fn correlate_problems(&self) -> Vec<(&str, String)> {
+        self.correlate
+            .iter()
+            .filter(|(_, kind)| crate::model::correlate::Kind::parse(kind).is_none())
+            .map(|(label, kind)| {
+                let message = format!(
+                    "unknown kind {kind:?} (one of deployment, statefulset, daemonset, job, \
+                     cronjob, replicaset, pod, horizontalpodautoscaler, persistentvolumeclaim, node)"
+                );
+                (label.as_str(), message)
+            })
+            .collect()
     }
 }
 

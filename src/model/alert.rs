@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use crate::model::correlate::{Target, namespace_of};
+
 pub use wire::{
     AlertParseError, PrometheusRule, parse_alertmanager, parse_prometheus, parse_rules,
 };
@@ -106,6 +108,9 @@ pub struct AlertRow {
     pub source: String,
     /// Ids of the silences muting it.
     pub silenced_by: Vec<String>,
+    /// The object its labels name (set by the alerts state, which knows the config's
+    /// `[correlate]` mappings).
+    pub target: Option<Target>,
 }
 
 impl AlertRow {
@@ -138,6 +143,7 @@ impl AlertRow {
             starts_at: None,
             source: source.to_string(),
             silenced_by: Vec::new(),
+            target: None,
         }
     }
 
@@ -165,9 +171,9 @@ impl AlertRow {
             .join(" ")
     }
 
-    /// The `namespace` label, if any.
+    /// The namespace the alert is about (`exported_namespace` first: see [`namespace_of`]).
     pub fn namespace(&self) -> Option<&str> {
-        self.labels.get("namespace").map(String::as_str)
+        namespace_of(&self.labels)
     }
 
     /// Whether the alert counts as firing for the header (active, not muted).

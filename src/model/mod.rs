@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod alert;
+pub mod correlate;
 pub mod event;
 pub mod log;
 pub mod log_json;

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::model::alert::{AlertRow, AlertState, PrometheusRule, Severity};
+use crate::model::correlate::{Mapping, resolve};
 use crate::model::signal::ServiceSignals;
 use crate::state::list::{Filter, ListState, Mode, Move, Sorted};
 
@@ -25,6 +26,8 @@ pub struct AlertsSettings {
     pub silence_duration: SignedDuration,
     /// `createdBy` of new silences.
     pub created_by: String,
+    /// The config's `[correlate]` mappings (label → kind), tried before the built-in labels.
+    pub correlate: Vec<Mapping>,
 }
 
 impl Default for AlertsSettings {
@@ -35,6 +38,7 @@ impl Default for AlertsSettings {
             resolved_fade: SignedDuration::from_mins(5),
             silence_duration: SignedDuration::from_hours(1),
             created_by: String::new(),
+            correlate: Vec::new(),
         }
     }
 }
@@ -96,6 +100,9 @@ pub struct AlertsState {
     pub signals: Vec<ServiceSignals>,
     /// True once any source answered.
     pub fetched: bool,
+    /// Only these alerts are listed (`o` on a rollout or pod): what they are about, and
+    /// their fingerprints.
+    only: Option<(String, HashSet<String>)>,
 }
 
 impl Default for AlertsState {
@@ -118,6 +125,7 @@ impl AlertsState {
             rules: HashMap::new(),
             signals: Vec::new(),
             fetched: false,
+            only: None,
         }
     }
 
@@ -132,6 +140,10 @@ impl AlertsState {
         now: Timestamp,
         seen_all: bool,
     ) -> bool {
+        let mut rows = rows;
+        for row in &mut rows {
+            row.target = resolve(&row.labels, &self.settings.correlate);
+        }
         if self.by_source.get(&source) == Some(&rows) {
             return false;
         }
@@ -206,6 +218,9 @@ impl AlertsState {
     }
 
     fn shows(&self, row: &AlertRow) -> bool {
+        if let Some((_, only)) = &self.only {
+            return only.contains(&row.fingerprint);
+        }
         let in_scope = match (&self.namespace, row.namespace()) {
             (Some(scope), Some(ns)) => scope == ns,
             _ => true,
@@ -279,6 +294,27 @@ impl AlertsState {
 
     pub fn filter(&self) -> &str {
         self.list.filter().text()
+    }
+
+    /// List only the alerts `fingerprints` (about `what`, e.g. `shop/deploy/checkout`), or all
+    /// again (`None`). Returns whether the list changed.
+    pub fn set_only(&mut self, only: Option<(String, HashSet<String>)>, now: Timestamp) -> bool {
+        if self.only == only {
+            return false;
+        }
+        self.only = only;
+        self.rebuild(now);
+        true
+    }
+
+    /// What the list is narrowed to (`o` on a rollout or pod).
+    pub fn only(&self) -> Option<&str> {
+        self.only.as_ref().map(|(what, _)| what.as_str())
+    }
+
+    /// Firing alerts (active and not muted), in display order.
+    pub fn firing(&self) -> impl Iterator<Item = &AlertRow> {
+        self.active.iter().filter(|r| r.is_firing())
     }
 
     /// Show only alerts of this namespace (and those without a namespace label).

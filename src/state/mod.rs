@@ -5,12 +5,14 @@ mod access;
 mod alert_actions;
 pub mod alerts;
 mod input;
+mod jump;
 pub mod list;
 mod log_actions;
 pub mod logs;
 mod paging;
 mod pod_actions;
 pub mod pods;
+pub mod related;
 mod rollout_actions;
 pub mod rollouts;
 mod router;
@@ -68,6 +70,8 @@ pub struct AppState {
     pub logs: LogsState,
     pub ui: UiState,
     pub sources: BTreeMap<SourceId, SourceHealth>,
+    /// The firing alerts tied to the pod and rollout rows.
+    pub related: related::Related,
     /// Time zone for the clock and "stale since" (UTC in tests).
     pub tz: jiff::tz::TimeZone,
     next_command: u64,
@@ -94,6 +98,7 @@ impl AppState {
             logs: LogsState::default(),
             ui: UiState::default(),
             sources,
+            related: related::Related::default(),
             tz: jiff::tz::TimeZone::UTC,
             next_command: 1,
             next_tail: 1,
@@ -102,6 +107,22 @@ impl AppState {
 
     /// Apply a fact. Returns whether anything visible changed.
     pub fn apply(&mut self, update: Update) -> bool {
+        let correlated = matches!(
+            update,
+            Update::RolloutsChanged { .. }
+                | Update::PodsListed { .. }
+                | Update::PodApplied { .. }
+                | Update::PodDeleted { .. }
+                | Update::AlertsFetched { .. }
+        );
+        let changed = self.apply_fact(update);
+        if changed && correlated {
+            self.refresh_related();
+        }
+        changed
+    }
+
+    fn apply_fact(&mut self, update: Update) -> bool {
         match update {
             Update::RolloutsChanged { scope, change } if scope == self.scope => {
                 let changed = self.rollouts.apply(change);
@@ -241,6 +262,10 @@ impl AppState {
         self.logs.clear();
         self.sources.remove(&SourceId::Logs);
         self.ui.overlay = Overlay::None;
+        self.ui.jump_back = None;
+        self.ui.alerts_of = None;
+        self.alerts.set_only(None, self.now);
+        self.refresh_related();
         self.sources
             .insert(SourceId::Pods, SourceHealth::Connecting);
         if let Some(h) = self.sources.get_mut(&SourceId::Rollouts) {

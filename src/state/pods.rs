@@ -179,6 +179,24 @@ impl PodsState {
         self.rows.get(&(namespace.to_string(), name.to_string()))
     }
 
+    /// Put the cursor on a pod's row, clearing the filter when it hides the row. False when
+    /// the pod is not known.
+    pub fn select_key(&mut self, key: &PodKey) -> bool {
+        let Some(at) = self.rows.get(key).map(place) else {
+            return false;
+        };
+        if self.list.position(&at).is_none() {
+            self.set_filter("");
+        }
+        match self.list.position(&at) {
+            Some(i) => {
+                self.list.select(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Forget everything (scope changed); the window height stays.
     pub fn clear(&mut self) {
         let height = self.list.height();

@@ -146,6 +146,27 @@ impl RolloutsState {
         Some(key)
     }
 
+    /// The Deployment that owns a ReplicaSet (by name).
+    pub fn owner_of_replica_set(&self, namespace: &str, name: &str) -> Option<&str> {
+        self.owner_of
+            .get(&(namespace.to_string(), name.to_string()))
+            .map(String::as_str)
+    }
+
+    /// Put the cursor on a Deployment's row. False when the Deployment is not known.
+    pub fn select_key(&mut self, key: &RolloutKey) -> bool {
+        let Some(at) = self.rows.get(key).map(|row| place(key, row)) else {
+            return false;
+        };
+        match self.list.position(&at) {
+            Some(i) => {
+                self.list.select(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The ReplicaSets filed under a Deployment (ownership by uid is checked by the model).
     pub fn replica_sets_of(&self, namespace: &str, name: &str) -> Vec<&ReplicaSetInfo> {
         self.replica_sets

@@ -127,6 +127,8 @@ impl AppState {
                 self.ui.zoomed = false;
                 vec![]
             }
+            (_, action) if self.is_jump_back(&action) => self.jump_back(),
+            (_, Action::OpenRelated) => self.open_related(),
             (Pane::Pods, action) => self.handle_pods(action),
             (Pane::Rollouts, action) => self.handle_rollouts(action),
             (Pane::Alerts, action) => self.handle_alerts(action),
@@ -147,6 +149,7 @@ impl AppState {
             }
             (Overlay::PodDetail { .. }, Action::Restart) => self.restart(),
             (Overlay::AlertDetail { .. }, Action::Silence) => self.silence(),
+            (Overlay::AlertDetail { .. }, Action::OpenRelated) => self.open_related(),
             (_, action) => self.close_on_back(&action),
         }
     }

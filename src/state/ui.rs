@@ -180,6 +180,10 @@ pub struct UiState {
     pub overlay: Overlay,
     pub input: Input,
     pub status: Option<Status>,
+    /// After `o`: the pane to go back to on Esc.
+    pub jump_back: Option<Pane>,
+    /// After `o` on a rollout or pod: the row whose alerts the alerts pane lists.
+    pub alerts_of: Option<crate::state::related::RowRef>,
 }
 
 impl Default for UiState {
@@ -190,6 +194,8 @@ impl Default for UiState {
             overlay: Overlay::None,
             input: Input::None,
             status: None,
+            jump_back: None,
+            alerts_of: None,
         }
     }
 }

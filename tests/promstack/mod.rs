@@ -146,13 +146,18 @@ pub struct Stack {
 impl Stack {
     /// Start Alertmanager (if `with_alertmanager`) and Prometheus; wait until both are ready.
     pub async fn start(with_alertmanager: bool) -> Stack {
+        Stack::start_with_rules(with_alertmanager, RULES).await
+    }
+
+    /// As [`Stack::start`], evaluating `rules` (a Prometheus rule file) instead of [`RULES`].
+    pub async fn start_with_rules(with_alertmanager: bool, rules_yaml: &str) -> Stack {
         let prom_bin = require(PROMETHEUS, "prometheus");
         let am_bin = require(ALERTMANAGER, "prometheus-alertmanager");
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path();
         let alertmanager = with_alertmanager.then(|| start_alertmanager(am_bin, d));
         let rules = d.join("rules.yml");
-        std::fs::write(&rules, RULES).expect("write rules");
+        std::fs::write(&rules, rules_yaml).expect("write rules");
         let mut config = format!(
             "global: {{scrape_interval: 1s, evaluation_interval: 1s}}\nrule_files: [{}]\n",
             rules.display()

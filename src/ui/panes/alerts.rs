@@ -206,6 +206,16 @@ fn summary_line<'a>(state: &AppState, theme: &Theme, keymap: &Keymap) -> Line<'a
             theme.style(Role::Muted),
         ));
     }
+    if let Some(about) = alerts.only() {
+        spans.push(Span::styled(
+            format!(
+                "  about {about}: {} shown ({} all)",
+                alerts.visible_len(),
+                keymap.hint(KeyContext::Pane(Pane::Alerts), &Action::Back)
+            ),
+            theme.style(Role::Warning),
+        ));
+    }
     let filter = alerts.filter();
     if !filter.is_empty() {
         spans.push(Span::styled(
@@ -219,6 +229,8 @@ fn summary_line<'a>(state: &AppState, theme: &Theme, keymap: &Keymap) -> Line<'a
 /// Which columns fit, and how wide they are (from the visible rows only).
 struct Columns {
     name: u16,
+    /// OBJECT: what the alert is about (`shop/deploy/checkout`, `—`).
+    object: Option<u16>,
     labels: Option<u16>,
     summary: bool,
 }
@@ -232,11 +244,19 @@ impl Columns {
             rows.iter().map(f).max().unwrap_or(0).clamp(min, max) as u16
         };
         let name = w(&|v| v.row.name.chars().count(), 4, 40);
+        let object = w(&|v| object_text(v).chars().count(), 6, 50);
         let labels = w(&|v| v.row.telling_labels_text().chars().count(), 6, 60);
         let rest = width.saturating_sub(Self::FIXED + name + 1);
+        // OBJECT before SUMMARY (cut short in a narrow pane), SUMMARY keeps 8 cells.
+        let object = rest
+            .checked_sub(1 + 8)
+            .filter(|room| *room >= 12)
+            .map(|room| object.min(room));
+        let rest = rest.saturating_sub(object.map_or(0, |o| o + 1));
         let labels = (rest >= labels + 1 + 20).then_some(labels);
         Columns {
             name,
+            object,
             labels,
             summary: rest >= 8,
         }
@@ -244,6 +264,9 @@ impl Columns {
 
     fn header(&self) -> Vec<&'static str> {
         let mut h = vec!["", "SEVERITY", "STATE", "NAME"];
+        if self.object.is_some() {
+            h.push("OBJECT");
+        }
         if self.labels.is_some() {
             h.push("LABELS");
         }
@@ -261,6 +284,9 @@ impl Columns {
             Constraint::Length(9),
             Constraint::Length(self.name),
         ];
+        if let Some(o) = self.object {
+            w.push(Constraint::Length(o));
+        }
         if let Some(l) = self.labels {
             w.push(Constraint::Length(l));
         }
@@ -283,6 +309,9 @@ impl Columns {
             state.to_string(),
             v.row.name.clone(),
         ];
+        if self.object.is_some() {
+            c.push(object_text(v));
+        }
         if self.labels.is_some() {
             c.push(v.row.telling_labels_text());
         }
@@ -292,4 +321,12 @@ impl Columns {
         }
         c
     }
+}
+
+/// What an alert is about, for the OBJECT column: `shop/deploy/checkout`, or `—`.
+fn object_text(v: &AlertView) -> String {
+    v.row
+        .target
+        .as_ref()
+        .map_or_else(|| "—".to_string(), ToString::to_string)
 }

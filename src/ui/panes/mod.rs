@@ -6,8 +6,37 @@ pub mod placeholder;
 pub mod pods;
 pub mod rollouts;
 
+use ratatui::text::Span;
+use ratatui::widgets::Cell;
+
+use crate::model::alert::Severity;
+use crate::ui::theme::{Role, Theme};
+
 pub use alerts::AlertsPane;
 pub use logs::LogsPane;
 pub use placeholder::PlaceholderPane;
 pub use pods::PodsPane;
 pub use rollouts::RolloutsPane;
+
+/// Width of the ALERT column.
+pub const BADGE_WIDTH: u16 = 5;
+
+/// The ALERT cell of a row: `▲crit`, `▲warn`, `▲info` or `▲` for the worst firing alert
+/// about it (a symbol and a word, not only a colour); empty when none.
+pub fn alert_badge<'a>(severity: Option<&Severity>, theme: &Theme) -> Cell<'a> {
+    let Some(severity) = severity else {
+        return Cell::from("");
+    };
+    let (text, role) = match severity {
+        Severity::Critical => ("▲crit", Role::Critical),
+        Severity::Warning => ("▲warn", Role::Warning),
+        Severity::Info => ("▲info", Role::Info),
+        Severity::Other(_) => ("▲", Role::Warning),
+    };
+    Cell::from(Span::styled(
+        text,
+        theme
+            .style(role)
+            .add_modifier(ratatui::style::Modifier::BOLD),
+    ))
+}

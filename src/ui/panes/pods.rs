@@ -3,10 +3,12 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Widget};
+use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 
+use crate::model::alert::Severity;
 use crate::model::pod::{Health, PodRow};
 use crate::state::AppState;
+use crate::ui::panes::{BADGE_WIDTH, alert_badge};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::pane_frame::list_frame;
 use crate::ui::widgets::table::{render_window, table_rows};
@@ -63,11 +65,23 @@ impl PodsPane<'_> {
         let offset = pods.list().first_shown(height);
         let rows: Vec<&PodRow> = pods.window(offset, height).collect();
         let now = self.state.now;
-        let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none(), now);
-        let header = Row::new(cols.header());
-        let body = rows
+        let related = &self.state.related;
+        let badges: Vec<_> = rows
             .iter()
-            .map(|r| Row::new(cols.cells(r, now)).style(theme.style(health_role(r.health))));
+            .map(|r| related.pod_badge(&r.namespace, &r.name))
+            .collect();
+        let alert = badges.iter().any(Option::is_some);
+        let cols = Columns::fit(
+            area.width,
+            &rows,
+            self.state.namespace.is_none(),
+            now,
+            alert,
+        );
+        let header = Row::new(cols.header());
+        let body = rows.iter().zip(&badges).map(|(r, badge)| {
+            Row::new(cols.cells(r, *badge, now, theme)).style(theme.style(health_role(r.health)))
+        });
         let table = (header, body.collect(), cols.widths());
         render_window(area, buf, table, selected - offset, self.focused, theme);
     }
@@ -121,10 +135,18 @@ struct Columns {
     restarts: Option<u16>,
     age: bool,
     node: Option<u16>,
+    /// Some visible row has a firing alert: the ALERT column.
+    alert: bool,
 }
 
 impl Columns {
-    fn fit(width: u16, rows: &[&PodRow], show_ns: bool, now: jiff::Timestamp) -> Columns {
+    fn fit(
+        width: u16,
+        rows: &[&PodRow],
+        show_ns: bool,
+        now: jiff::Timestamp,
+        alert: bool,
+    ) -> Columns {
         let w = |f: &dyn Fn(&PodRow) -> usize, min: usize, max: usize| {
             rows.iter().map(|r| f(r)).max().unwrap_or(0).clamp(min, max) as u16
         };
@@ -135,6 +157,7 @@ impl Columns {
             restarts: Some(w(&|r| r.restarts_text(now).chars().count(), 8, 20)),
             age: true,
             node: Some(w(&|r| r.node.chars().count(), 4, 32)),
+            alert,
         };
         let need = |c: &Columns| {
             let opt = |o: Option<u16>| o.map(|n| n + 1).unwrap_or(0);
@@ -147,6 +170,7 @@ impl Columns {
                 + opt(c.restarts)
                 + if c.age { 6 } else { 0 }
                 + opt(c.node)
+                + if c.alert { BADGE_WIDTH + 1 } else { 0 }
         };
         let drops: [fn(&mut Columns); 4] = [
             |c| c.node = None,
@@ -169,6 +193,9 @@ impl Columns {
             h.push("NAMESPACE");
         }
         h.extend(["NAME", "READY", "STATUS"]);
+        if self.alert {
+            h.push("ALERT");
+        }
         if self.restarts.is_some() {
             h.push("RESTARTS");
         }
@@ -191,6 +218,9 @@ impl Columns {
             Constraint::Length(5),
             Constraint::Length(self.status),
         ]);
+        if self.alert {
+            w.push(Constraint::Length(BADGE_WIDTH));
+        }
         if let Some(r) = self.restarts {
             w.push(Constraint::Length(r));
         }
@@ -203,24 +233,33 @@ impl Columns {
         w
     }
 
-    fn cells(&self, r: &PodRow, now: jiff::Timestamp) -> Vec<String> {
-        let mut c = Vec::new();
+    fn cells<'a>(
+        &self,
+        r: &PodRow,
+        badge: Option<&Severity>,
+        now: jiff::Timestamp,
+        theme: &Theme,
+    ) -> Vec<Cell<'a>> {
+        let mut c: Vec<Cell> = Vec::new();
         if self.namespace.is_some() {
-            c.push(r.namespace.clone());
+            c.push(Cell::from(r.namespace.clone()));
         }
         c.extend([
-            r.name.clone(),
-            format!("{}/{}", r.ready, r.total),
-            r.status.clone(),
+            Cell::from(r.name.clone()),
+            Cell::from(format!("{}/{}", r.ready, r.total)),
+            Cell::from(r.status.clone()),
         ]);
+        if self.alert {
+            c.push(alert_badge(badge, theme));
+        }
         if self.restarts.is_some() {
-            c.push(r.restarts_text(now));
+            c.push(Cell::from(r.restarts_text(now)));
         }
         if self.age {
-            c.push(r.age_text(now));
+            c.push(Cell::from(r.age_text(now)));
         }
         if self.node.is_some() {
-            c.push(r.node.clone());
+            c.push(Cell::from(r.node.clone()));
         }
         c
     }

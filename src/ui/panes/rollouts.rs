@@ -6,8 +6,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 
+use crate::model::alert::Severity;
 use crate::model::rollout::{RolloutRow, RolloutState};
 use crate::state::AppState;
+use crate::ui::panes::{BADGE_WIDTH, alert_badge};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::pane_frame::list_frame;
 use crate::ui::widgets::table::{render_window, table_rows};
@@ -87,10 +89,20 @@ impl RolloutsPane<'_> {
         let selected = rollouts.selected_index();
         let offset = rollouts.list().first_shown(height);
         let rows: Vec<&RolloutRow> = rollouts.window(offset, height).collect();
-        let cols = Columns::fit(area.width, &rows, self.state.namespace.is_none());
+        let related = &self.state.related;
+        let badges: Vec<_> = rows
+            .iter()
+            .map(|r| related.rollout_badge(&r.namespace, &r.name))
+            .collect();
+        let mut cols = Columns::fit(area.width, &rows, self.state.namespace.is_none());
+        cols.alert = badges.iter().any(Option::is_some);
+        cols.change = cols
+            .change
+            .saturating_sub(if cols.alert { BADGE_WIDTH + 1 } else { 0 });
         let header = Row::new(cols.header());
-        let body = rows.iter().map(|r| {
-            Row::new(cols.cells(r, self.state.now, theme)).style(theme.style(state_role(r.state)))
+        let body = rows.iter().zip(&badges).map(|(r, badge)| {
+            Row::new(cols.cells(r, *badge, self.state.now, theme))
+                .style(theme.style(state_role(r.state)))
         });
         let table = (header, body.collect(), cols.widths());
         render_window(area, buf, table, selected - offset, self.focused, theme);
@@ -129,6 +141,8 @@ struct Columns {
     counts: bool,
     state: u16,
     change: u16,
+    /// Some visible row has a firing alert: the ALERT column.
+    alert: bool,
 }
 
 impl Columns {
@@ -145,6 +159,7 @@ impl Columns {
             counts: true,
             state: w(&|r| r.state.label().len(), 5, 12),
             change: 0,
+            alert: false,
         };
         let need = |c: &Columns| {
             c.namespace.map(|n| n + 1).unwrap_or(0)
@@ -194,7 +209,11 @@ impl Columns {
         if self.counts {
             h.extend(["UPD", "AVL"]);
         }
-        h.extend(["STATE", "CHANGE"]);
+        h.push("STATE");
+        if self.alert {
+            h.push("ALERT");
+        }
+        h.push("CHANGE");
         h
     }
 
@@ -217,14 +236,21 @@ impl Columns {
         if self.counts {
             w.extend([Constraint::Length(3), Constraint::Length(3)]);
         }
-        w.extend([
-            Constraint::Length(self.state),
-            Constraint::Length(self.change),
-        ]);
+        w.push(Constraint::Length(self.state));
+        if self.alert {
+            w.push(Constraint::Length(BADGE_WIDTH));
+        }
+        w.push(Constraint::Length(self.change));
         w
     }
 
-    fn cells<'a>(&self, r: &RolloutRow, now: jiff::Timestamp, theme: &Theme) -> Vec<Cell<'a>> {
+    fn cells<'a>(
+        &self,
+        r: &RolloutRow,
+        badge: Option<&Severity>,
+        now: jiff::Timestamp,
+        theme: &Theme,
+    ) -> Vec<Cell<'a>> {
         let mut c: Vec<Cell> = Vec::new();
         if self.namespace.is_some() {
             c.push(Cell::from(r.namespace.clone()));
@@ -245,6 +271,9 @@ impl Columns {
             c.push(Cell::from(r.available.to_string()));
         }
         c.push(Cell::from(r.state.label()));
+        if self.alert {
+            c.push(alert_badge(badge, theme));
+        }
         c.push(Cell::from(r.summary.clone()));
         c
     }

@@ -88,6 +88,19 @@ fn alert_counts<'a>(s: &AppState, t: &Theme) -> Vec<Span<'a>> {
     ]
 }
 
+/// Firing alerts about objects outside the namespace scope or not in the watches (`None`: none).
+fn outside_scope<'a>(s: &AppState, t: &Theme) -> Option<Span<'a>> {
+    let text = match s.related.outside_scope {
+        0 => return None,
+        1 => " 1 alert outside scope ".to_string(),
+        n => format!(" {n} alerts outside scope "),
+    };
+    Some(Span::styled(
+        text,
+        t.style(Role::Header).patch(t.style(Role::Warning)),
+    ))
+}
+
 impl Widget for Header<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let s = self.state;
@@ -111,6 +124,12 @@ impl Widget for Header<'_> {
         let mut right_width: usize = right.iter().map(|s| s.width()).sum();
         if (area.width as usize) < right_width + 24 {
             right_width = 0;
+        } else if let Some(outside) = outside_scope(s, t) {
+            // Only when the rest still fits: the counts matter more.
+            if right_width + outside.width() + 48 <= area.width as usize {
+                right_width += outside.width();
+                right.insert(right.len() - 2, outside);
+            }
         }
         let room = (area.width as usize).saturating_sub(right_width);
         // The full form when it fits; else one mark per source and the first stale time.
