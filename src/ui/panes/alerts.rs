@@ -247,9 +247,10 @@ impl Columns {
         let object = w(&|v| object_text(v).chars().count(), 6, 50);
         let labels = w(&|v| v.row.telling_labels_text().chars().count(), 6, 60);
         let rest = width.saturating_sub(Self::FIXED + name + 1);
-        // OBJECT before SUMMARY (cut short in a narrow pane), SUMMARY keeps 8 cells.
+        // OBJECT before SUMMARY: in a narrow pane it takes the room (cut short at the end),
+        // SUMMARY gets what is left.
         let object = rest
-            .checked_sub(1 + 8)
+            .checked_sub(1)
             .filter(|room| *room >= 12)
             .map(|room| object.min(room));
         let rest = rest.saturating_sub(object.map_or(0, |o| o + 1));
