@@ -34,6 +34,7 @@ fn pod(ns: usize, deploy: usize, i: usize, now: Timestamp, status: &str) -> PodR
         restarts: (i % 7) as u32,
         last_restart: (!i.is_multiple_of(7))
             .then(|| now - SignedDuration::from_secs(130 + i as i64)),
+        last_exit: None,
         created: Some(now - SignedDuration::from_secs(3600 + i as i64 * 37)),
         node: format!("node-{:03}", i % 100),
         ip: "10.0.2.17".into(),

@@ -10,6 +10,8 @@ pub enum Pane {
     Rollouts,
     Alerts,
     Logs,
+    /// The incident timeline, shown in the logs pane's place (`T`).
+    Timeline,
 }
 
 impl Pane {
@@ -22,11 +24,18 @@ impl Pane {
             Pane::Rollouts => "Rollouts",
             Pane::Alerts => "Alerts",
             Pane::Logs => "Logs",
+            Pane::Timeline => "Timeline",
         }
     }
 
+    /// The pane's place in [`Pane::ALL`] (the timeline takes the logs pane's).
     pub fn index(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+        let slot = if self == Pane::Timeline {
+            Pane::Logs
+        } else {
+            self
+        };
+        Pane::ALL.iter().position(|p| *p == slot).unwrap_or(0)
     }
 }
 
@@ -46,12 +55,13 @@ pub enum KeyContext {
 
 impl KeyContext {
     /// Every context, as named in `[keys.NAME]`.
-    pub const ALL: [KeyContext; 8] = [
+    pub const ALL: [KeyContext; 9] = [
         KeyContext::Global,
         KeyContext::Pane(Pane::Pods),
         KeyContext::Pane(Pane::Rollouts),
         KeyContext::Pane(Pane::Alerts),
         KeyContext::Pane(Pane::Logs),
+        KeyContext::Pane(Pane::Timeline),
         KeyContext::Dialog,
         KeyContext::Input,
         KeyContext::Silence,
@@ -65,6 +75,7 @@ impl KeyContext {
             KeyContext::Pane(Pane::Rollouts) => "rollouts",
             KeyContext::Pane(Pane::Alerts) => "alerts",
             KeyContext::Pane(Pane::Logs) => "logs",
+            KeyContext::Pane(Pane::Timeline) => "timeline",
             KeyContext::Dialog => "dialog",
             KeyContext::Input => "input",
             KeyContext::Silence => "silence",
@@ -98,6 +109,10 @@ pub enum Action {
     FocusRollouts,
     FocusAlerts,
     FocusLogs,
+    /// `5` / `:timeline`: show and focus the incident timeline.
+    FocusTimeline,
+    /// `T`: the timeline in place of the logs pane (narrowed to the selection), and back.
+    ToggleTimeline,
     Up,
     Down,
     Top,
@@ -158,6 +173,8 @@ pub enum Action {
     SetContext(String),
     /// `:theme NAME`.
     SetTheme(String),
+    /// `:export [FILE]`: write the incident report (`None`: the default file name).
+    Export(Option<String>),
 }
 
 impl Action {
@@ -173,7 +190,8 @@ impl Action {
         )
     }
 
-    /// Parse a `:` command line (`ns NAME`, `ns all`, `ctx NAME`, `theme NAME`, `q`).
+    /// Parse a `:` command line (`ns NAME`, `ns all`, `ctx NAME`, `theme NAME`, `timeline`,
+    /// `export [FILE]`, `q`).
     pub fn from_command_line(line: &str) -> Result<Action, String> {
         let mut words = line.split_whitespace();
         let verb = words.next().unwrap_or("");
@@ -187,11 +205,15 @@ impl Action {
             ("ctx" | "context", Some(ctx)) => Ok(Action::SetContext(ctx.to_string())),
             ("theme", Some(name)) => Ok(Action::SetTheme(name.to_string())),
             ("q" | "quit" | "q!", None) => Ok(Action::Quit),
+            ("timeline", None) => Ok(Action::FocusTimeline),
+            ("export", file) => Ok(Action::Export(file.map(str::to_string))),
             ("ns" | "namespace" | "ctx" | "context" | "theme", None) => {
                 Err(format!("{verb} needs an argument"))
             }
             ("", _) => Err("empty command".to_string()),
-            _ => Err(format!("unknown command: {verb} (try ns, ctx, theme, q)")),
+            _ => Err(format!(
+                "unknown command: {verb} (try ns, ctx, theme, timeline, export, q)"
+            )),
         }
     }
 }

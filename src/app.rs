@@ -43,6 +43,8 @@ pub struct Options {
     pub audit_log: Option<PathBuf>,
     pub alerts: AlertsOptions,
     pub logs: crate::config::LogsConfig,
+    /// `[timeline] max_entries`.
+    pub timeline_entries: usize,
 }
 
 /// The alert feed and golden signals, resolved from the config and the flags.
@@ -77,6 +79,7 @@ pub async fn run(opts: Options) -> Result<()> {
     let guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
     let mut dashboard = Dashboard {
         frames: Frames::new(opts.max_fps, opts.data_fps),
+        trim: false,
         theme: opts.theme.clone(),
         opts,
         state,
@@ -110,6 +113,7 @@ fn initial_state(opts: &Options) -> AppState {
     state.tz = jiff::tz::TimeZone::system();
     state.logs = crate::state::logs::LogsState::with_capacity(opts.logs.buffer_lines);
     state.logs.redactor = std::sync::Arc::new(opts.logs.redactor());
+    state.timeline = crate::state::timeline::TimelineState::with_max(opts.timeline_entries);
     if !opts.warnings.is_empty() {
         state
             .ui
@@ -136,6 +140,8 @@ struct Dashboard {
     updates: Receiver<Update>,
     guard: TerminalGuard,
     frames: Frames,
+    /// A list arrived: give the memory its parsing freed back on the next tick.
+    trim: bool,
 }
 
 impl Dashboard {
@@ -216,14 +222,22 @@ impl Dashboard {
 
     /// Apply `first` and everything already queued: a burst of watch events costs one frame.
     fn on_updates(&mut self, first: Update) -> Vec<Effect> {
-        self.frames.data |= self.state.apply(first);
+        self.apply(first);
         while let Ok(update) = self.updates.try_recv() {
-            self.frames.data |= self.state.apply(update);
+            self.apply(update);
         }
         Vec::new()
     }
 
+    fn apply(&mut self, update: Update) {
+        self.trim |= update.ends_a_list();
+        self.frames.data |= self.state.apply(update);
+    }
+
     fn on_tick(&mut self) -> Vec<Effect> {
+        if std::mem::take(&mut self.trim) {
+            crate::memory::release_free_memory();
+        }
         self.state.tick(Timestamp::now());
         self.frames.data = true;
         Vec::new()
@@ -243,6 +257,7 @@ impl Dashboard {
                 }
                 Effect::TailLogs(request) => self.supervisor.tail(request),
                 Effect::Rescope => self.supervisor.rescope(scope_of(&self.state)),
+                Effect::Export { path, contents } => self.supervisor.export(path, contents),
                 Effect::LoadTheme(name) => {
                     let (dir, no_color) = (self.opts.theme_dir.as_deref(), self.opts.no_color);
                     match Theme::load(&name, dir, no_color) {

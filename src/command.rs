@@ -149,6 +149,19 @@ impl Command {
         }
     }
 
+    /// The object as the timeline names it: `pod/NAME`, `deploy/NAME`, `alert/NAME`.
+    pub fn object(&self) -> String {
+        let name = &self.target().name;
+        match self {
+            Command::DeletePod { .. } | Command::LoadPodDetail { .. } => format!("pod/{name}"),
+            Command::CreateSilence { .. } | Command::ExpireSilence { .. } => {
+                format!("alert/{name}")
+            }
+            Command::ReviewAccess { .. } => name.clone(),
+            _ => format!("deploy/{name}"),
+        }
+    }
+
     /// One line describing exactly what will happen, for the confirmation dialog.
     pub fn describe(&self) -> String {
         let t = self.target();

@@ -7,7 +7,7 @@ use opsdeck::error::{EXIT_FAILURE, Failure};
 use opsdeck::{launch, logging};
 
 fn main() -> ExitCode {
-    limit_malloc_arenas();
+    opsdeck::memory::limit_malloc_arenas();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => e.exit(), // --help, --version
@@ -67,16 +67,4 @@ fn fail(failure: &Failure) -> ExitCode {
     let line = failure.line(opsdeck::error::stderr_has_color());
     let _ = writeln!(std::io::stderr(), "{line}");
     ExitCode::from(failure.status)
-}
-
-/// glibc gives every thread that allocates its own malloc arena (up to 8 per core), each
-/// keeping freed memory: with the async runtime's threads that is ~10 MB of RSS for nothing.
-/// Two are plenty for a dashboard. Measured at 10,000 pods (steady RSS): 62.8 MB by default,
-/// 56.5–59.2 MB with two, 50.3–53.8 MB with one (but a slower log flood: 12.9 % vs 11.4 % CPU).
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets an allocator parameter; called before any thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
 }

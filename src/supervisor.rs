@@ -26,7 +26,9 @@ use crate::http::HttpClient;
 use crate::model::log::LogRequest;
 use crate::sources::alerts::AlertEndpoint;
 use crate::sources::link::Links;
-use crate::sources::{AlertPoller, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher};
+use crate::sources::{
+    AlertPoller, EventWatcher, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher, Watch,
+};
 use crate::update::Update;
 
 /// Longest retry delay of a failing alert or metrics source (without `Retry-After`): a
@@ -81,28 +83,28 @@ impl WatchSet {
         tracing::info!(context = %scope.context, namespace = ?scope.namespace, "watching");
         let mut tasks = JoinSet::new();
         let context = Some(scope.context.clone()).filter(|c| !c.is_empty());
+        let watch = Watch {
+            cluster: settings.cluster.clone(),
+            context,
+            namespace: scope.namespace.clone(),
+            scope: scope.tag,
+            tx: tx.clone(),
+            links: links.clone(),
+        };
         tasks.spawn(
-            PodWatcher {
-                cluster: settings.cluster.clone(),
-                context: context.clone(),
-                namespace: scope.namespace.clone(),
-                scope: scope.tag,
-                tx: tx.clone(),
-                links: links.clone(),
+            EventWatcher {
+                watch: watch.clone(),
+                redactor: std::sync::Arc::new(settings.logs.redactor()),
             }
             .run(),
         );
         tasks.spawn(
             RolloutWatcher {
-                cluster: settings.cluster.clone(),
-                context,
-                namespace: scope.namespace.clone(),
-                scope: scope.tag,
-                tx: tx.clone(),
-                links: links.clone(),
+                watch: watch.clone(),
             }
             .run(),
         );
+        tasks.spawn(PodWatcher { watch }.run());
         if let Some(http) = &settings.http {
             spawn_alert_sources(&mut tasks, &settings.alerts, http, scope.tag, tx);
         }
@@ -236,6 +238,22 @@ impl Supervisor {
             links: self.links.clone(),
         };
         self.log_tail = Some(Task::spawn(tailer.run()));
+    }
+
+    /// Write `contents` to `path` atomically, off the UI thread; the result comes back as
+    /// [`Update::ExportWritten`].
+    pub fn export(&self, path: std::path::PathBuf, contents: String) {
+        let tx = self.updates.clone();
+        tokio::spawn(async move {
+            let target = path.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                crate::export::write_atomically(&target, contents.as_bytes())
+            })
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+            .map_err(|e| e.to_string());
+            let _ = tx.send(Update::ExportWritten { path, result }).await;
+        });
     }
 
     /// Stop the sources and the tail now and close the command channel. The returned future

@@ -24,6 +24,8 @@ pub enum SourceId {
     Prometheus,
     /// Prometheus range queries for the golden signals.
     Metrics,
+    /// The Kubernetes events watch (the incident timeline).
+    Events,
     /// The log tail (pods/log streams).
     Logs,
 }
@@ -36,6 +38,7 @@ impl SourceId {
             SourceId::Alertmanager => "am",
             SourceId::Prometheus => "prom",
             SourceId::Metrics => "metrics",
+            SourceId::Events => "events",
             SourceId::Logs => "logs",
         }
     }
@@ -149,4 +152,32 @@ pub enum Update {
     },
     /// The executor finished a command.
     CommandFinished { id: u64, outcome: Outcome },
+    /// The incident report of `:export` was written (or why not).
+    ExportWritten {
+        path: std::path::PathBuf,
+        result: Result<(), String>,
+    },
+    /// Something for the incident timeline (a Kubernetes event).
+    TimelineEntry {
+        scope: u64,
+        entry: Box<crate::model::timeline::Entry>,
+    },
+}
+
+impl Update {
+    /// Whether this is the end of a watch's initial list (pods, rollouts, events): the
+    /// transient memory of a big list has just been freed.
+    pub fn ends_a_list(&self) -> bool {
+        match self {
+            Update::PodsListed { .. } => true,
+            Update::RolloutsChanged { change, .. } => matches!(
+                change,
+                RolloutChange::DeploymentsListed(_) | RolloutChange::ReplicaSetsListed(_)
+            ),
+            Update::SourceHealth { source, health, .. } => {
+                *source == SourceId::Events && *health == SourceHealth::Live
+            }
+            _ => false,
+        }
+    }
 }

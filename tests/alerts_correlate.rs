@@ -1,7 +1,8 @@
 //! Alerts tied to workloads, end to end: Debian's real Prometheus evaluates rules whose labels
 //! name a Deployment and a pod of the simulator (the pod the way kube-state-metrics reports it
 //! without honorLabels), sends them to the real Alertmanager, and the real binary in tmux shows
-//! the badges on the rows, the object on the alert rows, and `o` jumps both ways.
+//! the badges on the rows, the object on the alert rows, and `o` jumps both ways; then a
+//! rollout made with the real kubectl and a crash land in the timeline `T` opens for the row.
 
 mod common;
 mod promstack;
@@ -79,7 +80,13 @@ async fn real_alerts_mark_their_rows_and_o_jumps_both_ways() {
         config_file.display(),
         stack.alertmanager().port
     );
-    let tmux = Tmux::start("correlate", 200, 50, &opsdeck_command(dir.path(), &args));
+    // Run in the temporary directory: `:export` writes its report there.
+    let command = format!(
+        "cd {} && {}",
+        dir.path().display(),
+        opsdeck_command(dir.path(), &args)
+    );
+    let tmux = Tmux::start("correlate", 200, 50, &command);
 
     // Badges: the Deployment's critical, the pod's warning (the exported pod, not ksm's).
     let screen = tmux.wait_for("badges on the rows", WAIT, |s| {
@@ -127,6 +134,90 @@ async fn real_alerts_mark_their_rows_and_o_jumps_both_ways() {
     assert!(!screen.contains("GhostDown"), "{screen}");
     tmux.keys(&["Escape"]);
     tmux.wait_for("all alerts again", WAIT, |s| s.contains("GhostDown"));
+
+    // A crash of one of the pods, and a new revision with the real kubectl.
+    sim.control().crash_pod(&ns, &pod).unwrap();
+    let rolled = std::process::Command::new("kubectl")
+        .args(["--kubeconfig", &kubeconfig.display().to_string(), "-n", &ns])
+        .args([
+            "set",
+            "image",
+            &format!("deployment/{deploy}"),
+            "*=registry.example/app:v2",
+        ])
+        .output()
+        .expect("kubectl is installed (scripts/test checks)");
+    assert!(
+        rolled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rolled.stderr)
+    );
+    // T on the Deployment's row (selected since the jump): its timeline.
+    tmux.keys(&["2", "T"]);
+    let screen = tmux.wait_for("the Deployment's timeline", WAIT, |s| {
+        s.contains(&format!("Timeline {ns}/deploy/{deploy}"))
+            && s.contains("r1→r2")
+            && s.contains(&format!("{ns}/pod/{pod}"))
+            && line_with(s, "ReplicasMismatch (critical)").is_some()
+    });
+    let restart = line_with(&screen, &format!("{ns}/pod/{pod}")).unwrap();
+    assert!(
+        restart.contains("restart") || restart.contains("warning"),
+        "{restart}"
+    );
+    assert!(
+        !screen.contains("GhostDown (warning)"),
+        "another workload's alert in its timeline:\n{screen}"
+    );
+
+    // :export writes the incident report into the working directory, atomically.
+    tmux.keys(&[":"]);
+    tmux.type_text("export");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the export written", WAIT, |s| s.contains("export: wrote"));
+    let written: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("opsdeck-incident-") && n.ends_with(".md"))
+        .collect();
+    assert_eq!(written.len(), 1, "{written:?}\n{screen}");
+    assert!(
+        screen.contains(&written[0]),
+        "the path in the status line:\n{screen}"
+    );
+    let report = std::fs::read_to_string(dir.path().join(&written[0])).unwrap();
+    assert!(report.contains("## Firing alerts (3)"), "{report}");
+    let alert = line_with(&report, "| ReplicasMismatch |").expect(&report);
+    assert!(
+        alert.contains(&format!("`{ns}/deploy/{deploy}`")),
+        "{alert}"
+    );
+    assert!(
+        report.contains("Also firing: 1 alert about an object outside"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("`{ns}/deploy/{deploy}` r1→r2")),
+        "{report}"
+    );
+    assert!(
+        report.contains("~ app image:") || report.contains("image:"),
+        "{report}"
+    );
+    assert!(report.contains("## Timeline, newest first"), "{report}");
+    assert!(
+        line_with(&report, &format!("`{ns}/pod/{pod}`")).is_some(),
+        "{report}"
+    );
+
+    // An unwritable path: the reason in the status line, nothing written.
+    tmux.keys(&[":"]);
+    tmux.type_text("export /proc/opsdeck-nope/report.md");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("the export refused", WAIT, |s| {
+        line_with(s, "export: /proc/opsdeck-nope/report.md:").is_some()
+    });
+    assert!(!std::path::Path::new("/proc/opsdeck-nope/report.md").exists());
     tmux.keys(&["q"]);
     tmux.wait_exit(Duration::from_secs(10));
 }

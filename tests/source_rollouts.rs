@@ -8,7 +8,7 @@ use kube::Api;
 use kube::api::{Patch, PatchParams};
 use opsdeck::cluster::ClusterConfig;
 use opsdeck::model::rollout::RolloutChange;
-use opsdeck::sources::RolloutWatcher;
+use opsdeck::sources::{RolloutWatcher, Watch};
 use opsdeck::state::rollouts::RolloutsState;
 use opsdeck::update::{SourceHealth, SourceId, Update};
 use opsdeck_sim::{SimConfig, Simulator};
@@ -36,12 +36,14 @@ async fn watcher_lists_then_follows_a_rollout() {
     };
     let (tx, mut rx) = mpsc::channel(256);
     let watcher = RolloutWatcher {
-        cluster: cluster.clone(),
-        context: Some("opsdeck-sim".into()),
-        namespace: None,
-        scope: 3,
-        tx,
-        links: Default::default(),
+        watch: Watch {
+            cluster: cluster.clone(),
+            context: Some("opsdeck-sim".into()),
+            namespace: None,
+            scope: 3,
+            tx,
+            links: Default::default(),
+        },
     };
     let task = tokio::spawn(watcher.run());
     let mut state = RolloutsState::default();

@@ -11,7 +11,7 @@ use opsdeck::action::{Action, Pane};
 use opsdeck::model::alert::{AlertRow, AlertState, Severity};
 use opsdeck::model::pod::PodRow;
 use opsdeck::model::rollout::{DeploymentInfo, ReplicaSetInfo, RolloutChange};
-use opsdeck::state::AppState;
+use opsdeck::state::{AppState, Effect};
 use opsdeck::update::Update;
 use serde_json::json;
 
@@ -280,4 +280,266 @@ fn o_on_a_pod_or_rollout_lists_only_its_alerts_and_esc_lists_all_again() {
     assert_eq!(state.ui.focus, Pane::Pods);
     let status = state.ui.status.clone().unwrap().text;
     assert_eq!(status, "no firing alerts about shop/pod/cart-5c4b-a");
+}
+
+// The incident timeline, fed by the same updates.
+
+/// Delete the first pod of the pods pane through its confirm dialog, and let the executor
+/// answer `outcome`; returns the pod's name.
+fn delete_selected_pod(state: &mut AppState, outcome: &str) -> String {
+    state.handle(Action::FocusPods);
+    state.handle(Action::Top);
+    let victim = state.pods.selected_row().unwrap().name.clone();
+    state.handle(Action::Restart);
+    let effects = state.handle(Action::Confirm);
+    let [Effect::Run(req)] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    state.apply(Update::CommandFinished {
+        id: req.id,
+        outcome: opsdeck::update::Outcome::Done(outcome.into()),
+    });
+    victim
+}
+
+fn timeline_texts(state: &AppState) -> Vec<String> {
+    state
+        .timeline
+        .window(0, usize::MAX)
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e.kind.label(),
+                e.object_path(),
+                e.text_with_count()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_rollout_a_crash_an_alert_and_an_action_land_in_the_timeline_newest_first() {
+    let mut state = cluster(None);
+    let scope = state.scope;
+    // A new revision of checkout: a ReplicaSet not seen before, revision 3.
+    let mut rs = replica_set("shop", "checkout", "9abc");
+    rs.revision = Some(3);
+    rs.created = Some(now() - jiff::SignedDuration::from_mins(10));
+    state.apply(Update::RolloutsChanged {
+        scope,
+        change: RolloutChange::ReplicaSetApplied(Box::new(rs.clone())),
+    });
+    // The same ReplicaSet again (a status change) is no new revision.
+    state.apply(Update::RolloutsChanged {
+        scope,
+        change: RolloutChange::ReplicaSetApplied(Box::new(rs)),
+    });
+    // A pod of it crashes twice: one entry, counted.
+    for restarts in 1..=2 {
+        let mut row = pod("shop", "checkout-7d9f-a", "checkout-7d9f");
+        row.restarts = restarts;
+        row.last_restart = Some(now() - jiff::SignedDuration::from_mins(5 - i64::from(restarts)));
+        row.last_exit = Some("OOMKilled (exit 137)".into());
+        state.apply(Update::PodApplied {
+            scope,
+            row: Box::new(row),
+        });
+    }
+    fetch(&mut state, vec![incident().remove(1)]);
+    // An action of this session (delete a pod): its outcome is an entry; a read is not.
+    let victim = delete_selected_pod(&mut state, "deleted");
+    state.apply(Update::CommandFinished {
+        id: 999,
+        outcome: opsdeck::update::Outcome::Done("dry run accepted".into()),
+    });
+    assert_eq!(
+        timeline_texts(&state),
+        [
+            &format!("action shop/pod/{victim} deleted"),
+            "alert shop/deploy/checkout CheckoutErrors (critical): CheckoutErrors summary",
+            "restart shop/pod/checkout-7d9f-a restarted: OOMKilled (exit 137) ×2",
+            "rollout shop/deploy/checkout r2→r3 (checkout-9abc): no template change",
+        ]
+    );
+    // The alert resolves.
+    fetch(&mut state, vec![]);
+    assert!(
+        timeline_texts(&state)[0].starts_with("resolved shop/deploy/checkout CheckoutErrors"),
+        "{:?}",
+        timeline_texts(&state)
+    );
+}
+
+#[test]
+fn t_narrows_the_timeline_to_the_selected_workload_and_answers_what_changed_before_the_alert() {
+    let mut state = cluster(None);
+    let scope = state.scope;
+    let mut rs = replica_set("shop", "checkout", "9abc");
+    rs.revision = Some(3);
+    rs.created = Some(now() - jiff::SignedDuration::from_mins(20));
+    state.apply(Update::RolloutsChanged {
+        scope,
+        change: RolloutChange::ReplicaSetApplied(Box::new(rs)),
+    });
+    let mut cart = replica_set("shop", "cart", "1111");
+    cart.revision = Some(2);
+    cart.created = Some(now() - jiff::SignedDuration::from_mins(15));
+    state.apply(Update::RolloutsChanged {
+        scope,
+        change: RolloutChange::ReplicaSetApplied(Box::new(cart)),
+    });
+    // CheckoutErrors started 60 s before now (the fixture's age).
+    fetch(&mut state, vec![incident().remove(1)]);
+
+    state.handle(Action::FocusRollouts);
+    state.handle(Action::Top);
+    while state.rollouts.selected_row().unwrap().name != "checkout" {
+        state.handle(Action::Down);
+    }
+    state.handle(Action::ToggleTimeline);
+    assert!(state.timeline.shown);
+    assert_eq!(state.ui.focus, Pane::Timeline);
+    assert_eq!(
+        state.timeline.focus().unwrap().label,
+        "shop/deploy/checkout"
+    );
+    let texts = timeline_texts(&state);
+    assert_eq!(
+        texts.len(),
+        2,
+        "cart's revision is not checkout's: {texts:?}"
+    );
+    let (first, changes) = state.timeline.answer().unwrap();
+    assert_eq!(first.kind, opsdeck::model::timeline::EntryKind::AlertFiring);
+    assert_eq!(changes.len(), 1);
+    assert!(changes[0].text.starts_with("r2→r3"), "{}", changes[0].text);
+
+    // Esc: the whole scope; T again: the logs back.
+    state.handle(Action::Back);
+    assert_eq!(state.timeline.visible_len(), 3);
+    state.handle(Action::ToggleTimeline);
+    assert!(!state.timeline.shown);
+    assert_eq!(state.ui.focus, Pane::Logs);
+    // `:timeline` focuses it again.
+    assert_eq!(
+        Action::from_command_line("timeline"),
+        Ok(Action::FocusTimeline)
+    );
+}
+
+// `:export`: the incident report for the incident doc.
+
+/// A ReplicaSet of checkout at `revision` whose template runs `image` with `env`.
+fn checkout_revision(
+    hash: &str,
+    revision: u64,
+    mins_ago: i64,
+    image: &str,
+    env: &str,
+) -> ReplicaSetInfo {
+    let rs: ReplicaSet = serde_json::from_value(json!({
+        "metadata": {"namespace": "shop", "name": format!("checkout-{hash}"),
+            "creationTimestamp": (now() - jiff::SignedDuration::from_mins(mins_ago)).to_string(),
+            "annotations": {"deployment.kubernetes.io/revision": revision.to_string()},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "checkout",
+                "uid": "uid-checkout", "controller": true}]},
+        "spec": {"replicas": 2, "selector": {}, "template": {"spec": {"containers": [
+            {"name": "app", "image": image,
+             "env": [{"name": "DB_PASSWORD", "value": env}, {"name": "LOG_LEVEL", "value": env}]}
+        ]}}}
+    }))
+    .unwrap();
+    ReplicaSetInfo::from_replica_set(&rs)
+}
+
+#[test]
+fn the_incident_report_holds_alerts_pods_rollouts_timeline_and_actions_without_secrets() {
+    let mut state = cluster(Some("shop"));
+    let scope = state.scope;
+    let change = RolloutChange::ReplicaSetsListed(vec![
+        checkout_revision("1111", 1, 600, "shop/checkout:1.4.2", "info"),
+        checkout_revision("2222", 2, 12, "shop/checkout:1.5.0", "debug"),
+        replica_set("shop", "cart", "5c4b"),
+    ]);
+    state.apply(Update::RolloutsChanged { scope, change });
+    let mut crashed = pod("shop", "checkout-7d9f-b", "checkout-7d9f");
+    crashed.status = "CrashLoopBackOff".into();
+    crashed.health = opsdeck::model::pod::Health::Failed;
+    crashed.ready = 0;
+    crashed.total = 1;
+    crashed.restarts = 4;
+    crashed.last_exit = Some("OOMKilled (exit 137)".into());
+    crashed.last_restart = Some(now() - jiff::SignedDuration::from_mins(2));
+    crashed.node = "worker-2".into();
+    state.apply(Update::PodApplied {
+        scope,
+        row: Box::new(crashed),
+    });
+    // An event whose text carries a secret (redacted like the logs), with a pipe.
+    state.apply(Update::TimelineEntry {
+        scope,
+        entry: Box::new(opsdeck::model::timeline::Entry {
+            at: now() - jiff::SignedDuration::from_mins(3),
+            kind: opsdeck::model::timeline::EntryKind::Warning,
+            namespace: "shop".into(),
+            object: "pod/checkout-7d9f-b".into(),
+            text: "Unhealthy: probe failed | GET /health?token=s3cr3t".into(),
+            count: 14,
+            key: "event:uid-1".into(),
+        }),
+    });
+    let mut alerts = vec![incident().remove(1)];
+    alerts.push(firing(
+        "GhostDown",
+        "warning",
+        &[("namespace", "shop"), ("deployment", "ghost")],
+    ));
+    fetch(&mut state, alerts);
+    let victim = delete_selected_pod(&mut state, "pod deleted");
+    assert_eq!(victim, "checkout-7d9f-b", "the failed pod sorts first");
+
+    let report = state.incident_report();
+    assert!(!report.contains("s3cr3t"), "{report}");
+    // A credential-looking variable's value is masked (its change does not show either).
+    let password = report.lines().filter(|l| l.contains("DB_PASSWORD"));
+    assert!(
+        password
+            .clone()
+            .all(|l| !l.contains("info") && !l.contains("debug")),
+        "{report}"
+    );
+    let level = report
+        .lines()
+        .find(|l| l.contains("LOG_LEVEL"))
+        .expect(&report);
+    assert!(level.contains("info") && level.contains("debug"), "{level}");
+    insta::assert_snapshot!(report);
+    assert_eq!(
+        state.export_file_name(),
+        "opsdeck-incident-prod-eu-1-20261123T120000Z.md"
+    );
+    // `:export` hands the same report to the supervisor, to the default file name.
+    let effects = state.handle(Action::Export(None));
+    let [Effect::Export { path, contents }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        path.to_str(),
+        Some("opsdeck-incident-prod-eu-1-20261123T120000Z.md")
+    );
+    assert_eq!(contents, &report);
+    assert_eq!(
+        Action::from_command_line("export /tmp/x.md"),
+        Ok(Action::Export(Some("/tmp/x.md".into())))
+    );
+    // The written file's path (or the reason it was not) goes to the status line.
+    state.apply(Update::ExportWritten {
+        path: "/nope/x.md".into(),
+        result: Err("No such file or directory (os error 2)".into()),
+    });
+    let status = state.ui.status.clone().unwrap();
+    assert_eq!(
+        status.text,
+        "export: /nope/x.md: No such file or directory (os error 2)"
+    );
 }

@@ -26,11 +26,28 @@ pub struct Config {
     pub alerts: AlertsConfig,
     pub signals: SignalsConfig,
     pub logs: LogsConfig,
+    pub timeline: TimelineConfig,
     /// Extra alert labels that name an object: label → kind (`app = "deployment"`).
     pub correlate: std::collections::BTreeMap<String, String>,
     /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`, in every context;
     /// `[keys.logs] pause = "space"` in one context.
     pub keys: keymap::KeyOverrides,
+}
+
+/// The incident timeline.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TimelineConfig {
+    /// Entries kept (the oldest go first).
+    pub max_entries: usize,
+}
+
+impl Default for TimelineConfig {
+    fn default() -> Self {
+        TimelineConfig {
+            max_entries: crate::state::timeline::MAX_ENTRIES,
+        }
+    }
 }
 
 /// Which cluster and namespace to show.
@@ -157,6 +174,7 @@ impl Config {
             ("signals", self.signals.problems()),
             ("logs", self.logs.problems()),
             ("correlate", self.correlate_problems()),
+            ("timeline", self.timeline_problems()),
         ];
         for (section, problems) in sections {
             if let Some((key, message)) = problems.into_iter().next() {
@@ -184,6 +202,13 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    fn timeline_problems(&self) -> Vec<(&str, String)> {
+        match self.timeline.max_entries {
+            0 => vec![("max_entries", "must be at least 1".to_string())],
+            _ => Vec::new(),
+        }
     }
 
     fn correlate_problems(&self) -> Vec<(&str, String)> {

@@ -12,3 +12,4 @@ pub mod pod;
 pub mod rollout;
 pub mod signal;
 pub mod time;
+pub mod timeline;

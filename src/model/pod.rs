@@ -98,6 +98,8 @@ pub struct PodRow {
     pub restarts: u32,
     /// Latest `lastState.terminated.finishedAt` among the counted containers.
     pub last_restart: Option<Timestamp>,
+    /// How that container last ended: `OOMKilled (exit 137)`, `Error (exit 1)`.
+    pub last_exit: Option<String>,
     /// `metadata.creationTimestamp`.
     pub created: Option<Timestamp>,
     /// `spec.nodeName`; empty when not scheduled (kubectl prints `<none>`).
@@ -116,6 +118,21 @@ pub struct PodRow {
 
 fn clamp_u16(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// The reason and exit code of the most recent container termination (`lastState`).
+fn last_exit(pod: &Pod) -> Option<String> {
+    let status = pod.status.as_ref()?;
+    let containers = status.container_statuses.iter().flatten();
+    let inits = status.init_container_statuses.iter().flatten();
+    containers
+        .chain(inits)
+        .filter_map(|c| c.last_state.as_ref()?.terminated.as_ref())
+        .max_by_key(|t| t.finished_at.as_ref().map(|f| f.0))
+        .map(|t| {
+            let reason = t.reason.as_deref().unwrap_or("terminated");
+            format!("{reason} (exit {})", t.exit_code)
+        })
 }
 
 impl PodRow {
@@ -149,6 +166,7 @@ impl PodRow {
             health,
             restarts: u32::try_from(printed.restarts.max(0)).unwrap_or(u32::MAX),
             last_restart: printed.last_restart,
+            last_exit: last_exit(pod),
             created: from_k8s_opt(meta.creation_timestamp.as_ref()),
             node: pod
                 .spec
@@ -261,6 +279,7 @@ mod tests {
             health,
             restarts: 0,
             last_restart: None,
+            last_exit: None,
             created: None,
             node: String::new(),
             ip: String::new(),

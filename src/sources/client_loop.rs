@@ -3,8 +3,11 @@
 //! wait until the API server answers and start again; when no client can be built (no
 //! kubeconfig, unknown context), report the source as failed and try again.
 
+use std::fmt::Display;
 use std::future::Future;
 use std::time::Duration;
+
+use futures::{Stream, StreamExt};
 
 use jiff::Timestamp;
 use tokio::sync::mpsc::Sender;
@@ -63,5 +66,83 @@ pub async fn supervise<F, Fut>(
                 tokio::time::sleep(CLIENT_RETRY).await;
             }
         }
+    }
+}
+
+/// What every Kubernetes watch of a scope needs: the cluster and context, the namespace
+/// (`None`: all), the scope tag of its updates, where to send them, and the shared liveness of
+/// the API servers.
+#[derive(Clone)]
+pub struct Watch {
+    pub cluster: ClusterConfig,
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub scope: u64,
+    pub tx: Sender<Update>,
+    pub links: Links,
+}
+
+impl Watch {
+    /// Run `watch` for `source` under [`supervise`], forever.
+    pub async fn run<F, Fut>(&self, source: SourceId, watch: F)
+    where
+        F: FnMut(kube::Client, Watchdog) -> Fut,
+        Fut: Future<Output = (Watchdog, Option<Trouble>)>,
+    {
+        let to = (&self.tx, self.scope, source);
+        supervise(
+            (&self.cluster, &self.links),
+            self.context.as_deref(),
+            to,
+            watch,
+        )
+        .await;
+    }
+
+    /// Report the health of `source`.
+    pub async fn report(&self, source: SourceId, health: SourceHealth) {
+        report(&self.tx, self.scope, source, health).await;
+    }
+
+    /// Send an update; `false` when the dashboard is gone.
+    pub async fn send(&self, update: Update) -> bool {
+        self.tx.send(update).await.is_ok()
+    }
+
+    /// The API of `K` in the namespace, or in all of them.
+    pub fn api<K>(&self, client: kube::Client) -> kube::Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        <K as kube::Resource>::DynamicType: Default,
+    {
+        match &self.namespace {
+            Some(ns) => kube::Api::namespaced(client, ns),
+            None => kube::Api::all(client),
+        }
+    }
+}
+
+/// The next item of a watch stream (the watchdog told it arrived), or why the watch ends: an
+/// error, the end of the stream, or a link gone silent.
+pub async fn next_event<S, T, E>(
+    stream: &mut std::pin::Pin<&mut S>,
+    dog: &mut Watchdog,
+    client: &kube::Client,
+) -> Result<T, Trouble>
+where
+    S: Stream<Item = Result<T, E>>,
+    E: Display,
+{
+    let event = tokio::select! {
+        event = stream.next() => event,
+        trouble = dog.silence(client) => return Err(trouble),
+    };
+    match event {
+        Some(Ok(event)) => {
+            dog.heard();
+            Ok(event)
+        }
+        Some(Err(e)) => Err(Trouble::WatchError(e.to_string())),
+        None => Err(Trouble::WatchError("watch ended".into())),
     }
 }

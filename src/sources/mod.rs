@@ -3,6 +3,7 @@
 
 pub mod alerts;
 pub mod client_loop;
+pub mod events;
 pub mod link;
 pub mod log_events;
 pub mod log_pods;
@@ -13,6 +14,8 @@ pub mod pods;
 pub mod rollouts;
 
 pub use alerts::AlertPoller;
+pub use client_loop::Watch;
+pub use events::EventWatcher;
 pub use logs::LogTailer;
 pub use metrics::MetricsPoller;
 pub use pods::PodWatcher;

@@ -3,31 +3,22 @@
 
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use kube::Api;
 use kube::runtime::watcher::{self, Event};
-use tokio::sync::mpsc::Sender;
 
-use crate::cluster::ClusterConfig;
 use crate::model::rollout::{DeploymentInfo, ReplicaSetInfo, RolloutChange};
-use crate::sources::client_loop;
-use crate::sources::link::{Links, Trouble, Watchdog};
+use crate::sources::client_loop::{self, Watch};
+use crate::sources::link::{Trouble, Watchdog};
 use crate::update::{SourceHealth, SourceId, Update};
 
 /// Watches the Deployments and ReplicaSets of one scope (context + namespace) until aborted.
 pub struct RolloutWatcher {
-    pub cluster: ClusterConfig,
-    pub context: Option<String>,
-    pub namespace: Option<String>,
-    pub scope: u64,
-    pub tx: Sender<Update>,
-    /// Liveness of the API servers, shared with the other watches and the executor.
-    pub links: Links,
+    pub watch: Watch,
 }
 
 /// One event of either watch.
 enum Either {
-    Deployment(Result<Event<Deployment>, watcher::Error>),
-    ReplicaSet(Result<Event<ReplicaSet>, watcher::Error>),
+    Deployment(Event<Deployment>),
+    ReplicaSet(Event<ReplicaSet>),
 }
 
 /// Init…InitDone snapshots in progress.
@@ -38,65 +29,40 @@ struct Snapshots {
 }
 
 impl RolloutWatcher {
-    async fn health(&self, health: SourceHealth) {
-        client_loop::report(&self.tx, self.scope, SourceId::Rollouts, health).await;
-    }
-
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
-        let to = (&self.tx, self.scope, SourceId::Rollouts);
-        let with = (&self.cluster, &self.links);
-        client_loop::supervise(with, self.context.as_deref(), to, |client, dog| {
-            self.watch(client, dog)
-        })
-        .await;
-    }
-
-    fn api<K>(&self, client: kube::Client) -> Api<K>
-    where
-        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
-        <K as kube::Resource>::DynamicType: Default,
-    {
-        match &self.namespace {
-            Some(ns) => Api::namespaced(client, ns),
-            None => Api::all(client),
-        }
+        let w = &self.watch;
+        w.run(SourceId::Rollouts, |client, dog| self.watch(client, dog))
+            .await;
     }
 
     /// Both watch streams, until one fails, the link goes silent, or the UI is gone (`None`).
     async fn watch(&self, client: kube::Client, mut dog: Watchdog) -> (Watchdog, Option<Trouble>) {
+        let w = &self.watch;
         let config = watcher::Config::default().page_size(500);
-        let deployments = watcher::watcher(self.api::<Deployment>(client.clone()), config.clone())
-            .map(Either::Deployment);
-        let replica_sets = watcher::watcher(self.api::<ReplicaSet>(client.clone()), config)
-            .map(Either::ReplicaSet);
+        let deployments = watcher::watcher(w.api::<Deployment>(client.clone()), config.clone())
+            .map(|e| e.map(Either::Deployment));
+        let replica_sets = watcher::watcher(w.api::<ReplicaSet>(client.clone()), config)
+            .map(|e| e.map(Either::ReplicaSet));
         let stream = futures::stream::select(deployments, replica_sets);
         futures::pin_mut!(stream);
         let mut snapshots = Snapshots::default();
         loop {
-            let event = tokio::select! {
-                event = stream.next() => event,
-                trouble = dog.silence(&client) => return (dog, Some(trouble)),
+            let change = match client_loop::next_event(&mut stream, &mut dog, &client).await {
+                Ok(Either::Deployment(e)) => deployment_change(e, &mut snapshots),
+                Ok(Either::ReplicaSet(e)) => replica_set_change(e, &mut snapshots),
+                Err(trouble) => return (dog, Some(trouble)),
             };
-            let change = match event {
-                Some(Either::Deployment(Ok(e))) => deployment_change(e, &mut snapshots),
-                Some(Either::ReplicaSet(Ok(e))) => replica_set_change(e, &mut snapshots),
-                Some(Either::Deployment(Err(e)) | Either::ReplicaSet(Err(e))) => {
-                    return (dog, Some(Trouble::WatchError(e.to_string())));
-                }
-                None => return (dog, Some(Trouble::WatchError("watch ended".into()))),
-            };
-            dog.heard();
             let Some(change) = change else { continue };
             if matches!(change, RolloutChange::DeploymentsListed(_)) {
                 dog.listed();
-                self.health(SourceHealth::Live).await;
+                w.report(SourceId::Rollouts, SourceHealth::Live).await;
             }
             let update = Update::RolloutsChanged {
-                scope: self.scope,
+                scope: w.scope,
                 change,
             };
-            if self.tx.send(update).await.is_err() {
+            if !w.send(update).await {
                 return (dog, None);
             }
         }

@@ -312,6 +312,11 @@ impl AlertsState {
         self.only.as_ref().map(|(what, _)| what.as_str())
     }
 
+    /// Alerts still reported (firing, pending or muted), in display order.
+    pub fn active(&self) -> impl Iterator<Item = &AlertRow> {
+        self.active.iter()
+    }
+
     /// Firing alerts (active and not muted), in display order.
     pub fn firing(&self) -> impl Iterator<Item = &AlertRow> {
         self.active.iter().filter(|r| r.is_firing())

@@ -28,7 +28,7 @@ impl AppState {
                     self.open_alerts_of(row);
                 }
             }
-            Pane::Logs => {}
+            Pane::Logs | Pane::Timeline => {}
         }
         vec![]
     }

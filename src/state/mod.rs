@@ -4,6 +4,8 @@
 mod access;
 mod alert_actions;
 pub mod alerts;
+pub mod export;
+mod incident;
 mod input;
 mod jump;
 pub mod list;
@@ -17,6 +19,7 @@ mod rollout_actions;
 pub mod rollouts;
 mod router;
 pub mod silence_form;
+pub mod timeline;
 pub mod ui;
 
 use std::collections::BTreeMap;
@@ -46,6 +49,11 @@ pub enum Effect {
     TailLogs(crate::model::log::LogRequest),
     /// Resolve and switch to a theme.
     LoadTheme(String),
+    /// Write the incident report to `path` atomically (`:export`).
+    Export {
+        path: std::path::PathBuf,
+        contents: String,
+    },
     Quit,
 }
 
@@ -72,6 +80,10 @@ pub struct AppState {
     pub sources: BTreeMap<SourceId, SourceHealth>,
     /// The firing alerts tied to the pod and rollout rows.
     pub related: related::Related,
+    /// What changed, newest first (`T`).
+    pub timeline: timeline::TimelineState,
+    /// The mutations sent in this session, oldest first, with their outcomes.
+    pub actions: Vec<export::SessionAction>,
     /// Time zone for the clock and "stale since" (UTC in tests).
     pub tz: jiff::tz::TimeZone,
     next_command: u64,
@@ -99,6 +111,8 @@ impl AppState {
             ui: UiState::default(),
             sources,
             related: related::Related::default(),
+            timeline: timeline::TimelineState::default(),
+            actions: Vec::new(),
             tz: jiff::tz::TimeZone::UTC,
             next_command: 1,
             next_tail: 1,
@@ -115,9 +129,16 @@ impl AppState {
                 | Update::PodDeleted { .. }
                 | Update::AlertsFetched { .. }
         );
-        let changed = self.apply_fact(update);
+        let entries = self.timeline_entries(&update);
+        let alerts = matches!(update, Update::AlertsFetched { scope, .. } if scope == self.scope);
+        let firing = alerts.then(|| self.firing_now());
+        let mut changed = self.apply_fact(update);
         if changed && correlated {
             self.refresh_related();
+        }
+        let started = firing.map(|before| self.alert_entries(&before));
+        for entry in entries.into_iter().chain(started.into_iter().flatten()) {
+            changed |= self.timeline.add(entry);
         }
         changed
     }
@@ -180,7 +201,23 @@ impl AppState {
             Update::SignalsFetched { scope, services } if scope == self.scope => {
                 self.alerts.signals = services;
             }
-            Update::CommandFinished { outcome, .. } => return self.apply_outcome(outcome),
+            Update::CommandFinished { id, outcome } => {
+                match &outcome {
+                    Outcome::Done(t) => self.finish_action(id, true, t),
+                    Outcome::Quiet => self.finish_action(id, true, ""),
+                    Outcome::Refused(t) | Outcome::Failed(t) => self.finish_action(id, false, t),
+                };
+                return self.apply_outcome(outcome);
+            }
+            Update::ExportWritten { path, result } => {
+                let (text, level) = match result {
+                    Ok(()) => (format!("export: wrote {}", path.display()), Level::Ok),
+                    Err(e) => (format!("export: {}: {e}", path.display()), Level::Error),
+                };
+                self.ui.set_status(text, level, self.now);
+            }
+            // Taken by the timeline (see `apply`).
+            Update::TimelineEntry { .. } => return false,
             _ => return false,
         }
         true
@@ -251,6 +288,21 @@ impl AppState {
     fn run(&mut self, command: Command) -> Effect {
         let id = self.next_command;
         self.next_command += 1;
+        if command.is_mutation() {
+            if self.actions.len() >= export::MAX_ACTIONS {
+                self.actions.remove(0);
+            }
+            let t = command.target();
+            self.actions.push(export::SessionAction {
+                id,
+                at: self.now,
+                verb: command.verb(),
+                context: t.context.clone(),
+                namespace: t.namespace.clone(),
+                object: command.object(),
+                outcome: None,
+            });
+        }
         Effect::Run(CommandRequest { id, command })
     }
 
@@ -266,6 +318,7 @@ impl AppState {
         self.ui.alerts_of = None;
         self.alerts.set_only(None, self.now);
         self.refresh_related();
+        self.timeline.clear();
         self.sources
             .insert(SourceId::Pods, SourceHealth::Connecting);
         if let Some(h) = self.sources.get_mut(&SourceId::Rollouts) {

@@ -16,6 +16,7 @@ pub struct Viewports {
     pub rollouts: usize,
     pub alerts: usize,
     pub logs: usize,
+    pub timeline: usize,
     /// Rows of the open overlay's list or text.
     pub overlay: usize,
     /// Rows the open overlay's text takes, wrapped at its width (pod and alert detail).
@@ -29,6 +30,7 @@ impl AppState {
         self.rollouts.list.set_height(v.rollouts);
         self.alerts.list.set_height(v.alerts);
         self.logs.set_height(v.logs);
+        self.timeline.list.set_height(v.timeline);
         match &mut self.ui.overlay {
             Overlay::PodDetail { scroll, .. } | Overlay::AlertDetail { scroll, .. } => {
                 scroll.set_len(v.overlay_text);
@@ -55,6 +57,7 @@ impl AppState {
                 Pane::Rollouts => self.rollouts.list.go(m),
                 Pane::Alerts => self.alerts.go(m),
                 Pane::Logs => self.logs.go(m),
+                Pane::Timeline => self.timeline.list.go(m),
             },
         }
     }

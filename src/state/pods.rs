@@ -175,6 +175,11 @@ impl PodsState {
         self.counts
     }
 
+    /// Every pod in scope, in no order, whatever the filter.
+    pub fn all(&self) -> impl Iterator<Item = &PodRow> {
+        self.rows.values()
+    }
+
     pub fn get(&self, namespace: &str, name: &str) -> Option<&PodRow> {
         self.rows.get(&(namespace.to_string(), name.to_string()))
     }

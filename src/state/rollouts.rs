@@ -167,6 +167,11 @@ impl RolloutsState {
         }
     }
 
+    /// Every Deployment in scope, in no order.
+    pub fn deployments(&self) -> impl Iterator<Item = &DeploymentInfo> {
+        self.deployments.values()
+    }
+
     /// The ReplicaSets filed under a Deployment (ownership by uid is checked by the model).
     pub fn replica_sets_of(&self, namespace: &str, name: &str) -> Vec<&ReplicaSetInfo> {
         self.replica_sets

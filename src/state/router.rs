@@ -19,12 +19,15 @@ fn is_global(action: &Action) -> bool {
             | Action::FocusRollouts
             | Action::FocusAlerts
             | Action::FocusLogs
+            | Action::FocusTimeline
+            | Action::ToggleTimeline
             | Action::Zoom
             | Action::Help
             | Action::CommandLine
             | Action::SetNamespace(_)
             | Action::SetContext(_)
             | Action::SetTheme(_)
+            | Action::Export(_)
     )
 }
 
@@ -77,12 +80,22 @@ impl AppState {
     fn handle_global(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Quit => return vec![Effect::Quit],
-            Action::FocusNext => self.ui.focus_offset(1),
-            Action::FocusPrev => self.ui.focus_offset(-1),
+            Action::FocusNext | Action::FocusPrev => {
+                let by = if action == Action::FocusNext { 1 } else { -1 };
+                self.ui.focus_offset(by);
+                if self.ui.focus == Pane::Logs && self.timeline.shown {
+                    self.ui.focus = Pane::Timeline;
+                }
+            }
             Action::FocusPods => self.ui.focus = Pane::Pods,
             Action::FocusRollouts => self.ui.focus = Pane::Rollouts,
             Action::FocusAlerts => self.ui.focus = Pane::Alerts,
-            Action::FocusLogs => self.ui.focus = Pane::Logs,
+            Action::FocusLogs => {
+                self.timeline.shown = false;
+                self.ui.focus = Pane::Logs;
+            }
+            Action::FocusTimeline => self.focus_timeline(),
+            Action::ToggleTimeline => self.toggle_timeline(),
             Action::Zoom => self.ui.zoomed = !self.ui.zoomed,
             Action::Help => {
                 self.ui.overlay = match self.ui.overlay {
@@ -101,6 +114,7 @@ impl AppState {
             }
             Action::SetContext(ctx) => return self.set_context(ctx),
             Action::SetTheme(name) => return vec![Effect::LoadTheme(name)],
+            Action::Export(file) => return self.export(file),
             _ => {}
         }
         vec![]
@@ -133,6 +147,7 @@ impl AppState {
             (Pane::Rollouts, action) => self.handle_rollouts(action),
             (Pane::Alerts, action) => self.handle_alerts(action),
             (Pane::Logs, action) => self.handle_logs(action),
+            (Pane::Timeline, action) => self.handle_timeline(action),
         }
     }
 
@@ -166,6 +181,7 @@ impl AppState {
     pub(super) fn focused_filter(&self) -> &str {
         match self.ui.focus {
             Pane::Alerts => self.alerts.filter(),
+            Pane::Timeline => self.timeline.filter(),
             _ => self.pods.filter(),
         }
     }
@@ -173,6 +189,7 @@ impl AppState {
     pub(super) fn set_focused_filter(&mut self, text: &str) {
         match self.ui.focus {
             Pane::Alerts => self.alerts.set_filter(text, self.now),
+            Pane::Timeline => self.timeline.set_filter(text),
             _ => self.pods.set_filter(text),
         }
     }

@@ -11,7 +11,7 @@ use crate::config::keymap::{KeyContext, Keymap};
 use crate::state::list::ListState;
 use crate::state::ui::Overlay;
 use crate::state::{AppState, Viewports};
-use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane, alerts, logs};
+use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane, TimelinePane, alerts, logs};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{
     alert_detail, dialog, footer, header, help, history, pod_detail, silence, table, wide_inner,
@@ -122,6 +122,10 @@ fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, k
         }
         Panes::Grid(areas) => {
             for (pane, rect) in Pane::ALL.into_iter().zip(areas) {
+                let pane = match pane {
+                    Pane::Logs if state.timeline.shown => Pane::Timeline,
+                    pane => pane,
+                };
                 render_pane(frame, rect, (pane, state), theme, keymap);
             }
         }
@@ -166,6 +170,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
         rollouts: table::list_rows(panes.area(Pane::Rollouts)),
         alerts: alerts::list_rows(&state.alerts, panes.area(Pane::Alerts)),
         logs: logs::list_rows(&state.logs, panes.area(Pane::Logs)),
+        timeline: table::list_rows(panes.area(Pane::Timeline)),
         overlay,
         overlay_text,
     }
@@ -205,6 +210,14 @@ fn render_pane(
             },
             area,
         ),
+        Pane::Timeline => frame.render_widget(
+            TimelinePane {
+                state,
+                theme,
+                focused,
+            },
+            area,
+        ),
         Pane::Logs => frame.render_widget(
             LogsPane {
                 state,
@@ -220,7 +233,11 @@ fn render_pane(
 fn tab_bar<'a>(state: &AppState, theme: &Theme) -> Paragraph<'a> {
     let mut spans = Vec::new();
     for (i, pane) in Pane::ALL.iter().enumerate() {
-        let role = if *pane == state.ui.focus {
+        let shown = match pane {
+            Pane::Logs if state.timeline.shown => Pane::Timeline,
+            pane => *pane,
+        };
+        let role = if shown == state.ui.focus {
             Role::Selection
         } else {
             Role::Muted
@@ -233,7 +250,7 @@ fn tab_bar<'a>(state: &AppState, theme: &Theme) -> Paragraph<'a> {
             _ => String::new(),
         };
         spans.push(Span::styled(
-            format!(" {} {}{} ", i + 1, pane.title(), badge),
+            format!(" {} {}{} ", i + 1, shown.title(), badge),
             theme.style(role),
         ));
         spans.push(Span::raw(" "));

@@ -37,6 +37,7 @@ pub fn row(ns: &str, name: &str, status: &str, ready: u16, total: u16, restarts:
         health: Health::classify(status, ready, total),
         restarts,
         last_restart: (restarts > 0).then(|| ago(130)),
+        last_exit: None,
         created: Some(ago(3 * 3600 + 600)),
         node: "node-2".into(),
         ip: "10.0.2.17".into(),

@@ -5,6 +5,7 @@ pub mod logs;
 pub mod placeholder;
 pub mod pods;
 pub mod rollouts;
+pub mod timeline;
 
 use ratatui::text::Span;
 use ratatui::widgets::Cell;
@@ -17,6 +18,7 @@ pub use logs::LogsPane;
 pub use placeholder::PlaceholderPane;
 pub use pods::PodsPane;
 pub use rollouts::RolloutsPane;
+pub use timeline::TimelinePane;
 
 /// Width of the ALERT column.
 pub const BADGE_WIDTH: u16 = 5;

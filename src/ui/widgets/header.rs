@@ -68,6 +68,19 @@ pub fn stale_reason(state: &AppState, source: SourceId) -> Option<&str> {
     }
 }
 
+/// Whether the header names `source`. The events watch goes to the same API server as the
+/// pod watch: it is named only when its state differs (events forbidden, or stale while pods
+/// are live); the timeline pane's title says its state either way.
+fn shown(s: &AppState, source: SourceId, health: &SourceHealth) -> bool {
+    if source != SourceId::Events {
+        return true;
+    }
+    let class = |h: &SourceHealth| std::mem::discriminant(h);
+    s.sources
+        .get(&SourceId::Pods)
+        .is_none_or(|pods| class(pods) != class(health))
+}
+
 /// Firing critical / warning counts, when an alert source is configured.
 fn alert_counts<'a>(s: &AppState, t: &Theme) -> Vec<Span<'a>> {
     if !s.alerts.settings.enabled {
@@ -122,21 +135,32 @@ impl Widget for Header<'_> {
             Span::styled(format!(" {} ", clock(s.now, &s.tz)), base),
         ]);
         let mut right_width: usize = right.iter().map(|s| s.width()).sum();
-        if (area.width as usize) < right_width + 24 {
+        let width = area.width as usize;
+        let full = self.left(false);
+        let compact = self.left(true);
+        let wide = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
+        if width < right_width + 24 {
             right_width = 0;
-        } else if let Some(outside) = outside_scope(s, t) {
-            // Only when the rest still fits: the counts matter more.
-            if right_width + outside.width() + 48 <= area.width as usize {
-                right_width += outside.width();
-                right.insert(right.len() - 2, outside);
-            }
         }
-        let room = (area.width as usize).saturating_sub(right_width);
-        // The full form when it fits; else one mark per source and the first stale time.
-        let mut left = self.left(false);
-        if left.iter().map(|s| s.width()).sum::<usize>() > room {
-            left = self.left(true);
+        // The full form of the sources when it fits; else one mark per source and the first
+        // stale time. The count of alerts outside the scope only where it still fits.
+        let left_width = if right_width + wide(&full) <= width {
+            wide(&full)
+        } else {
+            wide(&compact)
+        };
+        if right_width > 0
+            && let Some(outside) = outside_scope(s, t)
+            && right_width + outside.width() + left_width <= width
+        {
+            right_width += outside.width();
+            right.insert(right.len() - 2, outside);
         }
+        let left = if right_width + wide(&full) <= width {
+            full
+        } else {
+            compact
+        };
         let [l, r] = ratatui::layout::Layout::horizontal([
             ratatui::layout::Constraint::Min(0),
             ratatui::layout::Constraint::Length(right_width as u16),
@@ -165,7 +189,7 @@ impl Header<'_> {
             left.push(Span::styled(text, base.patch(t.style(Role::Warning))));
         }
         let mut first_stale = None;
-        for (source, health) in &s.sources {
+        for (source, health) in s.sources.iter().filter(|(id, h)| shown(s, **id, h)) {
             let stale = health.stale_since();
             first_stale = first_stale.or(stale);
             let (text, role) = match (health, compact) {
