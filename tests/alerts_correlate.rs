@@ -193,7 +193,7 @@ async fn real_alerts_mark_their_rows_and_o_jumps_both_ways() {
         "{alert}"
     );
     assert!(
-        report.contains("Also firing: 1 alert about an object outside"),
+        report.contains("1 of them is about an object outside this scope"),
         "{report}"
     );
     assert!(

@@ -543,3 +543,30 @@ fn the_incident_report_holds_alerts_pods_rollouts_timeline_and_actions_without_s
         "export: /nope/x.md: No such file or directory (os error 2)"
     );
 }
+
+#[test]
+fn slash_on_the_rollouts_pane_filters_the_rollouts_not_the_pods() {
+    let mut state = cluster(None);
+    state.handle(Action::FocusRollouts);
+    state.handle(Action::Filter);
+    for c in "cart".chars() {
+        state.handle(Action::InsertChar(c));
+    }
+    state.handle(Action::InputAccept);
+    assert_eq!(state.rollouts.filter(), "cart");
+    assert_eq!(state.rollouts.visible_len(), 1);
+    assert_eq!(state.rollouts.len(), 2, "the summary still counts every deployment");
+    assert_eq!(state.rollouts.selected_row().unwrap().name, "cart");
+    assert_eq!(state.pods.filter(), "", "the pods pane is untouched");
+    assert_eq!(state.pods.visible_len(), 3);
+    // `!` excludes; Esc clears.
+    state.handle(Action::Filter);
+    state.handle(Action::InputClear);
+    for c in "!cart".chars() {
+        state.handle(Action::InsertChar(c));
+    }
+    state.handle(Action::InputAccept);
+    assert_eq!(state.rollouts.selected_row().unwrap().name, "checkout");
+    state.handle(Action::Back);
+    assert_eq!(state.rollouts.visible_len(), 2);
+}

@@ -131,11 +131,14 @@ impl AppState {
         if self.related.outside_scope > 0 {
             let n = self.related.outside_scope;
             let what = if n == 1 {
-                "alert about an object"
+                "is about an object"
             } else {
-                "alerts about objects"
+                "are about objects"
             };
-            let _ = writeln!(out, "Also firing: {n} {what} outside this scope.\n");
+            let _ = writeln!(
+                out,
+                "{n} of them {what} outside this scope (another namespace, or not in the cluster).\n"
+            );
         }
         if firing.is_empty() {
             out.push_str("None.\n");

@@ -17,6 +17,7 @@ impl AppState {
             Action::Open => self.open_history(),
             Action::TailLogs => return self.tail_selected(false),
             Action::Filter => self.open_filter(),
+            Action::Back if !self.rollouts.filter().is_empty() => self.rollouts.set_filter(""),
             action => return self.act_on_rollout(action),
         }
         vec![]

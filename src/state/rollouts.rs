@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use crate::model::rollout::{
     DeploymentInfo, ReplicaSetInfo, RevisionRow, RolloutChange, RolloutRow, RolloutState, history,
 };
-use crate::state::list::{ListState, Sorted};
+use crate::state::list::{Filter, ListState, Sorted};
 
 /// `(namespace, name)` of a Deployment.
 pub type RolloutKey = (String, String);
@@ -22,6 +22,12 @@ fn place(key: &RolloutKey, row: &RolloutRow) -> RolloutPlace {
         by: Reverse(row.changed_at),
         id: key.clone(),
     }
+}
+
+/// `/` on the rollouts pane: namespace, name, state and the change summary.
+fn matches_filter(row: &RolloutRow, filter: &Filter) -> bool {
+    let fields = [&row.namespace, &row.name, &row.summary].map(String::as_str);
+    filter.matches(fields.into_iter().chain([row.state.label()]))
 }
 
 /// Deployments by rollout state, for the summary line (kept up to date on change).
@@ -191,9 +197,9 @@ impl RolloutsState {
             .deployments
             .get(key)
             .map(|d| RolloutRow::build(d, &self.replica_sets_of(&key.0, &key.1)));
-        let new = row.map(|row| {
+        let new = row.and_then(|row| {
             *self.counts.slot(row.state) += 1;
-            let new = place(key, &row);
+            let new = matches_filter(&row, self.list.filter()).then(|| place(key, &row));
             self.rows.insert(key.clone(), row);
             new
         });
@@ -215,9 +221,35 @@ impl RolloutsState {
         for row in self.rows.values() {
             *self.counts.slot(row.state) += 1;
         }
-        let mut view: Vec<RolloutPlace> = self.rows.iter().map(|(k, r)| place(k, r)).collect();
+        self.rebuild_view();
+    }
+
+    /// The rows that pass the filter, sorted.
+    fn rebuild_view(&mut self) {
+        let filter = self.list.filter();
+        let mut view: Vec<RolloutPlace> = self
+            .rows
+            .iter()
+            .filter(|(_, r)| matches_filter(r, filter))
+            .map(|(k, r)| place(k, r))
+            .collect();
         view.sort_unstable();
         self.list.set_rows(view);
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        if self.list.set_filter(filter) {
+            self.rebuild_view();
+        }
+    }
+
+    pub fn filter(&self) -> &str {
+        self.list.filter().text()
+    }
+
+    /// Number of rows that pass the filter.
+    pub fn visible_len(&self) -> usize {
+        self.list.len()
     }
 
     /// The list: cursor, window and the order of the rows.
@@ -260,12 +292,13 @@ impl RolloutsState {
             .find(|rs| d.owns(rs) && rs.revision == Some(revision))
     }
 
+    /// Deployments in scope, whatever the filter.
     pub fn len(&self) -> usize {
-        self.list.len()
+        self.rows.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
+        self.rows.is_empty()
     }
 
     /// Deployments by rollout state.

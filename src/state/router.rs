@@ -182,6 +182,7 @@ impl AppState {
         match self.ui.focus {
             Pane::Alerts => self.alerts.filter(),
             Pane::Timeline => self.timeline.filter(),
+            Pane::Rollouts => self.rollouts.filter(),
             _ => self.pods.filter(),
         }
     }
@@ -190,6 +191,7 @@ impl AppState {
         match self.ui.focus {
             Pane::Alerts => self.alerts.set_filter(text, self.now),
             Pane::Timeline => self.timeline.set_filter(text),
+            Pane::Rollouts => self.rollouts.set_filter(text),
             _ => self.pods.set_filter(text),
         }
     }

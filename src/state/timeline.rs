@@ -209,8 +209,9 @@ impl TimelineState {
         self.rebuild();
     }
 
-    /// The answer line: the first alert in view and the changes (revisions, scaling,
-    /// actions) in the 30 minutes before it, newest first. `None` without an alert in view.
+    /// The answer line: the first alert in view and the changes in the 30 minutes before it —
+    /// revisions first, then this session's actions, then scaling; newest first within each.
+    /// `None` without an alert in view.
     pub fn answer(&self) -> Option<(&Entry, Vec<&Entry>)> {
         let shown: Vec<&Entry> = self.window(0, usize::MAX).collect();
         let first = shown
@@ -227,8 +228,14 @@ impl TimelineState {
                 ) && e.at <= first.at
                     && e.at >= since
             })
-            .copied()
-            .collect();
+            .copied();
+        let rank = |e: &&Entry| match e.kind {
+            EntryKind::Revision => 0,
+            EntryKind::Action => 1,
+            _ => 2,
+        };
+        let mut changes: Vec<&Entry> = changes.collect();
+        changes.sort_by_key(rank);
         Some((first, changes))
     }
 }

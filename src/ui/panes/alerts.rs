@@ -216,13 +216,11 @@ fn summary_line<'a>(state: &AppState, theme: &Theme, keymap: &Keymap) -> Line<'a
             theme.style(Role::Warning),
         ));
     }
-    let filter = alerts.filter();
-    if !filter.is_empty() {
-        spans.push(Span::styled(
-            format!("  filter /{filter}  {} shown", alerts.visible_len()),
-            theme.style(Role::Warning),
-        ));
-    }
+    spans.extend(super::filter_span(
+        alerts.filter(),
+        alerts.visible_len(),
+        theme,
+    ));
     Line::from(spans)
 }
 

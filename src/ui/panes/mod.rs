@@ -42,3 +42,13 @@ pub fn alert_badge<'a>(severity: Option<&Severity>, theme: &Theme) -> Cell<'a> {
             .add_modifier(ratatui::style::Modifier::BOLD),
     ))
 }
+
+/// `  filter /TEXT  N shown` for a list's summary line, when a filter is set.
+pub fn filter_span<'a>(filter: &str, shown: usize, theme: &Theme) -> Option<Span<'a>> {
+    (!filter.is_empty()).then(|| {
+        Span::styled(
+            format!("  filter /{filter}  {shown} shown"),
+            theme.style(Role::Warning),
+        )
+    })
+}

@@ -117,13 +117,11 @@ fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
         format!("  · {} total", c.total()),
         theme.style(Role::Muted),
     ));
-    let filter = state.pods.filter();
-    if !filter.is_empty() {
-        spans.push(Span::styled(
-            format!("  filter /{filter}  {} shown", state.pods.visible_len()),
-            theme.style(Role::Warning),
-        ));
-    }
+    spans.extend(super::filter_span(
+        state.pods.filter(),
+        state.pods.visible_len(),
+        theme,
+    ));
     Line::from(spans)
 }
 

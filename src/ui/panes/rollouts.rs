@@ -67,6 +67,12 @@ fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
             ));
         }
     }
+    let rollouts = &state.rollouts;
+    spans.extend(super::filter_span(
+        rollouts.filter(),
+        rollouts.visible_len(),
+        theme,
+    ));
     Line::from(spans)
 }
 
@@ -78,12 +84,13 @@ impl RolloutsPane<'_> {
         if height == 0 {
             return;
         }
-        if rollouts.is_empty() {
-            Paragraph::new(Line::styled(
-                "no deployments in scope",
-                theme.style(Role::Muted),
-            ))
-            .render(area, buf);
+        if rollouts.visible_len() == 0 {
+            let text = if rollouts.is_empty() {
+                "no deployments in scope"
+            } else {
+                "no deployments match the filter"
+            };
+            Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(area, buf);
             return;
         }
         let selected = rollouts.selected_index();

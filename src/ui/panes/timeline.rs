@@ -135,12 +135,10 @@ fn answer_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
             theme.style(Role::Muted),
         ));
     }
-    let filter = timeline.filter();
-    if !filter.is_empty() {
-        spans.push(Span::styled(
-            format!("  filter /{filter}  {} shown", timeline.visible_len()),
-            theme.style(Role::Warning),
-        ));
-    }
+    spans.extend(super::filter_span(
+        timeline.filter(),
+        timeline.visible_len(),
+        theme,
+    ));
     Line::from(spans)
 }
