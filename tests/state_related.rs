@@ -555,7 +555,11 @@ fn slash_on_the_rollouts_pane_filters_the_rollouts_not_the_pods() {
     state.handle(Action::InputAccept);
     assert_eq!(state.rollouts.filter(), "cart");
     assert_eq!(state.rollouts.visible_len(), 1);
-    assert_eq!(state.rollouts.len(), 2, "the summary still counts every deployment");
+    assert_eq!(
+        state.rollouts.len(),
+        2,
+        "the summary still counts every deployment"
+    );
     assert_eq!(state.rollouts.selected_row().unwrap().name, "cart");
     assert_eq!(state.pods.filter(), "", "the pods pane is untouched");
     assert_eq!(state.pods.visible_len(), 3);

@@ -138,7 +138,8 @@ impl AppState {
         }
         let started = firing.map(|before| self.alert_entries(&before));
         for entry in entries.into_iter().chain(started.into_iter().flatten()) {
-            changed |= self.timeline.add(entry);
+            // Visible only when the timeline is on screen: events arrive all the time.
+            changed |= self.timeline.add(entry) && self.timeline.shown;
         }
         changed
     }

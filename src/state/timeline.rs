@@ -4,7 +4,7 @@
 //! kept for as long as opsdeck runs (the API server forgets events after about an hour).
 
 use std::cmp::Reverse;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -52,6 +52,8 @@ impl Focus {
 pub struct TimelineState {
     entries: HashMap<u64, Entry>,
     by_key: HashMap<String, u64>,
+    /// `(time, id)` of every entry: the oldest goes first when the bound is reached.
+    order: BTreeSet<(Timestamp, u64)>,
     next: u64,
     max: usize,
     /// The entries shown (focus and filter), newest first; cursor and window.
@@ -79,6 +81,7 @@ impl TimelineState {
         TimelineState {
             entries: HashMap::new(),
             by_key: HashMap::new(),
+            order: BTreeSet::new(),
             next: 0,
             max: max.max(1),
             list: ListState::new(Mode::Pinned),
@@ -89,42 +92,52 @@ impl TimelineState {
 
     /// Add an entry; one with the same key is replaced (newest time and text) and counts the
     /// repeat unless the entry brings its own count (events do). Returns whether the list
-    /// changed.
+    /// changed. The list is updated in place (a few comparisons), never rebuilt: events keep
+    /// coming while the pane is hidden.
     pub fn add(&mut self, mut entry: Entry) -> bool {
-        if let Some(id) = self.by_key.get(&entry.key).copied()
-            && let Some(old) = self.entries.get(&id)
-        {
-            if *old == entry {
-                return false;
+        let id = match self.by_key.get(&entry.key).copied() {
+            Some(id) => {
+                let Some(old) = self.entries.get(&id) else {
+                    return false;
+                };
+                if *old == entry {
+                    return false;
+                }
+                if entry.count <= 1 && old.at != entry.at {
+                    entry.count = old.count + 1;
+                }
+                entry.at = entry.at.max(old.at);
+                let old_place = self.shows(old).then(|| place(id, old));
+                self.order.remove(&(old.at, id));
+                let new_place = self.shows(&entry).then(|| place(id, &entry));
+                self.list.replace(old_place.as_ref(), new_place);
+                id
             }
-            if entry.count <= 1 && old.at != entry.at {
-                entry.count = old.count + 1;
+            None => {
+                let id = self.next;
+                self.next += 1;
+                self.by_key.insert(entry.key.clone(), id);
+                let new_place = self.shows(&entry).then(|| place(id, &entry));
+                self.list.replace(None, new_place);
+                id
             }
-            entry.at = entry.at.max(old.at);
-            self.entries.insert(id, entry);
-        } else {
-            let id = self.next;
-            self.next += 1;
-            self.by_key.insert(entry.key.clone(), id);
-            self.entries.insert(id, entry);
-            self.evict();
-        }
-        self.rebuild();
+        };
+        self.order.insert((entry.at, id));
+        self.entries.insert(id, entry);
+        self.evict();
         true
     }
 
     /// Drop the oldest entries beyond the bound.
     fn evict(&mut self) {
-        if self.entries.len() <= self.max {
-            return;
-        }
-        let mut order: Vec<(Timestamp, u64)> =
-            self.entries.iter().map(|(id, e)| (e.at, *id)).collect();
-        order.sort();
-        let extra = self.entries.len() - self.max;
-        for (_, id) in order.into_iter().take(extra) {
+        while self.entries.len() > self.max {
+            let Some((_, id)) = self.order.pop_first() else {
+                return;
+            };
             if let Some(e) = self.entries.remove(&id) {
                 self.by_key.remove(&e.key);
+                let gone = self.shows(&e).then(|| place(id, &e));
+                self.list.replace(gone.as_ref(), None);
             }
         }
     }
@@ -176,7 +189,8 @@ impl TimelineState {
 
     /// The oldest entry kept.
     pub fn oldest(&self) -> Option<&Entry> {
-        self.entries.values().min_by_key(|e| e.at)
+        let (_, id) = self.order.first()?;
+        self.entries.get(id)
     }
 
     pub fn set_filter(&mut self, text: &str) {
@@ -205,6 +219,7 @@ impl TimelineState {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.by_key.clear();
+        self.order.clear();
         self.focus = None;
         self.rebuild();
     }
@@ -334,6 +349,24 @@ mod tests {
         }
         assert_eq!(texts(&t), ["e5", "e4", "e3"]);
         assert_eq!(t.len(), 3);
+    }
+
+    #[test]
+    fn the_list_kept_in_place_matches_a_rebuild_under_filter_repeats_and_eviction() {
+        let mut t = TimelineState::with_max(20);
+        t.set_filter("!odd");
+        for i in 0..200_i64 {
+            // Arrival out of time order, repeats of a few keys, half of them filtered out.
+            let parity = if i % 2 == 0 { "even" } else { "odd" };
+            let key = format!("k{}", i % 37);
+            let at = (i * 7919) % 500;
+            t.add(entry(EntryKind::Warning, "pod/x", parity, at, &key));
+            let shown: Vec<&Entry> = t.window(0, usize::MAX).collect();
+            let expected: Vec<&Entry> = t.all().filter(|e| e.text == "even").collect();
+            assert_eq!(shown, expected, "after entry {i}");
+            assert!(t.len() <= 20);
+        }
+        assert_eq!(t.oldest().map(|e| e.at), t.all().map(|e| e.at).min());
     }
 
     #[test]
