@@ -486,6 +486,7 @@ fn the_incident_report_holds_alerts_pods_rollouts_timeline_and_actions_without_s
             text: "Unhealthy: probe failed | GET /health?token=s3cr3t".into(),
             count: 14,
             key: "event:uid-1".into(),
+            workload: None,
         }),
     });
     let mut alerts = vec![incident().remove(1)];
@@ -573,4 +574,49 @@ fn slash_on_the_rollouts_pane_filters_the_rollouts_not_the_pods() {
     assert_eq!(state.rollouts.selected_row().unwrap().name, "checkout");
     state.handle(Action::Back);
     assert_eq!(state.rollouts.visible_len(), 2);
+}
+
+#[test]
+fn a_workload_s_timeline_leaves_out_a_workload_whose_name_starts_with_it() {
+    let mut state = cluster(None);
+    let scope = state.scope;
+    // checkout-canary: another Deployment whose pods start with "checkout-".
+    state.apply(Update::RolloutsChanged {
+        scope,
+        change: RolloutChange::ReplicaSetApplied(Box::new(replica_set(
+            "shop",
+            "checkout-canary",
+            "aaaa",
+        ))),
+    });
+    state.apply(Update::RolloutsChanged {
+        scope,
+        change: RolloutChange::DeploymentApplied(Box::new(deployment("shop", "checkout-canary"))),
+    });
+    for (name, rs) in [
+        ("checkout-canary-aaaa-x", "checkout-canary-aaaa"),
+        ("checkout-7d9f-a", "checkout-7d9f"),
+    ] {
+        state.apply(Update::PodApplied {
+            scope,
+            row: Box::new(pod("shop", name, rs)),
+        });
+        let mut crashed = pod("shop", name, rs);
+        crashed.restarts = 1;
+        crashed.last_restart = Some(now());
+        state.apply(Update::PodApplied {
+            scope,
+            row: Box::new(crashed),
+        });
+    }
+    state.handle(Action::FocusRollouts);
+    state.handle(Action::Top);
+    while state.rollouts.selected_row().unwrap().name != "checkout" {
+        state.handle(Action::Down);
+    }
+    state.handle(Action::ToggleTimeline);
+    assert_eq!(
+        timeline_texts(&state),
+        ["restart shop/pod/checkout-7d9f-a restarted: Running"]
+    );
 }

@@ -58,6 +58,10 @@ pub struct Entry {
     pub count: u32,
     /// Entries with the same key are one entry (the newest time and text, the count).
     pub key: String,
+    /// The workload the object belongs to (a pod's Deployment through its ReplicaSet, its
+    /// StatefulSet, DaemonSet or Job), resolved by the state from what the watches hold when
+    /// the entry arrives; `None`: not known, judged by name.
+    pub workload: Option<String>,
 }
 
 impl Entry {
@@ -154,6 +158,7 @@ pub fn from_event(e: &Event) -> Option<Entry> {
         text: format!("{reason}: {message}"),
         count,
         key: format!("event:{uid}"),
+        workload: None,
     })
 }
 

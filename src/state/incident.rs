@@ -11,7 +11,7 @@ use crate::action::{Action, Pane};
 use crate::model::alert::AlertRow;
 use crate::model::correlate::Kind;
 use crate::model::rollout::{ReplicaSetInfo, RolloutChange, change_summary};
-use crate::model::timeline::{Entry, EntryKind};
+use crate::model::timeline::{Entry, EntryKind, short_kind};
 use crate::state::timeline::Focus;
 use crate::state::{AppState, Effect};
 use crate::update::{Outcome, Update};
@@ -69,6 +69,7 @@ impl AppState {
                     text: format!("restarted: {why}"),
                     count: 1,
                     key: format!("restart:{}/{}", row.namespace, row.name),
+                    workload: None,
                 }]
             }
             Update::CommandFinished { id, outcome } => {
@@ -94,6 +95,7 @@ impl AppState {
                     text,
                     count: 1,
                     key: format!("action:{id}"),
+                    workload: None,
                 }]
             }
             _ => Vec::new(),
@@ -124,7 +126,31 @@ impl AppState {
             text: format!("{from}r{revision} ({}){summary}", rs.name),
             count: 1,
             key: format!("revision:{}/{}", rs.namespace, rs.name),
+            workload: Some(deploy.clone()),
         })
+    }
+
+    /// The workload `kind/name` in `namespace` belongs to, from what the watches hold: a
+    /// Deployment itself, a ReplicaSet's Deployment, a pod's Deployment (through its
+    /// ReplicaSet) or its other controller (StatefulSet, DaemonSet, Job).
+    pub(super) fn workload_of(&self, namespace: &str, object: &str) -> Option<String> {
+        let (kind, name) = object.split_once('/')?;
+        match kind {
+            "deploy" | "sts" | "ds" | "job" => Some(name.to_string()),
+            "rs" => self
+                .rollouts
+                .owner_of_replica_set(namespace, name)
+                .map(str::to_string),
+            "pod" => match &self.pods.get(namespace, name)?.owner {
+                Some((kind, rs)) if kind == "ReplicaSet" => self
+                    .rollouts
+                    .owner_of_replica_set(namespace, rs)
+                    .map(str::to_string),
+                Some((_, owner)) => Some(owner.clone()),
+                None => None,
+            },
+            _ => None,
+        }
     }
 
     /// The firing alerts now, before an alerts update.
@@ -215,14 +241,16 @@ impl AppState {
             }
             Pane::Pods => {
                 let p = self.pods.selected_row()?;
-                let deploy = match &p.owner {
-                    Some((kind, rs)) if kind == "ReplicaSet" => {
-                        self.rollouts.owner_of_replica_set(&p.namespace, rs)
-                    }
-                    _ => None,
+                let workload = match &p.owner {
+                    Some((kind, rs)) if kind == "ReplicaSet" => self
+                        .rollouts
+                        .owner_of_replica_set(&p.namespace, rs)
+                        .map(|d| (d, "deploy".to_string())),
+                    Some((kind, owner)) => Some((owner.as_str(), short_kind(kind))),
+                    None => None,
                 };
-                Some(match deploy {
-                    Some(d) => focus(&p.namespace, d, "deploy"),
+                Some(match workload {
+                    Some((name, kind)) => focus(&p.namespace, name, &kind),
                     None => focus(&p.namespace, &p.name, "pod"),
                 })
             }
@@ -259,5 +287,6 @@ fn alert_entry(a: &AlertRow, kind: EntryKind, at: Timestamp, text: String) -> En
         text,
         count: 1,
         key: format!("{kind:?}:{}:{at}", a.fingerprint),
+        workload: None,
     }
 }

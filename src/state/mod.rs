@@ -137,7 +137,10 @@ impl AppState {
             self.refresh_related();
         }
         let started = firing.map(|before| self.alert_entries(&before));
-        for entry in entries.into_iter().chain(started.into_iter().flatten()) {
+        for mut entry in entries.into_iter().chain(started.into_iter().flatten()) {
+            if entry.workload.is_none() {
+                entry.workload = self.workload_of(&entry.namespace, &entry.object);
+            }
             // Visible only when the timeline is on screen: events arrive all the time.
             changed |= self.timeline.add(entry) && self.timeline.shown;
         }

@@ -27,14 +27,19 @@ pub struct Focus {
     /// `shop/deploy/checkout`, for the title.
     pub label: String,
     pub namespace: String,
-    /// The workload's name: its ReplicaSets and pods are named after it.
+    /// The workload's name (or the pod's, for a pod of no controller).
     pub name: String,
 }
 
 impl Focus {
+    /// An entry of the workload: by the workload resolved when it arrived, else by name (the
+    /// workload itself, and ReplicaSets and pods named after it — when the pod is gone).
     fn covers(&self, e: &Entry) -> bool {
         if e.namespace != self.namespace {
             return false;
+        }
+        if let Some(workload) = &e.workload {
+            return *workload == self.name;
         }
         let Some((kind, name)) = e.object.split_once('/') else {
             return false;
@@ -277,6 +282,7 @@ mod tests {
             text: text.into(),
             count: 1,
             key: key.into(),
+            workload: None,
         }
     }
 
