@@ -35,6 +35,7 @@ fn pod(ns: usize, deploy: usize, i: usize, now: Timestamp, status: &str) -> PodR
         last_restart: (!i.is_multiple_of(7))
             .then(|| now - SignedDuration::from_secs(130 + i as i64)),
         last_exit: None,
+        resources: Default::default(),
         created: Some(now - SignedDuration::from_secs(3600 + i as i64 * 37)),
         node: format!("node-{:03}", i % 100),
         ip: "10.0.2.17".into(),

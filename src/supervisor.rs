@@ -27,7 +27,8 @@ use crate::model::log::LogRequest;
 use crate::sources::alerts::AlertEndpoint;
 use crate::sources::link::Links;
 use crate::sources::{
-    AlertPoller, EventWatcher, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher, Watch,
+    AlertPoller, EventWatcher, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher, UsagePoller,
+    Watch,
 };
 use crate::update::Update;
 
@@ -101,6 +102,13 @@ impl WatchSet {
         tasks.spawn(
             RolloutWatcher {
                 watch: watch.clone(),
+            }
+            .run(),
+        );
+        tasks.spawn(
+            UsagePoller {
+                watch: watch.clone(),
+                interval: crate::sources::usage::INTERVAL,
             }
             .run(),
         );

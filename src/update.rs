@@ -26,6 +26,8 @@ pub enum SourceId {
     Metrics,
     /// The Kubernetes events watch (the incident timeline).
     Events,
+    /// `metrics.k8s.io` PodMetrics (CPU and memory of every pod).
+    Usage,
     /// The log tail (pods/log streams).
     Logs,
 }
@@ -39,6 +41,7 @@ impl SourceId {
             SourceId::Prometheus => "prom",
             SourceId::Metrics => "metrics",
             SourceId::Events => "events",
+            SourceId::Usage => "usage",
             SourceId::Logs => "logs",
         }
     }
@@ -152,6 +155,12 @@ pub enum Update {
     },
     /// The executor finished a command.
     CommandFinished { id: u64, outcome: Outcome },
+    /// CPU and memory of the scope's pods (`None`: the cluster does not serve
+    /// `metrics.k8s.io`).
+    UsageFetched {
+        scope: u64,
+        usage: Option<Vec<(crate::state::pods::PodKey, crate::model::usage::Usage)>>,
+    },
     /// The incident report of `:export` was written (or why not).
     ExportWritten {
         path: std::path::PathBuf,

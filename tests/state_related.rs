@@ -620,3 +620,52 @@ fn a_workload_s_timeline_leaves_out_a_workload_whose_name_starts_with_it() {
         ["restart shop/pod/checkout-7d9f-a restarted: Running"]
     );
 }
+
+// CPU and memory from metrics.k8s.io.
+
+#[test]
+fn usage_polls_fill_the_pods_and_an_oom_killed_pod_keeps_its_last_figures() {
+    use opsdeck::model::usage::Usage;
+    let mut state = cluster(None);
+    let scope = state.scope;
+    let key = |n: &str| ("shop".to_string(), n.to_string());
+    let used = |cpu_m, mem_b| Usage { cpu_m, mem_b };
+    assert!(!state.pods.usage_served);
+    let first = vec![
+        (key("checkout-7d9f-a"), used(120, 200 << 20)),
+        (key("cart-5c4b-a"), used(10, 50 << 20)),
+    ];
+    assert!(state.apply(Update::UsageFetched {
+        scope,
+        usage: Some(first)
+    }));
+    assert!(state.pods.usage_served);
+    assert_eq!(
+        state.pods.usage("shop", "checkout-7d9f-a"),
+        Some((used(120, 200 << 20), false))
+    );
+    // checkout-7d9f-a is OOM-killed: metrics-server leaves it out; cart is simply gone from it.
+    let mut killed = pod("shop", "checkout-7d9f-a", "checkout-7d9f");
+    killed.last_exit = Some("OOMKilled (exit 137)".into());
+    state.apply(Update::PodApplied {
+        scope,
+        row: Box::new(killed),
+    });
+    assert!(state.apply(Update::UsageFetched {
+        scope,
+        usage: Some(vec![])
+    }));
+    assert_eq!(
+        state.pods.usage("shop", "checkout-7d9f-a"),
+        Some((used(120, 200 << 20), true))
+    );
+    assert_eq!(state.pods.usage("shop", "cart-5c4b-a"), None);
+    // The same answer again changes nothing; an API that is not served clears the columns.
+    assert!(!state.apply(Update::UsageFetched {
+        scope,
+        usage: Some(vec![])
+    }));
+    assert!(state.apply(Update::UsageFetched { scope, usage: None }));
+    assert!(!state.pods.usage_served);
+    assert_eq!(state.pods.usage("shop", "checkout-7d9f-a"), None);
+}

@@ -190,7 +190,7 @@ fn done(result: Result<String, String>) -> Outcome {
 }
 
 /// The API's own message (e.g. "pods \"x\" is forbidden: …"), not the transport wrapper.
-fn api_message(e: &kube::Error) -> String {
+pub(crate) fn api_message(e: &kube::Error) -> String {
     match e {
         kube::Error::Api(status) => status.message.clone(),
         other => other.to_string(),

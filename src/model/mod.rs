@@ -13,3 +13,4 @@ pub mod rollout;
 pub mod signal;
 pub mod time;
 pub mod timeline;
+pub mod usage;

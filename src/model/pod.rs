@@ -114,6 +114,8 @@ pub struct PodRow {
     pub app: Option<String>,
     /// `metadata.uid` (empty when absent).
     pub uid: String,
+    /// CPU and memory requested and limited, summed over the app containers.
+    pub resources: crate::model::usage::Resources,
 }
 
 fn clamp_u16(n: usize) -> u16 {
@@ -178,6 +180,7 @@ impl PodRow {
             labels_hash: label("pod-template-hash"),
             app: label("app.kubernetes.io/name").or_else(|| label("app")),
             uid: meta.uid.clone().unwrap_or_default(),
+            resources: crate::model::usage::Resources::from_pod(pod),
         }
     }
 
@@ -287,6 +290,7 @@ mod tests {
             labels_hash: None,
             app: None,
             uid: String::new(),
+            resources: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod logs;
 pub mod metrics;
 pub mod pods;
 pub mod rollouts;
+pub mod usage;
 
 pub use alerts::AlertPoller;
 pub use client_loop::Watch;
@@ -20,3 +21,4 @@ pub use logs::LogTailer;
 pub use metrics::MetricsPoller;
 pub use pods::PodWatcher;
 pub use rollouts::RolloutWatcher;
+pub use usage::UsagePoller;

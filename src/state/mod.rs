@@ -213,6 +213,9 @@ impl AppState {
                 };
                 return self.apply_outcome(outcome);
             }
+            Update::UsageFetched { scope, usage } if scope == self.scope => {
+                return self.pods.apply_usage(usage);
+            }
             Update::ExportWritten { path, result } => {
                 let (text, level) = match result {
                     Ok(()) => (format!("export: wrote {}", path.display()), Level::Ok),

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use crate::model::pod::{Health, PodRow};
+use crate::model::usage::Usage;
 use crate::state::list::{Filter, ListState, Sorted};
 
 /// `(namespace, name)`.
@@ -79,6 +80,11 @@ pub struct PodsState {
     counts: PodCounts,
     /// True once the first list arrived (before that the pane says "connecting").
     pub listed: bool,
+    /// CPU and memory per pod from `metrics.k8s.io`; `true` in the pair: the last usage seen
+    /// of a pod metrics-server no longer reports (its container was OOM-killed).
+    usage: HashMap<PodKey, (Usage, bool)>,
+    /// The cluster serves `metrics.k8s.io`: the CPU and MEM columns.
+    pub usage_served: bool,
 }
 
 impl PodsState {
@@ -108,8 +114,45 @@ impl PodsState {
 
     /// Remove one pod.
     pub fn apply_deleted(&mut self, namespace: &str, name: &str) {
-        let old = self.remove_row(&(namespace.to_string(), name.to_string()));
+        let key = (namespace.to_string(), name.to_string());
+        self.usage.remove(&key);
+        let old = self.remove_row(&key);
         self.list.replace(old.as_ref(), None);
+    }
+
+    /// A poll of `metrics.k8s.io` (`None`: not served). A pod left out of it keeps its last
+    /// usage, marked as such, when its container was OOM-killed: the last figure before the
+    /// kill is what the on-call engineer asks for. Returns whether anything changed.
+    pub fn apply_usage(&mut self, usage: Option<Vec<(PodKey, Usage)>>) -> bool {
+        let Some(list) = usage else {
+            let changed = self.usage_served || !self.usage.is_empty();
+            self.usage_served = false;
+            self.usage.clear();
+            return changed;
+        };
+        let mut next: HashMap<PodKey, (Usage, bool)> =
+            list.into_iter().map(|(k, u)| (k, (u, false))).collect();
+        for (key, (usage, _)) in &self.usage {
+            let oom = self
+                .rows
+                .get(key)
+                .and_then(|r| r.last_exit.as_deref())
+                .is_some_and(|e| e.starts_with("OOMKilled"));
+            if oom && !next.contains_key(key) {
+                next.insert(key.clone(), (*usage, true));
+            }
+        }
+        let changed = !self.usage_served || next != self.usage;
+        self.usage_served = true;
+        self.usage = next;
+        changed
+    }
+
+    /// The usage of a pod, and whether it is the last one seen (not current).
+    pub fn usage(&self, namespace: &str, name: &str) -> Option<(Usage, bool)> {
+        self.usage
+            .get(&(namespace.to_string(), name.to_string()))
+            .copied()
     }
 
     /// Forget a row and count it out; returns its place in the list.

@@ -38,6 +38,7 @@ pub fn row(ns: &str, name: &str, status: &str, ready: u16, total: u16, restarts:
         restarts,
         last_restart: (restarts > 0).then(|| ago(130)),
         last_exit: None,
+        resources: Default::default(),
         created: Some(ago(3 * 3600 + 600)),
         node: "node-2".into(),
         ip: "10.0.2.17".into(),

@@ -7,6 +7,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 
 use crate::model::alert::Severity;
 use crate::model::pod::{Health, PodRow};
+use crate::model::usage::{OOM_RISK_PERCENT, Usage, cell_text, cpu_text, memory_text, percent};
 use crate::state::AppState;
 use crate::ui::panes::{BADGE_WIDTH, alert_badge};
 use crate::ui::theme::{Role, Theme};
@@ -71,17 +72,28 @@ impl PodsPane<'_> {
             .map(|r| related.pod_badge(&r.namespace, &r.name))
             .collect();
         let alert = badges.iter().any(Option::is_some);
-        let cols = Columns::fit(
+        let usage: Vec<Option<UsageCells>> = rows
+            .iter()
+            .map(|r| usage_cells(r, pods.usage(&r.namespace, &r.name)))
+            .collect();
+        let mut cols = Columns::fit(
             area.width,
             &rows,
             self.state.namespace.is_none(),
             now,
             alert,
         );
+        cols.fit_usage(area.width, pods.usage_served, &usage);
         let header = Row::new(cols.header());
-        let body = rows.iter().zip(&badges).map(|(r, badge)| {
-            Row::new(cols.cells(r, *badge, now, theme)).style(theme.style(health_role(r.health)))
-        });
+        let body = rows
+            .iter()
+            .zip(&badges)
+            .zip(&usage)
+            .map(|((r, badge), usage)| {
+                let mut cells = cols.cells(r, *badge, now, theme);
+                cols.push_usage(&mut cells, usage.as_ref(), theme);
+                Row::new(cells).style(theme.style(health_role(r.health)))
+            });
         let table = (header, body.collect(), cols.widths());
         render_window(area, buf, table, selected - offset, self.focused, theme);
     }
@@ -135,6 +147,42 @@ struct Columns {
     node: Option<u16>,
     /// Some visible row has a firing alert: the ALERT column.
     alert: bool,
+    /// Widths of CPU and MEM, when the cluster serves `metrics.k8s.io` and they fit.
+    usage: Option<(u16, u16)>,
+}
+
+/// The CPU and MEM cells of a row: `120m 60%R`, `233Mi 91%L`; `risk`: memory at or above
+/// [`OOM_RISK_PERCENT`] of the limit; `last`: the last figures seen (the pod is not reported
+/// any more), shown muted with a `~`.
+struct UsageCells {
+    cpu: String,
+    mem: String,
+    risk: bool,
+    last: bool,
+}
+
+fn usage_cells(r: &PodRow, usage: Option<(Usage, bool)>) -> Option<UsageCells> {
+    let (u, last) = usage?;
+    let res = &r.resources;
+    let mark = if last { "~" } else { "" };
+    let cpu = cell_text(
+        cpu_text(u.cpu_m),
+        u.cpu_m,
+        res.cpu_request_m,
+        res.cpu_limit_m,
+    );
+    let mem = cell_text(
+        memory_text(u.mem_b),
+        u.mem_b,
+        res.mem_request_b,
+        res.mem_limit_b,
+    );
+    Some(UsageCells {
+        cpu: format!("{mark}{cpu}"),
+        mem: format!("{mark}{mem}"),
+        risk: percent(u.mem_b, res.mem_limit_b).is_some_and(|p| p >= OOM_RISK_PERCENT),
+        last,
+    })
 }
 
 impl Columns {
@@ -156,6 +204,7 @@ impl Columns {
             age: true,
             node: Some(w(&|r| r.node.chars().count(), 4, 32)),
             alert,
+            usage: None,
         };
         let need = |c: &Columns| {
             let opt = |o: Option<u16>| o.map(|n| n + 1).unwrap_or(0);
@@ -185,6 +234,57 @@ impl Columns {
         cols
     }
 
+    /// CPU and MEM after the other columns, when the cluster serves the metrics API and the
+    /// pane has room for them next to what already fits.
+    fn fit_usage(&mut self, width: u16, served: bool, cells: &[Option<UsageCells>]) {
+        if !served {
+            return;
+        }
+        let w = |f: &dyn Fn(&UsageCells) -> usize| {
+            cells
+                .iter()
+                .flatten()
+                .map(f)
+                .max()
+                .unwrap_or(0)
+                .clamp(3, 16) as u16
+        };
+        let (cpu, mem) = (w(&|c| c.cpu.chars().count()), w(&|c| c.mem.chars().count()));
+        let used: u16 = self
+            .widths()
+            .iter()
+            .map(|c| match c {
+                Constraint::Length(n) => n + 1,
+                _ => 1,
+            })
+            .sum();
+        if used + cpu + mem + 2 <= width {
+            self.usage = Some((cpu, mem));
+        }
+    }
+
+    fn push_usage<'a>(&self, cells: &mut Vec<Cell<'a>>, usage: Option<&UsageCells>, theme: &Theme) {
+        if self.usage.is_none() {
+            return;
+        }
+        let Some(u) = usage else {
+            cells.extend([Cell::from(""), Cell::from("")]);
+            return;
+        };
+        let style = if u.last {
+            theme.style(Role::Muted)
+        } else {
+            ratatui::style::Style::default()
+        };
+        let mem_style = if u.risk {
+            theme.style(Role::Critical)
+        } else {
+            style
+        };
+        cells.push(Cell::from(u.cpu.clone()).style(style));
+        cells.push(Cell::from(u.mem.clone()).style(mem_style));
+    }
+
     fn header(&self) -> Vec<&'static str> {
         let mut h = Vec::new();
         if self.namespace.is_some() {
@@ -202,6 +302,9 @@ impl Columns {
         }
         if self.node.is_some() {
             h.push("NODE");
+        }
+        if self.usage.is_some() {
+            h.extend(["CPU", "MEM"]);
         }
         h
     }
@@ -227,6 +330,9 @@ impl Columns {
         }
         if let Some(node) = self.node {
             w.push(Constraint::Length(node));
+        }
+        if let Some((cpu, mem)) = self.usage {
+            w.extend([Constraint::Length(cpu), Constraint::Length(mem)]);
         }
         w
     }

@@ -68,11 +68,11 @@ pub fn stale_reason(state: &AppState, source: SourceId) -> Option<&str> {
     }
 }
 
-/// Whether the header names `source`. The events watch goes to the same API server as the
-/// pod watch: it is named only when its state differs (events forbidden, or stale while pods
-/// are live); the timeline pane's title says its state either way.
+/// Whether the header names `source`. The events watch and the usage poll go to the same API
+/// server as the pod watch: they are named only when their state differs (stale while pods are
+/// live); the timeline pane's title says the events' state either way.
 fn shown(s: &AppState, source: SourceId, health: &SourceHealth) -> bool {
-    if source != SourceId::Events {
+    if !matches!(source, SourceId::Events | SourceId::Usage) {
         return true;
     }
     let class = |h: &SourceHealth| std::mem::discriminant(h);
