@@ -12,7 +12,7 @@ use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::apps::v1::Deployment;
 use opsdeck::config::keymap::Keymap;
 use opsdeck::model::pod::{Health, PodRow};
-use opsdeck::model::rollout::{DeploymentInfo, RolloutChange};
+use opsdeck::model::rollout::{RolloutChange, WorkloadInfo, WorkloadKind};
 use opsdeck::state::AppState;
 use opsdeck::ui::theme::Theme;
 use opsdeck::update::{SourceHealth, SourceId, Update};
@@ -46,7 +46,7 @@ fn pod(ns: usize, deploy: usize, i: usize, now: Timestamp, status: &str) -> PodR
     }
 }
 
-fn deployment(ns: usize, d: usize, now: Timestamp) -> DeploymentInfo {
+fn deployment(ns: usize, d: usize, now: Timestamp) -> WorkloadInfo {
     let created = (now - SignedDuration::from_secs(86_400 + d as i64 * 61)).to_string();
     let value = serde_json::json!({
         "metadata": {
@@ -67,7 +67,7 @@ fn deployment(ns: usize, d: usize, now: Timestamp) -> DeploymentInfo {
                    "readyReplicas": 10, "availableReplicas": 10},
     });
     let d: Deployment = serde_json::from_value(value).expect("a Deployment");
-    DeploymentInfo::from_deployment(&d)
+    WorkloadInfo::from_deployment(&d)
 }
 
 fn state(pods: usize, now: Timestamp) -> AppState {
@@ -86,7 +86,7 @@ fn state(pods: usize, now: Timestamp) -> AppState {
         .collect();
     state.apply(Update::PodsListed { scope, rows });
     let infos = (0..deployments).map(|d| deployment(d % NAMESPACES, d, now));
-    let change = RolloutChange::DeploymentsListed(infos.collect());
+    let change = RolloutChange::Listed(WorkloadKind::Deployment, infos.collect());
     state.apply(Update::RolloutsChanged { scope, change });
     for source in [SourceId::Pods, SourceId::Rollouts] {
         let health = SourceHealth::Live;

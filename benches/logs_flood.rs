@@ -122,7 +122,7 @@ async fn flood(kubeconfig: std::path::PathBuf, pods: usize, rate: f64, secs: u64
         id: 1,
         context: "opsdeck-sim".into(),
         namespace: ns,
-        target: LogTarget::Deployment { name },
+        target: LogTarget::deployment(name),
         previous: false,
     };
     state.logs.start(request.clone());

@@ -43,6 +43,8 @@ pub struct Options {
     pub audit_log: Option<PathBuf>,
     pub alerts: AlertsOptions,
     pub logs: crate::config::LogsConfig,
+    /// `[metrics] interval`.
+    pub usage_interval: std::time::Duration,
     /// `[timeline] max_entries`.
     pub timeline_entries: usize,
 }
@@ -74,6 +76,7 @@ pub async fn run(opts: Options) -> Result<()> {
         alerts: opts.alerts.clone(),
         http,
         logs: opts.logs.clone(),
+        usage_interval: opts.usage_interval,
     };
     let (supervisor, updates) = Supervisor::start(settings, scope_of(&state));
     let guard = TerminalGuard::enter().wrap_err("cannot set up the terminal")?;
@@ -190,10 +193,13 @@ impl Dashboard {
             return Ok(());
         }
         let (state, theme, keymap) = (&self.state, &self.theme, &self.opts.keymap);
+        let mut drawn = crate::ui::Drawn::default();
         (self.guard.terminal)
-            .draw(|f| crate::ui::render(f, state, theme, keymap))
+            .draw(|f| drawn = crate::ui::draw(f, state, theme, keymap))
             .wrap_err("cannot draw (terminal gone?)")?;
         self.frames.drawn(Instant::now());
+        // CPU/MEM are polled only while the pods pane has room for them.
+        self.supervisor.want_usage(drawn.usage_room);
         Ok(())
     }
 

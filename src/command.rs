@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::model::access::AccessCheck;
+use crate::model::rollout::WorkloadKind;
 
 /// The object a command acts on, with the cluster it goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,29 +71,38 @@ pub enum Command {
         alertmanager: String,
         silence_id: String,
     },
-    /// `kubectl rollout restart deployment`: a strategic merge patch setting the pod template
-    /// annotation `kubectl.kubernetes.io/restartedAt` to `restarted_at` (RFC 3339).
+    /// `kubectl rollout restart deployment|statefulset|daemonset`: a strategic merge patch
+    /// setting the pod template annotation `kubectl.kubernetes.io/restartedAt` to
+    /// `restarted_at` (RFC 3339).
     RestartRollout {
         target: Target,
+        kind: WorkloadKind,
         restarted_at: String,
     },
-    /// `kubectl rollout undo deployment [--to-revision]`, guarded by a precondition.
+    /// `kubectl rollout undo KIND [--to-revision]`, guarded by a precondition.
     UndoRollout { target: Target, undo: Undo },
     /// The same undo as a server-side dry run (`dryRun=All`) for the confirm dialog; its
     /// result comes back as [`crate::update::Update::UndoPreviewed`]. No mutation.
     PreviewUndo { target: Target, undo: Undo },
-    /// Set `spec.replicas` through the scale subresource, if it is still `from`.
-    ScaleDeployment { target: Target, from: i32, to: i32 },
-    /// `kubectl rollout pause` / `resume`: a merge patch of `spec.paused`.
+    /// Set `spec.replicas` of a Deployment or StatefulSet through the scale subresource, if it
+    /// is still `from`.
+    ScaleWorkload {
+        target: Target,
+        kind: WorkloadKind,
+        from: i32,
+        to: i32,
+    },
+    /// `kubectl rollout pause` / `resume` of a Deployment: a merge patch of `spec.paused`.
     SetRolloutPaused { target: Target, paused: bool },
     /// Ask the API (SelfSubjectAccessReview) whether an action is allowed. No mutation.
     ReviewAccess { target: Target, check: AccessCheck },
 }
 
-/// What an undo rolls back to, and the Deployment it was computed from.
+/// What an undo rolls back to, and the workload it was computed from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Undo {
-    /// The revision whose ReplicaSet template is restored.
+    pub kind: WorkloadKind,
+    /// The revision whose ReplicaSet (or ControllerRevision) template is restored.
     pub to_revision: u64,
     /// The revision the Deployment was at when the user looked.
     pub from_revision: u64,
@@ -111,7 +121,7 @@ impl Command {
             Command::DeletePod { .. }
                 | Command::RestartRollout { .. }
                 | Command::UndoRollout { .. }
-                | Command::ScaleDeployment { .. }
+                | Command::ScaleWorkload { .. }
                 | Command::SetRolloutPaused { .. }
                 | Command::CreateSilence { .. }
                 | Command::ExpireSilence { .. }
@@ -126,7 +136,7 @@ impl Command {
             Command::RestartRollout { .. } => "rollout restart",
             Command::UndoRollout { .. } => "rollout undo",
             Command::PreviewUndo { .. } => "rollout undo (dry run)",
-            Command::ScaleDeployment { .. } => "scale",
+            Command::ScaleWorkload { .. } => "scale",
             Command::SetRolloutPaused { paused: true, .. } => "rollout pause",
             Command::SetRolloutPaused { paused: false, .. } => "rollout resume",
             Command::ReviewAccess { .. } => "access review",
@@ -142,7 +152,7 @@ impl Command {
             | Command::RestartRollout { target, .. }
             | Command::UndoRollout { target, .. }
             | Command::PreviewUndo { target, .. }
-            | Command::ScaleDeployment { target, .. }
+            | Command::ScaleWorkload { target, .. }
             | Command::SetRolloutPaused { target, .. }
             | Command::ReviewAccess { target, .. } => target,
             Command::CreateSilence { target, .. } | Command::ExpireSilence { target, .. } => target,
@@ -158,13 +168,23 @@ impl Command {
                 format!("alert/{name}")
             }
             Command::ReviewAccess { .. } => name.clone(),
-            _ => format!("deploy/{name}"),
+            _ => format!("{}/{name}", self.workload_kind().short()),
+        }
+    }
+
+    /// The kind a rollout command acts on (Deployments for the others).
+    pub fn workload_kind(&self) -> WorkloadKind {
+        match self {
+            Command::RestartRollout { kind, .. } | Command::ScaleWorkload { kind, .. } => *kind,
+            Command::UndoRollout { undo, .. } | Command::PreviewUndo { undo, .. } => undo.kind,
+            _ => WorkloadKind::Deployment,
         }
     }
 
     /// One line describing exactly what will happen, for the confirmation dialog.
     pub fn describe(&self) -> String {
         let t = self.target();
+        let kind = self.workload_kind().noun();
         match self {
             Command::DeletePod { .. } => format!(
                 "Delete pod {} in namespace {} (its controller creates a replacement)",
@@ -172,18 +192,18 @@ impl Command {
             ),
             Command::LoadPodDetail { .. } => format!("Read pod {}/{}", t.namespace, t.name),
             Command::RestartRollout { restarted_at, .. } => format!(
-                "Rollout restart deployment {}: set pod template annotation \
+                "Rollout restart {kind} {}: set pod template annotation \
                  kubectl.kubernetes.io/restartedAt={restarted_at} (pods are replaced \
                  following the rollout strategy)",
                 t.name
             ),
             Command::UndoRollout { undo, .. } | Command::PreviewUndo { undo, .. } => format!(
-                "Roll back deployment {} from revision {} to the pod template of revision {} \
-                 (refused if the deployment changed since resourceVersion {})",
+                "Roll back {kind} {} from revision {} to the pod template of revision {} \
+                 (refused if the {kind} changed since resourceVersion {})",
                 t.name, undo.from_revision, undo.to_revision, undo.resource_version
             ),
-            Command::ScaleDeployment { from, to, .. } => format!(
-                "Scale deployment {} from {from} to {to} replicas (scale subresource)",
+            Command::ScaleWorkload { from, to, .. } => format!(
+                "Scale {kind} {} from {from} to {to} replicas (scale subresource)",
                 t.name
             ),
             Command::SetRolloutPaused { paused: true, .. } => format!(

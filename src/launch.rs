@@ -84,6 +84,7 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         audit_log,
         alerts,
         logs: config.logs.clone(),
+        usage_interval: config.metrics.interval.0,
         timeline_entries: config.timeline.max_entries,
     })
 }

@@ -181,7 +181,7 @@ impl Update {
             Update::PodsListed { .. } => true,
             Update::RolloutsChanged { change, .. } => matches!(
                 change,
-                RolloutChange::DeploymentsListed(_) | RolloutChange::ReplicaSetsListed(_)
+                RolloutChange::Listed(..) | RolloutChange::RevisionsListed(..)
             ),
             Update::SourceHealth { source, health, .. } => {
                 *source == SourceId::Events && *health == SourceHealth::Live

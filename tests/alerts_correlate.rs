@@ -115,7 +115,7 @@ async fn real_alerts_mark_their_rows_and_o_jumps_both_ways() {
     // history of the selected row, which names it).
     tmux.keys(&["z", "g", "o", "Enter"]);
     tmux.wait_for("the history of the alert's Deployment", WAIT, |s| {
-        s.contains(&format!("History {ns}/{deploy}"))
+        s.contains(&format!("History {ns}/deploy/{deploy}"))
     });
     // Esc closes the history, Esc goes back to the alerts (two separate presses: two ESC
     // bytes at once read as Alt-Esc).

@@ -13,7 +13,7 @@ use opsdeck::command::{Command, CommandRequest, Target, Undo};
 use opsdeck::exec::Executor;
 use opsdeck::exec::audit::AuditLog;
 use opsdeck::model::access::{Access, AccessCheck};
-use opsdeck::model::rollout::{RESTARTED_AT, REVISION, UndoPreview};
+use opsdeck::model::rollout::{RESTARTED_AT, REVISION, UndoPreview, WorkloadKind};
 use opsdeck::update::{Outcome, Update};
 use opsdeck_sim::{Scenario, SimConfig, Simulator};
 use serde_json::json;
@@ -184,6 +184,7 @@ fn target(context: &str, d: &Deployment) -> Target {
 /// The undo the UI would build from what it saw of `d`.
 fn undo_from(d: &Deployment, to_revision: u64) -> Undo {
     Undo {
+        kind: WorkloadKind::Deployment,
         to_revision,
         from_revision: revision(d),
         resource_version: d.metadata.resource_version.clone().unwrap(),
@@ -224,6 +225,7 @@ async fn restart_sets_the_restarted_at_annotation_like_kubectl() {
     let (ns, name) = meta(&d);
     let at = "2026-11-23T12:00:00Z";
     let command = Command::RestartRollout {
+        kind: WorkloadKind::Deployment,
         target: target(ADMIN, &d),
         restarted_at: at.into(),
     };
@@ -442,7 +444,8 @@ async fn scale_goes_through_the_scale_subresource_with_a_precondition() {
     let d = c.first_deployment().await;
     let (ns, name) = meta(&d);
     let from = d.spec.as_ref().unwrap().replicas.unwrap();
-    let up = Command::ScaleDeployment {
+    let up = Command::ScaleWorkload {
+        kind: WorkloadKind::Deployment,
         target: target(ADMIN, &d),
         from,
         to: from + 1,
@@ -453,7 +456,8 @@ async fn scale_goes_through_the_scale_subresource_with_a_precondition() {
         Some(from + 1)
     );
     // A scale computed from a stale count is refused.
-    let stale = Command::ScaleDeployment {
+    let stale = Command::ScaleWorkload {
+        kind: WorkloadKind::Deployment,
         target: target(ADMIN, &d),
         from,
         to: from - 1,
@@ -471,7 +475,8 @@ async fn readonly_mode_refuses_in_the_executor_and_audits_it() {
     let d = c.first_deployment().await;
     let (ns, name) = meta(&d);
     let replicas = d.spec.as_ref().unwrap().replicas.unwrap();
-    let command = Command::ScaleDeployment {
+    let command = Command::ScaleWorkload {
+        kind: WorkloadKind::Deployment,
         target: target(ADMIN, &d),
         from: replicas,
         to: replicas + 1,
@@ -501,6 +506,7 @@ async fn the_readonly_context_is_forbidden_and_access_reviews_say_so() {
     let d = c.first_deployment().await;
     let (ns, _) = meta(&d);
     let restart = Command::RestartRollout {
+        kind: WorkloadKind::Deployment,
         target: target(READONLY, &d),
         restarted_at: "2026-11-23T12:00:00Z".into(),
     };

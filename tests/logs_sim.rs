@@ -169,7 +169,7 @@ async fn deployment_tail_reads_every_pod_and_a_replacement_joins() {
     let s = setup().await;
     let (ns, name, pods) = first_deployment(&s.client).await;
     assert!(pods.len() >= 2, "{pods:?}");
-    let mut rx = tail(&s, &ns, LogTarget::Deployment { name }, false);
+    let mut rx = tail(&s, &ns, LogTarget::deployment(name), false);
     let mut lines = Vec::new();
     let want: HashSet<String> = pods.iter().cloned().collect();
     collect(&mut rx, &mut lines, "lines of every pod", |l| {
@@ -366,6 +366,7 @@ fn supervise(s: &Setup) -> Supervisor {
         alerts: AlertsOptions::default(),
         http: None,
         logs: LogsConfig::default(),
+        usage_interval: std::time::Duration::from_secs(15),
     };
     let scope = Scope {
         context: "opsdeck-sim".into(),
@@ -421,7 +422,7 @@ async fn retargeting_a_deployment_tail_ends_every_stream_of_the_old_one() {
             id,
             context: "opsdeck-sim".into(),
             namespace: ns.clone(),
-            target: LogTarget::Deployment { name: name.clone() },
+            target: LogTarget::deployment(name.clone()),
             previous: false,
         });
         // The deployment's GET, then one follow stream per container.
@@ -450,7 +451,7 @@ async fn retargeting_a_deployment_tail_ends_every_stream_of_the_old_one() {
         id: 6,
         context: "opsdeck-sim".into(),
         namespace: ns.clone(),
-        target: LogTarget::Deployment { name },
+        target: LogTarget::deployment(name),
         previous: false,
     });
     wait_for_stats(&s, "the next tail's streams", |st| {

@@ -6,8 +6,8 @@ use std::path::Path;
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use opsdeck::model::rollout::{
-    DeploymentInfo, DiffKind, EnvValue, ManagedBy, ReplicaSetInfo, RolloutRow, RolloutState,
-    history, previous_revision, template_diff,
+    DiffKind, EnvValue, ManagedBy, RevisionInfo, RolloutRow, RolloutState, WorkloadInfo, history,
+    previous_revision, template_diff,
 };
 
 const NOW: &str = "2026-11-23T12:00:00Z";
@@ -34,11 +34,11 @@ fn load(name: &str) -> (Deployment, Vec<ReplicaSet>) {
     (d, rss)
 }
 
-fn infos(name: &str) -> (DeploymentInfo, Vec<ReplicaSetInfo>) {
+fn infos(name: &str) -> (WorkloadInfo, Vec<RevisionInfo>) {
     let (d, rss) = load(name);
     (
-        DeploymentInfo::from_deployment(&d),
-        rss.iter().map(ReplicaSetInfo::from_replica_set).collect(),
+        WorkloadInfo::from_deployment(&d),
+        rss.iter().map(RevisionInfo::from_replica_set).collect(),
     )
 }
 
@@ -100,7 +100,7 @@ fn restart_and_initial_revision_summaries() {
 #[test]
 fn history_is_newest_first_with_change_cause_and_current_mark() {
     let (d, rss) = infos("complete");
-    let refs: Vec<&ReplicaSetInfo> = rss.iter().collect();
+    let refs: Vec<&RevisionInfo> = rss.iter().collect();
     let h = history(&d, &refs);
     let revs: Vec<u64> = h.iter().map(|r| r.revision).collect();
     assert_eq!(
@@ -212,7 +212,7 @@ fn after_a_rollback_the_row_shows_the_rollback_and_keeps_the_newest_change_time(
     rev1.revision = Some(4);
     d.template = rev1.template.clone();
     d.revision = 4;
-    let refs: Vec<&ReplicaSetInfo> = rss.iter().collect();
+    let refs: Vec<&RevisionInfo> = rss.iter().collect();
     let r = RolloutRow::build(&d, &refs);
     assert_eq!(r.revision, 4);
     assert_eq!(

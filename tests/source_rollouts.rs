@@ -7,9 +7,9 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 use kube::api::{Patch, PatchParams};
 use opsdeck::cluster::ClusterConfig;
-use opsdeck::model::rollout::RolloutChange;
+use opsdeck::model::rollout::{RevisionSource, RolloutChange, WorkloadKind};
 use opsdeck::sources::{RolloutWatcher, Watch};
-use opsdeck::state::rollouts::RolloutsState;
+use opsdeck::state::rollouts::{RolloutKey, RolloutsState};
 use opsdeck::update::{SourceHealth, SourceId, Update};
 use opsdeck_sim::{SimConfig, Simulator};
 use serde_json::json;
@@ -58,11 +58,11 @@ async fn watcher_lists_then_follows_a_rollout() {
         match next().await {
             Update::RolloutsChanged { scope: 3, change } => {
                 match &change {
-                    RolloutChange::DeploymentsListed(d) => {
+                    RolloutChange::Listed(WorkloadKind::Deployment, d) => {
                         assert_eq!(d.len(), 4);
                         listed.0 = true;
                     }
-                    RolloutChange::ReplicaSetsListed(rs) => {
+                    RolloutChange::RevisionsListed(RevisionSource::ReplicaSet, rs) => {
                         assert!(rs.iter().all(|r| r.owner.is_some()));
                         listed.1 = true;
                     }
@@ -78,8 +78,23 @@ async fn watcher_lists_then_follows_a_rollout() {
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!(state.len(), 4);
-    let row = state.window(0, 1).next().unwrap().clone();
+    // The simulator's four Deployments, and its StatefulSet and DaemonSet.
+    let counts = state.counts();
+    let kinds = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+    ];
+    assert_eq!(kinds.map(|k| counts.of_kind(k)), [4, 1, 1]);
+    assert!(
+        state.window(0, usize::MAX).all(|r| r.revision == 1),
+        "one revision each, ControllerRevisions included"
+    );
+    let row = state
+        .window(0, usize::MAX)
+        .find(|r| r.kind == WorkloadKind::Deployment)
+        .unwrap()
+        .clone();
     assert_eq!(row.revision, 1);
     assert_eq!(row.summary, "initial revision");
 
@@ -101,7 +116,7 @@ async fn watcher_lists_then_follows_a_rollout() {
             .find(|r| r.name == row.name)
             .unwrap();
         if r.revision == 2 && r.summary.contains("app:v9.9.9") {
-            assert_eq!(state.history(&row.namespace, &row.name).len(), 2);
+            assert_eq!(state.history(&RolloutKey::of_row(&row)).len(), 2);
             task.abort();
             return;
         }

@@ -15,7 +15,7 @@ use opsdeck::config::keymap::Keymap;
 use opsdeck::model::alert::AlertState;
 use opsdeck::model::event::DescribedPod;
 use opsdeck::model::pod::PodDetail;
-use opsdeck::model::rollout::RolloutChange;
+use opsdeck::model::rollout::{RolloutChange, WorkloadKind};
 use opsdeck::state::AppState;
 use opsdeck::state::rollouts::RolloutCounts;
 use opsdeck::state::ui::Overlay;
@@ -183,7 +183,7 @@ fn many_rollouts(n: usize) -> AppState {
         d.created = Some(ago(60 * i as i64));
         state.apply(Update::RolloutsChanged {
             scope,
-            change: RolloutChange::DeploymentApplied(Box::new(d)),
+            change: RolloutChange::Applied(Box::new(d)),
         });
     }
     state
@@ -244,7 +244,7 @@ fn rollouts_page_by_the_rows_on_screen_and_follow_a_re_sorted_rollout() {
     let scope = state.scope;
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::DeploymentApplied(Box::new(d)),
+        change: RolloutChange::Applied(Box::new(d)),
     });
     assert_eq!(state.rollouts.selected_row().unwrap().name, "svc-20");
     assert_eq!(state.rollouts.selected_index(), 0);
@@ -264,7 +264,8 @@ fn rollout_counts_follow_changes() {
     let scope = state.scope;
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::DeploymentDeleted {
+        change: RolloutChange::Deleted {
+            kind: WorkloadKind::Deployment,
             namespace: infos().0[0].namespace.clone(),
             name: "svc-02".into(),
         },

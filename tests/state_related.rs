@@ -10,12 +10,15 @@ use k8s_openapi::api::core::v1::Pod;
 use opsdeck::action::{Action, Pane};
 use opsdeck::model::alert::{AlertRow, AlertState, Severity};
 use opsdeck::model::pod::PodRow;
-use opsdeck::model::rollout::{DeploymentInfo, ReplicaSetInfo, RolloutChange};
+use opsdeck::model::rollout::{
+    RevisionInfo, RevisionSource, RolloutChange, WorkloadInfo, WorkloadKind,
+};
+use opsdeck::state::rollouts::RolloutKey;
 use opsdeck::state::{AppState, Effect};
 use opsdeck::update::Update;
 use serde_json::json;
 
-fn deployment(ns: &str, name: &str) -> DeploymentInfo {
+fn deployment(ns: &str, name: &str) -> WorkloadInfo {
     let d: Deployment = serde_json::from_value(json!({
         "metadata": {"namespace": ns, "name": name, "uid": format!("uid-{name}"),
             "annotations": {"deployment.kubernetes.io/revision": "2"}},
@@ -23,10 +26,10 @@ fn deployment(ns: &str, name: &str) -> DeploymentInfo {
         "status": {"replicas": 2, "readyReplicas": 2, "updatedReplicas": 2, "availableReplicas": 2}
     }))
     .unwrap();
-    DeploymentInfo::from_deployment(&d)
+    WorkloadInfo::from_deployment(&d)
 }
 
-fn replica_set(ns: &str, deploy: &str, hash: &str) -> ReplicaSetInfo {
+fn replica_set(ns: &str, deploy: &str, hash: &str) -> RevisionInfo {
     let rs: ReplicaSet = serde_json::from_value(json!({
         "metadata": {"namespace": ns, "name": format!("{deploy}-{hash}"),
             "annotations": {"deployment.kubernetes.io/revision": "2"},
@@ -35,7 +38,7 @@ fn replica_set(ns: &str, deploy: &str, hash: &str) -> ReplicaSetInfo {
         "spec": {"replicas": 2, "selector": {}}
     }))
     .unwrap();
-    ReplicaSetInfo::from_replica_set(&rs)
+    RevisionInfo::from_replica_set(&rs)
 }
 
 fn pod(ns: &str, name: &str, rs: &str) -> PodRow {
@@ -56,14 +59,17 @@ fn cluster(namespace: Option<&str>) -> AppState {
     state.alerts.settings.alertmanagers = vec![AM.into()];
     let scope = state.scope;
     let rollouts = [
-        RolloutChange::ReplicaSetsListed(vec![
-            replica_set("shop", "checkout", "7d9f"),
-            replica_set("shop", "cart", "5c4b"),
-        ]),
-        RolloutChange::DeploymentsListed(vec![
-            deployment("shop", "checkout"),
-            deployment("shop", "cart"),
-        ]),
+        RolloutChange::RevisionsListed(
+            RevisionSource::ReplicaSet,
+            vec![
+                replica_set("shop", "checkout", "7d9f"),
+                replica_set("shop", "cart", "5c4b"),
+            ],
+        ),
+        RolloutChange::Listed(
+            WorkloadKind::Deployment,
+            vec![deployment("shop", "checkout"), deployment("shop", "cart")],
+        ),
     ];
     for change in rollouts {
         state.apply(Update::RolloutsChanged { scope, change });
@@ -138,10 +144,13 @@ fn rows_carry_the_worst_badge_of_their_alerts_through_the_owner_chain() {
     assert_eq!(r.pod_badge("shop", "checkout-7d9f-a"), None);
     // The Deployment: its own critical beats its pod's warning.
     assert_eq!(
-        r.rollout_badge("shop", "checkout"),
+        r.rollout_badge(&RolloutKey::deployment("shop", "checkout")),
         Some(&Severity::Critical)
     );
-    assert_eq!(r.rollout_badge("shop", "cart"), None);
+    assert_eq!(
+        r.rollout_badge(&RolloutKey::deployment("shop", "cart")),
+        None
+    );
     // ghost is not watched; payments/ledger is not either (all namespaces, but no such
     // Deployment); Watchdog names nothing and is not counted.
     assert_eq!(r.outside_scope, 2);
@@ -149,12 +158,19 @@ fn rows_carry_the_worst_badge_of_their_alerts_through_the_owner_chain() {
     // A pod alert alone marks its Deployment with its own severity.
     fetch(&mut state, vec![incident().remove(0)]);
     assert_eq!(
-        state.related.rollout_badge("shop", "checkout"),
+        state
+            .related
+            .rollout_badge(&RolloutKey::deployment("shop", "checkout")),
         Some(&Severity::Warning)
     );
     // Resolved: the badges go.
     fetch(&mut state, vec![]);
-    assert_eq!(state.related.rollout_badge("shop", "checkout"), None);
+    assert_eq!(
+        state
+            .related
+            .rollout_badge(&RolloutKey::deployment("shop", "checkout")),
+        None
+    );
     assert_eq!(state.related.pod_badge("shop", "checkout-7d9f-b"), None);
 }
 
@@ -165,7 +181,9 @@ fn a_namespace_scope_counts_other_namespaces_outside_it() {
     // ghost (not watched) and payments/ledger (other namespace).
     assert_eq!(state.related.outside_scope, 2);
     assert_eq!(
-        state.related.rollout_badge("shop", "checkout"),
+        state
+            .related
+            .rollout_badge(&RolloutKey::deployment("shop", "checkout")),
         Some(&Severity::Critical)
     );
 }
@@ -179,7 +197,12 @@ fn badges_follow_pods_that_arrive_after_the_alert() {
         &[("namespace", "shop"), ("pod", "cart-5c4b-new")],
     );
     fetch(&mut state, vec![late]);
-    assert_eq!(state.related.rollout_badge("shop", "cart"), None);
+    assert_eq!(
+        state
+            .related
+            .rollout_badge(&RolloutKey::deployment("shop", "cart")),
+        None
+    );
     assert_eq!(state.related.outside_scope, 1);
     let scope = state.scope;
     state.apply(Update::PodApplied {
@@ -187,7 +210,9 @@ fn badges_follow_pods_that_arrive_after_the_alert() {
         row: Box::new(pod("shop", "cart-5c4b-new", "cart-5c4b")),
     });
     assert_eq!(
-        state.related.rollout_badge("shop", "cart"),
+        state
+            .related
+            .rollout_badge(&RolloutKey::deployment("shop", "cart")),
         Some(&Severity::Warning)
     );
     assert_eq!(state.related.outside_scope, 0);
@@ -327,12 +352,12 @@ fn a_rollout_a_crash_an_alert_and_an_action_land_in_the_timeline_newest_first() 
     rs.created = Some(now() - jiff::SignedDuration::from_mins(10));
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::ReplicaSetApplied(Box::new(rs.clone())),
+        change: RolloutChange::RevisionApplied(Box::new(rs.clone())),
     });
     // The same ReplicaSet again (a status change) is no new revision.
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::ReplicaSetApplied(Box::new(rs)),
+        change: RolloutChange::RevisionApplied(Box::new(rs)),
     });
     // A pod of it crashes twice: one entry, counted.
     for restarts in 1..=2 {
@@ -379,14 +404,14 @@ fn t_narrows_the_timeline_to_the_selected_workload_and_answers_what_changed_befo
     rs.created = Some(now() - jiff::SignedDuration::from_mins(20));
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::ReplicaSetApplied(Box::new(rs)),
+        change: RolloutChange::RevisionApplied(Box::new(rs)),
     });
     let mut cart = replica_set("shop", "cart", "1111");
     cart.revision = Some(2);
     cart.created = Some(now() - jiff::SignedDuration::from_mins(15));
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::ReplicaSetApplied(Box::new(cart)),
+        change: RolloutChange::RevisionApplied(Box::new(cart)),
     });
     // CheckoutErrors started 60 s before now (the fixture's age).
     fetch(&mut state, vec![incident().remove(1)]);
@@ -436,7 +461,7 @@ fn checkout_revision(
     mins_ago: i64,
     image: &str,
     env: &str,
-) -> ReplicaSetInfo {
+) -> RevisionInfo {
     let rs: ReplicaSet = serde_json::from_value(json!({
         "metadata": {"namespace": "shop", "name": format!("checkout-{hash}"),
             "creationTimestamp": (now() - jiff::SignedDuration::from_mins(mins_ago)).to_string(),
@@ -449,18 +474,21 @@ fn checkout_revision(
         ]}}}
     }))
     .unwrap();
-    ReplicaSetInfo::from_replica_set(&rs)
+    RevisionInfo::from_replica_set(&rs)
 }
 
 #[test]
 fn the_incident_report_holds_alerts_pods_rollouts_timeline_and_actions_without_secrets() {
     let mut state = cluster(Some("shop"));
     let scope = state.scope;
-    let change = RolloutChange::ReplicaSetsListed(vec![
-        checkout_revision("1111", 1, 600, "shop/checkout:1.4.2", "info"),
-        checkout_revision("2222", 2, 12, "shop/checkout:1.5.0", "debug"),
-        replica_set("shop", "cart", "5c4b"),
-    ]);
+    let change = RolloutChange::RevisionsListed(
+        RevisionSource::ReplicaSet,
+        vec![
+            checkout_revision("1111", 1, 600, "shop/checkout:1.4.2", "info"),
+            checkout_revision("2222", 2, 12, "shop/checkout:1.5.0", "debug"),
+            replica_set("shop", "cart", "5c4b"),
+        ],
+    );
     state.apply(Update::RolloutsChanged { scope, change });
     let mut crashed = pod("shop", "checkout-7d9f-b", "checkout-7d9f");
     crashed.status = "CrashLoopBackOff".into();
@@ -583,7 +611,7 @@ fn a_workload_s_timeline_leaves_out_a_workload_whose_name_starts_with_it() {
     // checkout-canary: another Deployment whose pods start with "checkout-".
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::ReplicaSetApplied(Box::new(replica_set(
+        change: RolloutChange::RevisionApplied(Box::new(replica_set(
             "shop",
             "checkout-canary",
             "aaaa",
@@ -591,7 +619,7 @@ fn a_workload_s_timeline_leaves_out_a_workload_whose_name_starts_with_it() {
     });
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::DeploymentApplied(Box::new(deployment("shop", "checkout-canary"))),
+        change: RolloutChange::Applied(Box::new(deployment("shop", "checkout-canary"))),
     });
     for (name, rs) in [
         ("checkout-canary-aaaa-x", "checkout-canary-aaaa"),

@@ -7,7 +7,7 @@ use common::rollouts::{actions, commands, rollout_state, select};
 use opsdeck::action::{Action, Pane};
 use opsdeck::command::{Command, Target, Undo};
 use opsdeck::model::access::{Access, AccessCheck};
-use opsdeck::model::rollout::{RolloutChange, UndoPreview};
+use opsdeck::model::rollout::{RevisionSource, RolloutChange, UndoPreview, WorkloadKind};
 use opsdeck::state::ui::{Level, Overlay, Preview};
 use opsdeck::state::{AppState, Effect};
 use opsdeck::update::Update;
@@ -80,7 +80,8 @@ fn selection_follows_the_deployment_when_rows_reorder() {
     let scope = state.scope;
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::DeploymentDeleted {
+        change: RolloutChange::Deleted {
+            kind: WorkloadKind::Deployment,
             namespace: "shop".into(),
             name: "web".into(),
         },
@@ -99,11 +100,11 @@ fn access_is_reviewed_once_per_namespace() {
     let (deployments, replica_sets) = common::rollouts::infos();
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::ReplicaSetsListed(replica_sets),
+        change: RolloutChange::RevisionsListed(RevisionSource::ReplicaSet, replica_sets),
     });
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::DeploymentsListed(deployments),
+        change: RolloutChange::Listed(WorkloadKind::Deployment, deployments),
     });
     let effects = state.handle(Action::FocusRollouts);
     let checks: Vec<String> = commands(&effects)
@@ -134,7 +135,7 @@ fn enter_opens_the_history_and_keys_choose_a_revision() {
     let Overlay::RolloutHistory(view) = &state.ui.overlay else {
         panic!("{:?}", state.ui.overlay)
     };
-    assert_eq!((view.name.as_str(), view.list.cursor()), ("api", 0));
+    assert_eq!((view.key.name.as_str(), view.list.cursor()), ("api", 0));
     state.handle(Action::Down);
     state.handle(Action::Down);
     state.handle(Action::Down);
@@ -154,6 +155,7 @@ fn restart_is_a_rollout_restart_with_the_time_shown() {
     let effects = state.handle(Action::Restart);
     assert!(actions(&effects).is_empty(), "nothing runs before y");
     let expected = Command::RestartRollout {
+        kind: WorkloadKind::Deployment,
         target: target("shop", "api"),
         restarted_at: "2026-11-23T12:00:00Z".into(),
     };
@@ -166,6 +168,7 @@ fn undo_goes_to_the_previous_revision_with_preview_diff_and_warning() {
     select(&mut state, "api");
     let effects = state.handle(Action::UndoRollout);
     let undo = Undo {
+        kind: WorkloadKind::Deployment,
         to_revision: 2,
         from_revision: 3,
         resource_version: "48213".into(),
@@ -245,7 +248,7 @@ fn undo_to_the_current_template_is_skipped_like_kubectl() {
     assert_eq!(
         status(&state),
         (
-            "deployment api: skipped rollback (current template already matches revision 3)".into(),
+            "deployment/api: skipped rollback (current template already matches revision 3)".into(),
             Level::Ok
         )
     );
@@ -308,14 +311,16 @@ fn scale_pause_and_resume_build_exact_commands() {
     let mut state = rollout_state();
     select(&mut state, "web");
     state.handle(Action::ScaleUp);
-    let up = Command::ScaleDeployment {
+    let up = Command::ScaleWorkload {
+        kind: WorkloadKind::Deployment,
         target: target("shop", "web"),
         from: 4,
         to: 5,
     };
     confirm_runs(&mut state, &up);
     state.handle(Action::ScaleDown);
-    let down = Command::ScaleDeployment {
+    let down = Command::ScaleWorkload {
+        kind: WorkloadKind::Deployment,
         target: target("shop", "web"),
         from: 4,
         to: 3,
@@ -385,7 +390,7 @@ fn rescope_forgets_rollouts_and_drops_late_updates() {
     let (deployments, _) = common::rollouts::infos();
     assert!(!state.apply(Update::RolloutsChanged {
         scope: old,
-        change: RolloutChange::DeploymentsListed(deployments),
+        change: RolloutChange::Listed(WorkloadKind::Deployment, deployments),
     }));
     assert!(state.rollouts.is_empty());
     assert_eq!(state.ui.focus, Pane::Rollouts);

@@ -134,7 +134,7 @@ fn the_history_moves_its_revisions_and_acts_on_its_deployment() {
     let Overlay::RolloutHistory(h) = &state.ui.overlay else {
         panic!("{:?}", state.ui.overlay)
     };
-    let name = h.name.clone();
+    let name = h.key.name.clone();
     state.handle(Action::FocusPods);
     assert_eq!(
         state.key_context(),
@@ -152,7 +152,7 @@ fn the_history_moves_its_revisions_and_acts_on_its_deployment() {
         panic!("{:?}", state.ui.overlay)
     };
     assert!(
-        matches!(&dialog.command, Command::ScaleDeployment { target, .. } if target.name == name)
+        matches!(&dialog.command, Command::ScaleWorkload { target, .. } if target.name == name)
     );
     state.handle(Action::Cancel);
     state.handle(Action::FocusRollouts);

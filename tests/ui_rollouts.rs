@@ -138,3 +138,116 @@ fn forbidden_actions_are_marked_in_footer_and_help() {
     assert!(help.contains("scale up (forbidden)"), "{help}");
     assert!(!help.contains("rollout restart (forbidden)"));
 }
+
+#[test]
+fn statefulsets_and_daemonsets_show_their_kind_strategy_and_history() {
+    let mut state = common::rollouts::mixed_state();
+    let t = draw(&state, 140, 20);
+    let text = t.backend().to_string();
+    assert!(
+        text.contains("9 workloads (6 deploy, 2 sts, 1 ds)"),
+        "{text}"
+    );
+    let kafka = text.lines().find(|l| l.contains("kafka")).unwrap();
+    assert!(
+        kafka.contains(" sts ") && kafka.contains("rolling"),
+        "{kafka}"
+    );
+    let postgres = text.lines().find(|l| l.contains("postgres")).unwrap();
+    assert!(postgres.contains("manual"), "{postgres}");
+    insta::assert_snapshot!(t.backend());
+
+    // At 60 columns KIND gives way and the kind moves into the name.
+    let narrow = draw(&state, 60, 20).backend().to_string();
+    let kafka = narrow.lines().find(|l| l.contains("kafka")).unwrap();
+    assert!(kafka.contains("sts/kafka"), "{narrow}");
+
+    // The StatefulSet's history: ControllerRevisions, no pod counts, the diff of revision 1.
+    assert!(
+        state
+            .rollouts
+            .select_key(&opsdeck::state::rollouts::RolloutKey::new(
+                opsdeck::model::rollout::WorkloadKind::StatefulSet,
+                "shop",
+                "kafka"
+            ))
+    );
+    state.handle(Action::Open);
+    state.handle(Action::Down);
+    let t = draw(&state, 120, 24);
+    let text = t.backend().to_string();
+    assert!(text.contains("History shop/sts/kafka"), "{text}");
+    assert!(text.contains("3.8.1-bad"), "{text}");
+    insta::assert_snapshot!("statefulset_history", t.backend());
+}
+
+#[test]
+fn rollout_rows_sum_what_their_pods_use_and_the_frame_asks_for_usage_only_with_room() {
+    use opsdeck::model::usage::Usage;
+    let mut state = common::rollouts::mixed_state();
+    let scope = state.scope;
+    let owned = |name: &str, kind: &str, owner: &str| {
+        let mut r = common::row("shop", name, "Running", 1, 1, 0);
+        r.owner = Some((kind.to_string(), owner.to_string()));
+        r
+    };
+    let rows = vec![
+        owned("web-84c6d9f7b-a", "ReplicaSet", "web-84c6d9f7b"),
+        owned("web-6b5d4c3a2-b", "ReplicaSet", "web-6b5d4c3a2"),
+        owned("kafka-0", "StatefulSet", "kafka"),
+    ];
+    state.apply(Update::PodsListed { scope, rows });
+    let key = |n: &str| ("shop".to_string(), n.to_string());
+    let used = |cpu_m, mem_b| Usage { cpu_m, mem_b };
+    let usage = vec![
+        (key("web-84c6d9f7b-a"), used(120, 100 << 20)),
+        (key("web-6b5d4c3a2-b"), used(30, 28 << 20)),
+        (key("kafka-0"), used(900, 3 << 30)),
+    ];
+    state.apply(Update::UsageFetched {
+        scope,
+        usage: Some(usage),
+    });
+    // web: both revisions' pods (150m, 128Mi); kafka: its StatefulSet's pod.
+    let text = draw(&state, 160, 20).backend().to_string();
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("{name}: {text}"))
+            .to_string()
+    };
+    assert!(text.contains("CPU") && text.contains("MEM"), "{text}");
+    assert!(
+        line("web").contains("150m") && line("web").contains("128Mi"),
+        "{}",
+        line("web")
+    );
+    assert!(
+        line("kafka").contains("900m") && line("kafka").contains("3.0Gi"),
+        "{}",
+        line("kafka")
+    );
+
+    // What the frame reports: room on a wide screen; none when zoomed on the logs.
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(160, 45)).unwrap();
+    let theme = opsdeck::ui::theme::Theme::default_theme();
+    let keymap = Keymap::default();
+    let room = |terminal: &mut ratatui::Terminal<_>, state: &opsdeck::state::AppState| {
+        let mut drawn = opsdeck::ui::Drawn::default();
+        terminal
+            .draw(|f| drawn = opsdeck::ui::draw(f, state, &theme, &keymap))
+            .unwrap();
+        drawn.usage_room
+    };
+    assert!(room(&mut terminal, &state));
+    state.handle(Action::FocusLogs);
+    state.handle(Action::Zoom);
+    assert!(
+        !room(&mut terminal, &state),
+        "zoomed on the logs: no CPU/MEM on screen"
+    );
+    let mut narrow = ratatui::Terminal::new(ratatui::backend::TestBackend::new(40, 20)).unwrap();
+    state.handle(Action::Zoom);
+    state.handle(Action::FocusPods);
+    assert!(!room(&mut narrow, &state), "40 columns: no room");
+}

@@ -27,6 +27,7 @@ pub struct Config {
     pub signals: SignalsConfig,
     pub logs: LogsConfig,
     pub timeline: TimelineConfig,
+    pub metrics: MetricsConfig,
     /// Extra alert labels that name an object: label → kind (`app = "deployment"`).
     pub correlate: std::collections::BTreeMap<String, String>,
     /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`, in every context;
@@ -46,6 +47,23 @@ impl Default for TimelineConfig {
     fn default() -> Self {
         TimelineConfig {
             max_entries: crate::state::timeline::MAX_ENTRIES,
+        }
+    }
+}
+
+/// CPU and memory of pods from `metrics.k8s.io`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// How often the scope's PodMetrics are listed while the CPU/MEM columns are on screen
+    /// (metrics-server's own resolution is 15 s).
+    pub interval: ConfigDuration,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        MetricsConfig {
+            interval: ConfigDuration(crate::sources::usage::INTERVAL),
         }
     }
 }

@@ -6,6 +6,7 @@ mod access;
 pub mod audit;
 mod pods;
 pub mod rollouts;
+mod sets;
 pub mod silence;
 
 use std::collections::HashMap;
@@ -159,17 +160,25 @@ impl Shared {
                 }
                 Command::RestartRollout {
                     target,
+                    kind,
                     restarted_at,
-                } => done(rollouts::restart(self.kube(target).await?, target, restarted_at).await),
+                } => done(
+                    rollouts::restart(self.kube(target).await?, target, *kind, restarted_at).await,
+                ),
                 Command::UndoRollout { target, undo } => {
                     rollouts::undo(self.kube(target).await?, target, undo).await
                 }
                 Command::PreviewUndo { target, undo } => {
                     rollouts::preview_undo(self.kube(target).await?, target, undo, tx).await
                 }
-                Command::ScaleDeployment { target, from, to } => {
-                    done(rollouts::scale(self.kube(target).await?, target, *from, *to).await)
-                }
+                Command::ScaleWorkload {
+                    target,
+                    kind,
+                    from,
+                    to,
+                } => done(
+                    rollouts::scale(self.kube(target).await?, target, *kind, (*from, *to)).await,
+                ),
                 Command::SetRolloutPaused { target, paused } => {
                     done(rollouts::set_paused(self.kube(target).await?, target, *paused).await)
                 }

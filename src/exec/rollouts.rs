@@ -9,10 +9,11 @@ use kube::{Api, Client};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Sender;
 
+use super::sets::workloads;
 use crate::command::{Target, Undo};
 use crate::model::rollout::{
     LAST_APPLIED, POD_TEMPLATE_HASH, RESTARTED_AT, REVISION, TemplateSummary, UndoPreview,
-    template_diff,
+    WorkloadKind, template_diff,
 };
 use crate::update::{Outcome, Update};
 
@@ -31,12 +32,18 @@ const ANNOTATIONS_TO_SKIP: [&str; 6] = [
 pub(super) async fn undo(client: Client, target: &Target, undo: &Undo) -> Outcome {
     match run_undo(client, target, undo, false).await {
         Ok(UndoPreview::Accepted(_)) => Outcome::Done(format!(
-            "deployment {}/{} rolled back to revision {} on {}",
-            target.namespace, target.name, undo.to_revision, target.context
+            "{} {}/{} rolled back to revision {} on {}",
+            undo.kind.noun(),
+            target.namespace,
+            target.name,
+            undo.to_revision,
+            target.context
         )),
         Ok(UndoPreview::Skipped(text)) => Outcome::Done(format!(
-            "deployment {}/{}: {text}",
-            target.namespace, target.name
+            "{} {}/{}: {text}",
+            undo.kind.noun(),
+            target.namespace,
+            target.name
         )),
         Ok(UndoPreview::Refused(text)) | Err(text) => Outcome::Failed(format!(
             "rollout undo {}/{}: {text}",
@@ -69,11 +76,16 @@ fn deployments(client: Client, t: &Target) -> Api<Deployment> {
 }
 
 /// `kubectl rollout restart`: refused on a paused Deployment, like kubectl.
-pub(super) async fn restart(client: Client, t: &Target, at: &str) -> Result<String, String> {
-    let api = deployments(client, t);
+pub(super) async fn restart(
+    client: Client,
+    t: &Target,
+    kind: WorkloadKind,
+    at: &str,
+) -> Result<String, String> {
+    let api = workloads(client, kind, &t.namespace);
     let fail = |e: kube::Error| format!("rollout restart {t}: {}", super::api_message(&e));
     let d = api.get(&t.name).await.map_err(fail)?;
-    if d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false) {
+    if d.data["spec"]["paused"] == Value::Bool(true) {
         return Err(format!(
             "rollout restart {t}: can't restart paused deployment (run rollout resume first)"
         ));
@@ -86,8 +98,11 @@ pub(super) async fn restart(client: Client, t: &Target, at: &str) -> Result<Stri
     .await
     .map_err(fail)?;
     Ok(format!(
-        "deployment {}/{} restarted on {}",
-        t.namespace, t.name, t.context
+        "{} {}/{} restarted on {}",
+        kind.noun(),
+        t.namespace,
+        t.name,
+        t.context
     ))
 }
 
@@ -105,6 +120,9 @@ async fn run_undo(
     undo: &Undo,
     dry_run: bool,
 ) -> Result<UndoPreview, String> {
+    if undo.kind != WorkloadKind::Deployment {
+        return super::sets::run_undo(client, t, undo, dry_run).await;
+    }
     let api = deployments(client.clone(), t);
     let d = api.get(&t.name).await.map_err(|e| {
         format!(
@@ -169,21 +187,22 @@ async fn run_undo(
     }
 }
 
-fn changed_meanwhile(undo: &Undo, now: &str) -> String {
+pub(super) fn changed_meanwhile(undo: &Undo, now: &str) -> String {
     let now = if now.is_empty() {
         String::new()
     } else {
         format!(" → {now}")
     };
     format!(
-        "conflict: the deployment changed since you looked (resourceVersion {}{now}); \
+        "conflict: the {} changed since you looked (resourceVersion {}{now}); \
          nothing was changed, review it and try again",
+        undo.kind.noun(),
         undo.resource_version
     )
 }
 
 /// 409, or a failed JSON patch `test` (422/400 mentioning the test).
-fn is_conflict(e: &kube::Error) -> bool {
+pub(super) fn is_conflict(e: &kube::Error) -> bool {
     match e {
         kube::Error::Api(s) => {
             s.code == 409 || ((s.code == 422 || s.code == 400) && s.message.contains("test"))
@@ -277,10 +296,10 @@ pub fn undo_patch<P: serde::de::DeserializeOwned>(
 pub(super) async fn scale(
     client: Client,
     t: &Target,
-    from: i32,
-    to: i32,
+    kind: WorkloadKind,
+    (from, to): (i32, i32),
 ) -> Result<String, String> {
-    let api = deployments(client, t);
+    let api = workloads(client, kind, &t.namespace);
     let fail = |e: kube::Error| format!("scale {t}: {}", super::api_message(&e));
     let mut s = api.get_scale(&t.name).await.map_err(fail)?;
     let current = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0);
@@ -296,8 +315,11 @@ pub(super) async fn scale(
         .await
         .map_err(fail)?;
     Ok(format!(
-        "deployment {}/{} scaled from {from} to {to} on {}",
-        t.namespace, t.name, t.context
+        "{} {}/{} scaled from {from} to {to} on {}",
+        kind.noun(),
+        t.namespace,
+        t.name,
+        t.context
     ))
 }
 

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
+use crate::model::rollout::WorkloadKind;
+
 /// Colours a stream tag can take: a theme-independent palette index (the pane maps it to one of
 /// a few 16-colour-safe styles, or to nothing under a monochrome theme).
 pub const TAG_COLOURS: u8 = 10;
@@ -239,8 +241,19 @@ pub enum LogTarget {
         name: String,
         container: Option<String>,
     },
-    /// Every pod of a Deployment, joining and leaving as they come and go.
-    Deployment { name: String },
+    /// Every pod of a Deployment, StatefulSet or DaemonSet, joining and leaving as they come
+    /// and go, tagged with the revision each runs.
+    Workload { kind: WorkloadKind, name: String },
+}
+
+impl LogTarget {
+    /// Every pod of Deployment `name`.
+    pub fn deployment(name: impl Into<String>) -> LogTarget {
+        LogTarget::Workload {
+            kind: WorkloadKind::Deployment,
+            name: name.into(),
+        }
+    }
 }
 
 /// A tail to start: everything the tailer needs, without state.
@@ -264,7 +277,7 @@ impl LogRequest {
                 container: Some(c),
             } => format!("pod/{name}/{c}"),
             LogTarget::Pod { name, .. } => format!("pod/{name}"),
-            LogTarget::Deployment { name } => format!("deploy/{name}"),
+            LogTarget::Workload { kind, name } => format!("{}/{name}", kind.short()),
         };
         if self.previous {
             format!("{what} (previous)")

@@ -2,9 +2,11 @@
 //! rollouts table, the revision history and what changed between revisions.
 
 mod diff;
+mod sets;
 mod template;
 
 pub use diff::{DiffKind, DiffLine, change_summary, short_image, template_diff};
+pub use sets::{CONTROLLER_REVISION_HASH, revision_hashes, revision_template};
 pub use template::{ContainerSummary, EnvValue, POD_TEMPLATE_HASH, RESTARTED_AT, TemplateSummary};
 
 use jiff::Timestamp;
@@ -103,21 +105,112 @@ impl RolloutState {
     }
 }
 
-/// A Deployment reduced to what the rollouts pane and its actions need.
+/// The kinds of the rollouts pane.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    #[default]
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+}
+
+impl WorkloadKind {
+    /// The API kind, `Deployment`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+        }
+    }
+
+    /// kubectl's resource name in messages, `deployment`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deployment",
+            WorkloadKind::StatefulSet => "statefulset",
+            WorkloadKind::DaemonSet => "daemonset",
+        }
+    }
+
+    /// The plural resource of RBAC checks, `deployments`.
+    pub fn resource(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deployments",
+            WorkloadKind::StatefulSet => "statefulsets",
+            WorkloadKind::DaemonSet => "daemonsets",
+        }
+    }
+
+    /// kubectl's short name, `deploy`, `sts`, `ds`.
+    pub fn short(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "deploy",
+            WorkloadKind::StatefulSet => "sts",
+            WorkloadKind::DaemonSet => "ds",
+        }
+    }
+
+    /// From an owner reference's kind.
+    pub fn from_kind(kind: &str) -> Option<WorkloadKind> {
+        match kind {
+            "Deployment" => Some(WorkloadKind::Deployment),
+            "StatefulSet" => Some(WorkloadKind::StatefulSet),
+            "DaemonSet" => Some(WorkloadKind::DaemonSet),
+            _ => None,
+        }
+    }
+
+    /// Whether the kind has a `replicas` to scale.
+    pub fn scalable(self) -> bool {
+        self != WorkloadKind::DaemonSet
+    }
+
+    /// Whether `kubectl rollout pause` applies (Deployments only).
+    pub fn pausable(self) -> bool {
+        self == WorkloadKind::Deployment
+    }
+}
+
+/// How a workload replaces its pods when the template changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Strategy {
+    #[default]
+    RollingUpdate,
+    /// Deployments: every old pod goes before new ones start.
+    Recreate,
+    /// StatefulSets and DaemonSets: pods are replaced only when someone deletes them.
+    OnDelete,
+}
+
+impl Strategy {
+    fn parse(text: Option<&str>) -> Strategy {
+        match text {
+            Some("Recreate") => Strategy::Recreate,
+            Some("OnDelete") => Strategy::OnDelete,
+            _ => Strategy::RollingUpdate,
+        }
+    }
+}
+
+/// A Deployment, StatefulSet or DaemonSet reduced to what the rollouts pane and its actions
+/// need.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DeploymentInfo {
+pub struct WorkloadInfo {
+    pub kind: WorkloadKind,
     pub namespace: String,
     pub name: String,
     pub uid: String,
     pub resource_version: String,
     pub generation: i64,
     pub observed_generation: i64,
-    /// `deployment.kubernetes.io/revision` (0 when absent).
+    /// `deployment.kubernetes.io/revision` (0 when absent). StatefulSets and DaemonSets carry
+    /// none: their revision is their newest ControllerRevision's (see [`current_revision`]).
     pub revision: u64,
     pub created: Option<Timestamp>,
-    /// `spec.replicas` (default 1).
+    /// `spec.replicas` (default 1); a DaemonSet's `desiredNumberScheduled`.
     pub desired: i32,
-    /// `status.replicas`: pods of every revision.
+    /// `status.replicas`: pods of every revision (a DaemonSet's `currentNumberScheduled`).
     pub total: i32,
     pub updated: i32,
     pub ready: i32,
@@ -125,6 +218,12 @@ pub struct DeploymentInfo {
     pub paused: bool,
     /// The Progressing condition's message when the deadline was exceeded.
     pub stalled: Option<String>,
+    pub strategy: Strategy,
+    /// A StatefulSet's `rollingUpdate.partition`: ordinals below it keep the old revision.
+    pub partition: i32,
+    /// A StatefulSet's `status.updateRevision` and `currentRevision` (ControllerRevision names).
+    pub update_revision: Option<String>,
+    pub current_revision: Option<String>,
     pub template: TemplateSummary,
     pub managed_by: Option<ManagedBy>,
 }
@@ -133,8 +232,8 @@ fn revision_of(meta: &ObjectMeta) -> Option<u64> {
     meta.annotations.as_ref()?.get(REVISION)?.parse().ok()
 }
 
-impl DeploymentInfo {
-    pub fn from_deployment(d: &Deployment) -> DeploymentInfo {
+impl WorkloadInfo {
+    pub fn from_deployment(d: &Deployment) -> WorkloadInfo {
         let m = &d.metadata;
         let spec = d.spec.as_ref();
         let status = d.status.as_ref();
@@ -146,15 +245,9 @@ impl DeploymentInfo {
             .and_then(|cs| cs.iter().find(|c| c.type_ == "Progressing"))
             .filter(|c| c.reason.as_deref() == Some("ProgressDeadlineExceeded"))
             .map(|c| c.message.clone().unwrap_or_default());
-        DeploymentInfo {
-            namespace: m.namespace.clone().unwrap_or_default(),
-            name: m.name.clone().unwrap_or_default(),
-            uid: m.uid.clone().unwrap_or_default(),
-            resource_version: m.resource_version.clone().unwrap_or_default(),
-            generation: m.generation.unwrap_or(0),
+        WorkloadInfo {
             observed_generation: status.and_then(|s| s.observed_generation).unwrap_or(0),
             revision: revision_of(m).unwrap_or(0),
-            created: from_k8s_opt(m.creation_timestamp.as_ref()),
             desired: spec.and_then(|s| s.replicas).unwrap_or(1),
             total: count(|s| s.replicas),
             updated: count(|s| s.updated_replicas),
@@ -162,51 +255,96 @@ impl DeploymentInfo {
             available: count(|s| s.available_replicas),
             paused: spec.and_then(|s| s.paused).unwrap_or(false),
             stalled,
+            strategy: Strategy::parse(
+                spec.and_then(|s| s.strategy.as_ref())
+                    .and_then(|s| s.type_.as_deref()),
+            ),
             template: spec
                 .map(|s| TemplateSummary::from_template(&s.template))
                 .unwrap_or_default(),
-            managed_by: ManagedBy::from_meta(m),
+            ..WorkloadInfo::from_meta(WorkloadKind::Deployment, m)
         }
     }
 
-    /// Paused, scaled to zero, stalled, complete or progressing (in that order of precedence).
+    /// Paused, scaled to zero, stalled, complete or progressing (in that order of precedence),
+    /// judged per kind as `kubectl rollout status` judges it.
     pub fn state(&self) -> RolloutState {
         if self.paused {
             RolloutState::Paused
-        } else if self.desired == 0 {
+        } else if self.desired == 0 && self.kind != WorkloadKind::DaemonSet {
             RolloutState::ScaledToZero
         } else if self.stalled.is_some() {
             RolloutState::Stalled
-        } else if self.observed_generation >= self.generation
-            && self.updated >= self.desired
-            && self.total == self.updated
-            && self.available >= self.updated
-        {
+        } else if self.observed_generation >= self.generation && self.rolled_out() {
             RolloutState::Complete
         } else {
             RolloutState::Progressing
         }
     }
 
-    /// Whether a ReplicaSet belongs to this Deployment (controller owner reference).
-    pub fn owns(&self, rs: &ReplicaSetInfo) -> bool {
+    /// kubectl's status viewers: every replica updated and available (Deployments, with no
+    /// old replica left; DaemonSets per scheduled node); a StatefulSet's replicas ready and
+    /// updated above the partition, its update revision current when not partitioned.
+    fn rolled_out(&self) -> bool {
+        match self.kind {
+            WorkloadKind::Deployment => {
+                self.updated >= self.desired
+                    && self.total == self.updated
+                    && self.available >= self.updated
+            }
+            WorkloadKind::DaemonSet => {
+                self.updated >= self.desired && self.available >= self.desired
+            }
+            WorkloadKind::StatefulSet if self.partition > 0 => {
+                self.ready >= self.desired && self.updated >= self.desired - self.partition
+            }
+            WorkloadKind::StatefulSet => {
+                self.ready >= self.desired
+                    && (self.update_revision == self.current_revision
+                        || self.updated >= self.desired)
+            }
+        }
+    }
+
+    /// `kind/name` as kubectl names it in messages, `statefulset/postgres`.
+    pub fn object(&self) -> String {
+        format!("{}/{}", self.kind.noun(), self.name)
+    }
+
+    /// Whether a revision (ReplicaSet or ControllerRevision) belongs to this workload
+    /// (controller owner reference of this kind).
+    pub fn owns(&self, rs: &RevisionInfo) -> bool {
         rs.namespace == self.namespace
+            && rs.owner_kind == self.kind
             && rs.owner.as_ref().is_some_and(|(name, uid)| {
                 name == &self.name && (uid.is_empty() || self.uid.is_empty() || uid == &self.uid)
             })
     }
 }
 
-/// A ReplicaSet of a Deployment: one revision.
+/// Where a revision is kept: a Deployment's ReplicaSet, or a StatefulSet's or DaemonSet's
+/// ControllerRevision.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RevisionSource {
+    #[default]
+    ReplicaSet,
+    ControllerRevision,
+}
+
+/// One revision of a workload: a ReplicaSet of a Deployment, or a ControllerRevision of a
+/// StatefulSet or DaemonSet.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplicaSetInfo {
+pub struct RevisionInfo {
+    pub source: RevisionSource,
     pub namespace: String,
     pub name: String,
-    /// `(name, uid)` of the controlling Deployment.
+    /// The kind of the controlling owner.
+    pub owner_kind: WorkloadKind,
+    /// `(name, uid)` of the controlling owner.
     pub owner: Option<(String, String)>,
     pub revision: Option<u64>,
     pub created: Option<Timestamp>,
-    /// `spec.replicas`.
+    /// `spec.replicas` (ControllerRevisions: none, `-1`).
     pub replicas: i32,
     pub ready: i32,
     pub available: i32,
@@ -214,8 +352,8 @@ pub struct ReplicaSetInfo {
     pub template: TemplateSummary,
 }
 
-impl ReplicaSetInfo {
-    pub fn from_replica_set(rs: &ReplicaSet) -> ReplicaSetInfo {
+impl RevisionInfo {
+    pub fn from_replica_set(rs: &ReplicaSet) -> RevisionInfo {
         let m = &rs.metadata;
         let owner = m
             .owner_references
@@ -225,9 +363,11 @@ impl ReplicaSetInfo {
             .map(|o| (o.name.clone(), o.uid.clone()));
         let status = rs.status.as_ref();
         let spec = rs.spec.as_ref();
-        ReplicaSetInfo {
+        RevisionInfo {
+            source: RevisionSource::ReplicaSet,
             namespace: m.namespace.clone().unwrap_or_default(),
             name: m.name.clone().unwrap_or_default(),
+            owner_kind: WorkloadKind::Deployment,
             owner,
             revision: revision_of(m),
             created: from_k8s_opt(m.creation_timestamp.as_ref()),
@@ -250,6 +390,7 @@ impl ReplicaSetInfo {
 /// One line of the rollouts table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RolloutRow {
+    pub kind: WorkloadKind,
     pub namespace: String,
     pub name: String,
     pub revision: u64,
@@ -261,14 +402,17 @@ pub struct RolloutRow {
     pub ready: i32,
     pub available: i32,
     pub state: RolloutState,
+    pub strategy: Strategy,
+    /// A StatefulSet's partition (0: none).
+    pub partition: i32,
     /// What the latest revision changed against the previous one.
     pub summary: String,
 }
 
 impl RolloutRow {
     /// Build the row from a Deployment and (any superset of) its ReplicaSets.
-    pub fn build(d: &DeploymentInfo, replica_sets: &[&ReplicaSetInfo]) -> RolloutRow {
-        let mut owned: Vec<&ReplicaSetInfo> = replica_sets
+    pub fn build(d: &WorkloadInfo, replica_sets: &[&RevisionInfo]) -> RolloutRow {
+        let mut owned: Vec<&RevisionInfo> = replica_sets
             .iter()
             .copied()
             .filter(|rs| d.owns(rs))
@@ -281,9 +425,10 @@ impl RolloutRow {
             (None, None) | (None, Some(_)) => String::new(),
         };
         RolloutRow {
+            kind: d.kind,
             namespace: d.namespace.clone(),
             name: d.name.clone(),
-            revision: d.revision,
+            revision: current_revision(d, &owned),
             // The newest ReplicaSet, not the highest revision: after a rollback the current
             // revision's ReplicaSet is an old one.
             changed_at: owned.iter().filter_map(|rs| rs.created).max().or(d.created),
@@ -292,18 +437,20 @@ impl RolloutRow {
             ready: d.ready,
             available: d.available,
             state: d.state(),
+            strategy: d.strategy,
+            partition: d.partition,
             summary,
         }
     }
 
     /// Convenience for whole API objects (tests, tools): convert, then [`RolloutRow::build`].
     pub fn from_objects(d: &Deployment, replica_sets: &[ReplicaSet]) -> RolloutRow {
-        let infos: Vec<ReplicaSetInfo> = replica_sets
+        let infos: Vec<RevisionInfo> = replica_sets
             .iter()
-            .map(ReplicaSetInfo::from_replica_set)
+            .map(RevisionInfo::from_replica_set)
             .collect();
-        let refs: Vec<&ReplicaSetInfo> = infos.iter().collect();
-        RolloutRow::build(&DeploymentInfo::from_deployment(d), &refs)
+        let refs: Vec<&RevisionInfo> = infos.iter().collect();
+        RolloutRow::build(&WorkloadInfo::from_deployment(d), &refs)
     }
 
     /// AGE of the latest revision.
@@ -332,8 +479,25 @@ impl RevisionRow {
     }
 }
 
-/// The revisions of a Deployment, newest first (ReplicaSets without a revision are skipped).
-pub fn history(d: &DeploymentInfo, replica_sets: &[&ReplicaSetInfo]) -> Vec<RevisionRow> {
+/// The revision a workload is at: a Deployment's annotation; for a StatefulSet the
+/// ControllerRevision its `updateRevision` names, else (and for DaemonSets) the newest one —
+/// their controllers renumber the revision they go back to, so the newest is the current one.
+pub fn current_revision(d: &WorkloadInfo, revisions: &[&RevisionInfo]) -> u64 {
+    if d.kind == WorkloadKind::Deployment {
+        return d.revision;
+    }
+    let owned = || revisions.iter().filter(|r| d.owns(r));
+    d.update_revision
+        .as_ref()
+        .and_then(|name| owned().find(|r| &r.name == name))
+        .and_then(|r| r.revision)
+        .or_else(|| owned().filter_map(|r| r.revision).max())
+        .unwrap_or(0)
+}
+
+/// The revisions of a workload, newest first (ReplicaSets without a revision are skipped).
+pub fn history(d: &WorkloadInfo, replica_sets: &[&RevisionInfo]) -> Vec<RevisionRow> {
+    let current = current_revision(d, replica_sets);
     let mut rows: Vec<RevisionRow> = replica_sets
         .iter()
         .filter(|rs| d.owns(rs))
@@ -346,7 +510,7 @@ pub fn history(d: &DeploymentInfo, replica_sets: &[&ReplicaSetInfo]) -> Vec<Revi
                 replicas: rs.replicas,
                 ready: rs.ready,
                 replica_set: rs.name.clone(),
-                current: rs.revision == Some(d.revision),
+                current: rs.revision == Some(current),
             })
         })
         .collect();
@@ -355,24 +519,27 @@ pub fn history(d: &DeploymentInfo, replica_sets: &[&ReplicaSetInfo]) -> Vec<Revi
 }
 
 /// The target of an undo without `--to-revision`: the second newest revision, as kubectl picks.
-pub fn previous_revision(d: &DeploymentInfo, replica_sets: &[&ReplicaSetInfo]) -> Option<u64> {
+pub fn previous_revision(d: &WorkloadInfo, replica_sets: &[&RevisionInfo]) -> Option<u64> {
     history(d, replica_sets).get(1).map(|r| r.revision)
 }
 
-/// A change to the Deployments and ReplicaSets in scope, as the rollout watcher reports it.
+/// A change to the workloads and revisions in scope, as the rollout watcher reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RolloutChange {
-    /// Full snapshot of the Deployments (after a list or relist).
-    DeploymentsListed(Vec<DeploymentInfo>),
-    DeploymentApplied(Box<DeploymentInfo>),
-    DeploymentDeleted {
+    /// Full snapshot of the workloads of one kind (after a list or relist).
+    Listed(WorkloadKind, Vec<WorkloadInfo>),
+    Applied(Box<WorkloadInfo>),
+    Deleted {
+        kind: WorkloadKind,
         namespace: String,
         name: String,
     },
-    /// Full snapshot of the ReplicaSets owned by Deployments.
-    ReplicaSetsListed(Vec<ReplicaSetInfo>),
-    ReplicaSetApplied(Box<ReplicaSetInfo>),
-    ReplicaSetDeleted {
+    /// Full snapshot of the revisions kept in one source (ReplicaSets owned by Deployments,
+    /// ControllerRevisions owned by StatefulSets or DaemonSets).
+    RevisionsListed(RevisionSource, Vec<RevisionInfo>),
+    RevisionApplied(Box<RevisionInfo>),
+    RevisionDeleted {
+        source: RevisionSource,
         namespace: String,
         name: String,
     },

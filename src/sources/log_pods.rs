@@ -1,19 +1,23 @@
 //! The pod side of a log tail: which pods a tail follows. A pod tail reads its pod once; a
-//! deployment tail watches the pods of the deployment's selector (joins, relists, deletions)
-//! and the revisions of its ReplicaSets.
+//! workload tail watches the pods of the workload's selector (joins, relists, deletions) and
+//! the revisions they run: a Deployment's ReplicaSets, a StatefulSet's or DaemonSet's
+//! ControllerRevisions.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client};
 
-use crate::model::rollout::{POD_TEMPLATE_HASH, REVISION};
+use crate::model::rollout::{
+    CONTROLLER_REVISION_HASH, POD_TEMPLATE_HASH, REVISION, WorkloadKind, revision_hashes,
+};
 
 /// How often to try again when the target cannot be read.
 pub const RETRY: Duration = Duration::from_secs(3);
@@ -27,7 +31,8 @@ pub struct PodInfo {
 }
 
 impl PodInfo {
-    /// The pod's name, containers and pod-template-hash.
+    /// The pod's name, containers and the hash of the revision it runs (`pod-template-hash`,
+    /// `controller-revision-hash`).
     pub fn from_pod(pod: &Pod) -> PodInfo {
         PodInfo {
             name: pod.metadata.name.clone().unwrap_or_default(),
@@ -40,7 +45,8 @@ impl PodInfo {
                 .metadata
                 .labels
                 .as_ref()
-                .and_then(|l| l.get(POD_TEMPLATE_HASH).cloned()),
+                .and_then(|l| l.get(POD_TEMPLATE_HASH).or(l.get(CONTROLLER_REVISION_HASH)))
+                .cloned(),
         }
     }
 }
@@ -73,23 +79,29 @@ pub fn single_pod(api: Api<Pod>, name: String) -> BoxStream<'static, PodEvent> {
         .boxed()
 }
 
-/// A deployment tail: its pods (by the deployment's selector) and ReplicaSet revisions.
-pub fn deployment_pods(client: Client, ns: &str, name: &str) -> BoxStream<'static, PodEvent> {
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), ns);
+/// A workload tail: its pods (by the workload's selector) and the revisions they run.
+pub fn workload_pods(
+    client: Client,
+    ns: &str,
+    kind: WorkloadKind,
+    name: &str,
+) -> BoxStream<'static, PodEvent> {
+    let workloads = kind.api(client.clone(), ns);
     let pods: Api<Pod> = Api::namespaced(client.clone(), ns);
-    let rss: Api<ReplicaSet> = Api::namespaced(client, ns);
     let name = name.to_string();
+    let ns = ns.to_string();
     let selector = async move {
         loop {
-            let found = deployments.get(&name).await.map_err(|e| e.to_string());
+            let found = workloads.get(&name).await.map_err(|e| e.to_string());
             let selector = found.and_then(|d| {
-                let s = d.spec.map(|s| s.selector).unwrap_or_default();
+                let s: LabelSelector = serde_json::from_value(d.data["spec"]["selector"].clone())
+                    .map_err(|e| e.to_string())?;
                 kube::core::Selector::try_from(s).map_err(|e| e.to_string())
             });
             match selector {
                 Ok(s) => return s,
                 Err(e) => {
-                    tracing::warn!(deployment = %name, error = %e, "logs: cannot read the deployment");
+                    tracing::warn!(kind = kind.noun(), %name, error = %e, "logs: cannot read the workload");
                     tokio::time::sleep(RETRY).await;
                 }
             }
@@ -99,10 +111,30 @@ pub fn deployment_pods(client: Client, ns: &str, name: &str) -> BoxStream<'stati
         .flat_map(move |selector| {
             let config = watcher::Config::default().labels_from(&selector);
             let pod_events = pod_watch(pods.clone(), config.clone());
-            let revisions = revision_watch(rss.clone(), config);
+            let revisions = match kind {
+                WorkloadKind::Deployment => {
+                    revision_watch(Api::namespaced(client.clone(), &ns), config, rs_hashes)
+                }
+                _ => revision_watch(
+                    Api::namespaced(client.clone(), &ns),
+                    config,
+                    revision_hashes,
+                ),
+            };
             futures::stream::select(pod_events, revisions)
         })
         .boxed()
+}
+
+/// A ReplicaSet's pod-template-hash with its revision.
+fn rs_hashes(rs: &ReplicaSet) -> Vec<(String, u64)> {
+    let meta = &rs.metadata;
+    let hash = meta.labels.as_ref().and_then(|l| l.get(POD_TEMPLATE_HASH));
+    let revision = meta.annotations.as_ref().and_then(|a| a.get(REVISION));
+    match (hash, revision.and_then(|r| r.parse::<u64>().ok())) {
+        (Some(h), Some(r)) => vec![(h.clone(), r)],
+        _ => vec![],
+    }
 }
 
 fn pod_watch(api: Api<Pod>, config: watcher::Config) -> BoxStream<'static, PodEvent> {
@@ -130,34 +162,34 @@ fn pod_watch(api: Api<Pod>, config: watcher::Config) -> BoxStream<'static, PodEv
         .boxed()
 }
 
-/// Revision by pod-template-hash of every ReplicaSet of the selector, sent whole on change.
-fn revision_watch(api: Api<ReplicaSet>, config: watcher::Config) -> BoxStream<'static, PodEvent> {
+/// Revision by pod hash of every revision object of the selector (ReplicaSets or
+/// ControllerRevisions, read by `hashes`), sent whole on change.
+fn revision_watch<K>(
+    api: Api<K>,
+    config: watcher::Config,
+    hashes: fn(&K) -> Vec<(String, u64)>,
+) -> BoxStream<'static, PodEvent>
+where
+    K: kube::Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+    <K as kube::Resource>::DynamicType: Default + Eq + std::hash::Hash + Clone,
+{
     let mut map: HashMap<String, u64> = HashMap::new();
     watcher::watcher(api, config)
         .default_backoff()
         .applied_objects()
-        .map_ok(move |rs| {
-            let meta = rs.metadata;
-            let hash = meta.labels.and_then(|l| l.get(POD_TEMPLATE_HASH).cloned());
-            let revision = meta
-                .annotations
-                .and_then(|a| a.get(REVISION).and_then(|r| r.parse::<u64>().ok()));
-            match (hash, revision) {
-                (Some(h), Some(r)) if map.get(&h) != Some(&r) => {
-                    map.insert(h, r);
-                    Some(PodEvent::Revisions(
-                        map.iter().map(|(h, r)| (h.clone(), *r)).collect(),
-                    ))
-                }
-                _ => None,
+        .map_ok(move |object| {
+            let mut changed = false;
+            for (h, r) in hashes(&object) {
+                changed |= map.insert(h, r) != Some(r);
             }
+            changed.then(|| PodEvent::Revisions(map.iter().map(|(h, r)| (h.clone(), *r)).collect()))
         })
         .filter_map(|r| {
             futures::future::ready(match r {
                 Ok(revisions) => revisions,
                 Err(e) => {
                     // kube-rs backs off and retries; say it rather than drop it.
-                    tracing::warn!(error = %e, "logs: ReplicaSet watch failed; retrying");
+                    tracing::warn!(error = %e, "logs: revision watch failed; retrying");
                     None
                 }
             })

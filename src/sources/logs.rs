@@ -27,7 +27,7 @@ use crate::model::log::{LineKind, LogLine, LogRequest, LogSource, LogTarget};
 use crate::redact::Redactor;
 use crate::sources::link::Links;
 use crate::sources::log_events;
-use crate::sources::log_pods::{PodEvent, PodInfo, RETRY, deployment_pods, single_pod};
+use crate::sources::log_pods::{PodEvent, PodInfo, RETRY, single_pod, workload_pods};
 use crate::sources::log_stream::{LogStream, Start, StreamMsg};
 use crate::update::{SourceHealth, SourceId, Update};
 
@@ -104,7 +104,9 @@ impl LogTailer {
         let events_api = Api::namespaced(client.clone(), &req.namespace);
         let events = match &req.target {
             LogTarget::Pod { name, .. } => single_pod(pods.clone(), name.clone()),
-            LogTarget::Deployment { name } => deployment_pods(client, &req.namespace, name),
+            LogTarget::Workload { kind, name } => {
+                workload_pods(client, &req.namespace, *kind, name)
+            }
         };
         let (out, rx) = mpsc::channel(LINE_QUEUE);
         let mut tail = Tail {
@@ -185,7 +187,7 @@ impl LogTailer {
     async fn send_events(&self, tail: &mut Tail) -> bool {
         let mut pods: Vec<String> = match &self.request.target {
             LogTarget::Pod { name, .. } => vec![name.clone()],
-            LogTarget::Deployment { .. } => (tail.running.keys())
+            LogTarget::Workload { .. } => (tail.running.keys())
                 .chain(tail.waiting.iter().map(|p| &p.name))
                 .cloned()
                 .collect(),
@@ -275,7 +277,7 @@ impl LogTailer {
 
     fn source(&self, pod: &str, container: &str, hash: Option<String>, n: usize) -> LogSource {
         let deployment = match &self.request.target {
-            LogTarget::Deployment { name } => Some(name.as_str()),
+            LogTarget::Workload { name, .. } => Some(name.as_str()),
             LogTarget::Pod { .. } => None,
         };
         let ns = &self.request.namespace;

@@ -2,6 +2,8 @@
 //! one LIST of the scope's PodMetrics per poll, never one request per pod. A cluster that does
 //! not serve the API (404) or forbids it (403) gets no columns and no error; it is asked again
 //! every few minutes. A poll that gets no answer within [`TIMEOUT`] is a stale source, as any.
+//! It lists only while the pods pane has room for the CPU/MEM columns (`wanted`): a screen
+//! that does not show them costs no request.
 
 use std::time::Duration;
 
@@ -23,6 +25,8 @@ const ABSENT_RETRY: Duration = Duration::from_secs(300);
 pub struct UsagePoller {
     pub watch: Watch,
     pub interval: Duration,
+    /// True while the CPU/MEM columns have room on screen.
+    pub wanted: tokio::sync::watch::Receiver<bool>,
 }
 
 /// One poll's outcome.
@@ -72,6 +76,10 @@ impl UsagePoller {
                 }
             };
             loop {
+                // Wait (no request) while the columns have no room; gone: the app quit.
+                if self.wanted.clone().wait_for(|w| *w).await.is_err() {
+                    return;
+                }
                 let (new, wait) = match self.poll(&client).await {
                     Poll::Usage(list) => {
                         outage = None;

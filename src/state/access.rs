@@ -6,28 +6,27 @@
 use crate::action::{Action, Pane};
 use crate::command::{Command, Target};
 use crate::model::access::{Access, AccessCheck};
-use crate::model::rollout::DeploymentInfo;
+use crate::model::rollout::WorkloadInfo;
 use crate::state::{AppState, Effect};
 
-/// The RBAC question behind an action on a Deployment: `(verb, resource, subresource)`.
-fn needed(action: &Action) -> Option<(&'static str, &'static str, &'static str)> {
+/// The RBAC question behind an action on a workload: `(verb, subresource)` on its kind's
+/// resource (`deployments`, `statefulsets`, `daemonsets`).
+fn needed(action: &Action) -> Option<(&'static str, &'static str)> {
     match action {
-        Action::Restart | Action::UndoRollout | Action::Pause => Some(("patch", "deployments", "")),
-        Action::ScaleUp | Action::ScaleDown => Some(("patch", "deployments", "scale")),
+        Action::Restart | Action::UndoRollout | Action::Pause => Some(("patch", "")),
+        Action::ScaleUp | Action::ScaleDown => Some(("patch", "scale")),
         _ => None,
     }
 }
 
-/// Every check the rollouts pane asks for a namespace.
-const CHECKS: [(&str, &str, &str); 2] = [
-    ("patch", "deployments", ""),
-    ("patch", "deployments", "scale"),
-];
+/// Every check the rollouts pane asks for a workload's namespace and kind.
+const CHECKS: [(&str, &str); 2] = [("patch", ""), ("patch", "scale")];
 
 impl AppState {
     /// The check behind `action` on the subject, if the API said no: the refusal text.
-    pub(super) fn refusal(&self, action: &Action, d: &DeploymentInfo) -> Option<String> {
-        let (verb, resource, sub) = needed(action)?;
+    pub(super) fn refusal(&self, action: &Action, d: &WorkloadInfo) -> Option<String> {
+        let (verb, sub) = needed(action)?;
+        let resource = d.kind.resource();
         let check = AccessCheck::apps(&self.context, &d.namespace, verb, resource, sub);
         match self.access.get(&check) {
             Some(Access::Denied(reason)) => {
@@ -67,11 +66,18 @@ impl AppState {
         if self.ui.focus != Pane::Rollouts {
             return vec![];
         }
-        let Some(namespace) = self.rollout_subject().map(|d| d.namespace.clone()) else {
+        let Some((namespace, kind)) = self
+            .rollout_subject()
+            .map(|d| (d.namespace.clone(), d.kind))
+        else {
             return vec![];
         };
+        let resource = kind.resource();
         let mut effects = Vec::new();
-        for (verb, resource, sub) in CHECKS {
+        for (verb, sub) in CHECKS {
+            if sub == "scale" && !kind.scalable() {
+                continue;
+            }
             let check = AccessCheck::apps(&self.context, &namespace, verb, resource, sub);
             if !self.access.ask(&check, self.now) {
                 continue;

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::model::rollout::template_diff;
+use crate::model::rollout::{current_revision, template_diff};
+use crate::state::rollouts::RolloutKey;
 use crate::state::ui::Level;
 use crate::state::{AppState, Effect};
 
@@ -191,22 +192,25 @@ impl AppState {
     /// Every new revision created in the window, with what changed against the one before.
     fn write_rollouts(&self, out: &mut String, start: Timestamp) {
         let mut changed = Vec::new();
-        for d in self.rollouts.deployments() {
-            let sets = self.rollouts.replica_sets_of(&d.namespace, &d.name);
+        for d in self.rollouts.workloads() {
+            let sets = self.rollouts.revisions_of(&RolloutKey::of(d));
             let mut owned: Vec<_> = sets
                 .iter()
                 .copied()
                 .filter(|rs| d.owns(rs) && rs.revision.is_some())
                 .collect();
             owned.sort_by_key(|rs| rs.revision);
+            let current = current_revision(d, &sets);
             for pair in owned.windows(2) {
                 let (previous, rs) = (pair[0], pair[1]);
                 if rs.created.is_some_and(|c| c >= start) {
-                    changed.push((d, previous, rs));
+                    changed.push((d, previous, rs, rs.revision == Some(current)));
                 }
             }
         }
-        changed.sort_by(|(_, _, a), (_, _, b)| b.created.cmp(&a.created).then(a.name.cmp(&b.name)));
+        changed.sort_by(|(_, _, a, _), (_, _, b, _)| {
+            b.created.cmp(&a.created).then(a.name.cmp(&b.name))
+        });
         let _ = writeln!(
             out,
             "\n## Rollouts changed in the window ({})\n",
@@ -216,20 +220,15 @@ impl AppState {
             out.push_str("None.\n");
             return;
         }
-        for (i, (d, previous, rs)) in changed.into_iter().enumerate() {
+        for (i, (d, previous, rs, current)) in changed.into_iter().enumerate() {
             if i > 0 {
                 out.push('\n');
             }
-            let current = if d.revision == rs.revision.unwrap_or(0) {
-                ", current"
-            } else {
-                ""
-            };
+            let current = if current { ", current" } else { "" };
             let _ = writeln!(
                 out,
-                "### `{}/deploy/{}` r{}→r{} at {} ({}{current})\n",
-                d.namespace,
-                d.name,
+                "### `{}` r{}→r{} at {} ({}{current})\n",
+                RolloutKey::of(d).describe(),
                 previous.revision.unwrap_or(0),
                 rs.revision.unwrap_or(0),
                 rs.created.map_or_else(|| "—".to_string(), utc),

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use crate::action::{Action, Pane};
 use crate::model::alert::AlertRow;
 use crate::model::correlate::Kind;
-use crate::model::rollout::{ReplicaSetInfo, RolloutChange, change_summary};
+use crate::model::rollout::{RevisionInfo, RevisionSource, RolloutChange, change_summary};
 use crate::model::timeline::{Entry, EntryKind, short_kind};
 use crate::state::timeline::Focus;
 use crate::state::{AppState, Effect};
@@ -28,17 +28,17 @@ impl AppState {
                 vec![(**entry).clone()]
             }
             Update::RolloutsChanged { scope, change } if *scope == self.scope => match change {
-                RolloutChange::ReplicaSetsListed(list) => list
+                RolloutChange::RevisionsListed(RevisionSource::ReplicaSet, list) => list
                     .iter()
                     .filter_map(|rs| self.revision_entry(rs, list))
                     .collect(),
-                RolloutChange::ReplicaSetApplied(rs)
+                RolloutChange::RevisionApplied(rs)
                     if self
                         .rollouts
                         .owner_of_replica_set(&rs.namespace, &rs.name)
                         .is_none() =>
                 {
-                    let known: Vec<ReplicaSetInfo> = rs
+                    let known: Vec<RevisionInfo> = rs
                         .owner
                         .as_ref()
                         .map(|(d, _)| {
@@ -104,7 +104,7 @@ impl AppState {
 
     /// `revision N: what changed` for a Deployment's ReplicaSet (revision 2 and later: the
     /// first is the initial one), against the previous revision among `known`.
-    fn revision_entry(&self, rs: &ReplicaSetInfo, known: &[ReplicaSetInfo]) -> Option<Entry> {
+    fn revision_entry(&self, rs: &RevisionInfo, known: &[RevisionInfo]) -> Option<Entry> {
         let (deploy, _) = rs.owner.as_ref()?;
         let revision = rs.revision.filter(|r| *r >= 2)?;
         let previous = known

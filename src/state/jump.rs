@@ -4,6 +4,7 @@
 
 use crate::action::{Action, Pane};
 use crate::state::related::{Related, RowRef};
+use crate::state::rollouts::RolloutKey;
 use crate::state::ui::{Level, Overlay};
 use crate::state::{AppState, Effect};
 
@@ -22,7 +23,7 @@ impl AppState {
                     _ => self
                         .rollouts
                         .selected_row()
-                        .map(|r| RowRef::Rollout((r.namespace.clone(), r.name.clone()))),
+                        .map(|r| RowRef::Rollout(RolloutKey::of_row(r))),
                 };
                 if let Some(row) = row {
                     self.open_alerts_of(row);

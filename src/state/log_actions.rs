@@ -84,7 +84,8 @@ impl AppState {
             _ => match self.rollouts.selected_deployment() {
                 Some(d) => (
                     d.namespace.clone(),
-                    LogTarget::Deployment {
+                    LogTarget::Workload {
+                        kind: d.kind,
                         name: d.name.clone(),
                     },
                 ),

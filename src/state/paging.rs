@@ -65,7 +65,7 @@ impl AppState {
     /// Keep an open revision history in step with the rollouts (a new revision arrived).
     pub(super) fn sync_history(&mut self) {
         if let Overlay::RolloutHistory(h) = &mut self.ui.overlay {
-            h.set_revisions(&self.rollouts.history(&h.namespace, &h.name));
+            h.set_revisions(&self.rollouts.history(&h.key));
         }
     }
 }

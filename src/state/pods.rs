@@ -85,6 +85,9 @@ pub struct PodsState {
     usage: HashMap<PodKey, (Usage, bool)>,
     /// The cluster serves `metrics.k8s.io`: the CPU and MEM columns.
     pub usage_served: bool,
+    /// `usage` summed per controlling owner `(namespace, kind, name)` (a ReplicaSet, a
+    /// StatefulSet…), computed once per poll for the rollout rows.
+    by_owner: HashMap<(String, String, String), Usage>,
 }
 
 impl PodsState {
@@ -128,6 +131,7 @@ impl PodsState {
             let changed = self.usage_served || !self.usage.is_empty();
             self.usage_served = false;
             self.usage.clear();
+            self.by_owner.clear();
             return changed;
         };
         let mut next: HashMap<PodKey, (Usage, bool)> =
@@ -145,7 +149,26 @@ impl PodsState {
         let changed = !self.usage_served || next != self.usage;
         self.usage_served = true;
         self.usage = next;
+        self.by_owner.clear();
+        for (key, (u, _)) in &self.usage {
+            let Some((kind, name)) = self.rows.get(key).and_then(|r| r.owner.clone()) else {
+                continue;
+            };
+            let sum = self
+                .by_owner
+                .entry((key.0.clone(), kind, name))
+                .or_default();
+            sum.cpu_m += u.cpu_m;
+            sum.mem_b += u.mem_b;
+        }
         changed
+    }
+
+    /// What the pods a controller owns use together (`kind` as in owner references:
+    /// `ReplicaSet`, `StatefulSet`, `DaemonSet`), as of the last poll.
+    pub fn owner_usage(&self, namespace: &str, kind: &str, name: &str) -> Option<Usage> {
+        let key = (namespace.to_string(), kind.to_string(), name.to_string());
+        self.by_owner.get(&key).copied()
     }
 
     /// The usage of a pod, and whether it is the last one seen (not current).

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::model::alert::{AlertRow, Severity};
 use crate::model::correlate::{Kind, Target};
+use crate::model::rollout::WorkloadKind;
 use crate::state::pods::{PodKey, PodsState};
 use crate::state::rollouts::{RolloutKey, RolloutsState};
 
@@ -24,7 +25,7 @@ impl RowRef {
     pub fn describe(&self) -> String {
         match self {
             RowRef::Pod((ns, name)) => format!("{ns}/pod/{name}"),
-            RowRef::Rollout((ns, name)) => format!("{ns}/deploy/{name}"),
+            RowRef::Rollout(key) => key.describe(),
         }
     }
 }
@@ -73,7 +74,14 @@ impl Related {
             } else {
                 Landing::default()
             };
-            let watched = matches!(target.kind, Kind::Pod | Kind::Deployment | Kind::ReplicaSet);
+            let watched = matches!(
+                target.kind,
+                Kind::Pod
+                    | Kind::Deployment
+                    | Kind::ReplicaSet
+                    | Kind::StatefulSet
+                    | Kind::DaemonSet
+            );
             // Not found counts only once the watch that would hold it has listed.
             let listed = match target.kind {
                 Kind::Pod => pods.listed,
@@ -106,10 +114,9 @@ impl Related {
         self.pods.get(&(namespace.to_string(), name.to_string()))
     }
 
-    /// The worst firing severity of the alerts about a Deployment or any of its pods.
-    pub fn rollout_badge(&self, namespace: &str, name: &str) -> Option<&Severity> {
-        self.rollouts
-            .get(&(namespace.to_string(), name.to_string()))
+    /// The worst firing severity of the alerts about a workload or any of its pods.
+    pub fn rollout_badge(&self, key: &RolloutKey) -> Option<&Severity> {
+        self.rollouts.get(key)
     }
 
     /// Whether any row carries a badge.
@@ -145,39 +152,40 @@ impl Related {
 }
 
 /// The pod and rollout rows a target is about, through the owner chain the watches hold
-/// (pod → ReplicaSet → Deployment).
+/// (pod → ReplicaSet → Deployment, pod → StatefulSet or DaemonSet).
 fn land(target: &Target, pods: &PodsState, rollouts: &RolloutsState) -> Landing {
     let ns = &target.namespace;
     let deployment_of_rs = |rs: &str| {
         rollouts
             .owner_of_replica_set(ns, rs)
-            .filter(|d| rollouts.deployment(ns, d).is_some())
-            .map(|d| (ns.clone(), d.to_string()))
+            .map(|d| RolloutKey::deployment(ns, d))
+            .filter(|key| rollouts.workload(key).is_some())
     };
-    match target.kind {
-        Kind::Deployment => Landing {
-            pod: None,
-            rollout: rollouts
-                .deployment(ns, &target.name)
-                .map(|_| (ns.clone(), target.name.clone())),
-        },
-        Kind::ReplicaSet => Landing {
-            pod: None,
-            rollout: deployment_of_rs(&target.name),
-        },
+    let workload = |kind: WorkloadKind, name: &str| {
+        Some(RolloutKey::new(kind, ns, name)).filter(|key| rollouts.workload(key).is_some())
+    };
+    let rollout = match target.kind {
+        Kind::Deployment => workload(WorkloadKind::Deployment, &target.name),
+        Kind::StatefulSet => workload(WorkloadKind::StatefulSet, &target.name),
+        Kind::DaemonSet => workload(WorkloadKind::DaemonSet, &target.name),
+        Kind::ReplicaSet => deployment_of_rs(&target.name),
         Kind::Pod => {
             let Some(pod) = pods.get(ns, &target.name) else {
                 return Landing::default();
             };
             let rollout = match &pod.owner {
                 Some((kind, rs)) if kind == "ReplicaSet" => deployment_of_rs(rs),
-                _ => None,
+                Some((kind, name)) => {
+                    WorkloadKind::from_kind(kind).and_then(|kind| workload(kind, name))
+                }
+                None => None,
             };
-            Landing {
+            return Landing {
                 pod: Some((ns.clone(), target.name.clone())),
                 rollout,
-            }
+            };
         }
-        _ => Landing::default(),
-    }
+        _ => None,
+    };
+    Landing { pod: None, rollout }
 }

@@ -4,7 +4,10 @@
 
 use crate::action::Action;
 use crate::command::{Command, Target, Undo};
-use crate::model::rollout::{DeploymentInfo, UndoPreview, previous_revision, template_diff};
+use crate::model::rollout::{
+    UndoPreview, WorkloadInfo, current_revision, previous_revision, template_diff,
+};
+use crate::state::rollouts::RolloutKey;
 use crate::state::ui::{ConfirmDetail, ConfirmDialog, HistoryView, Level, Overlay, Preview};
 use crate::state::{AppState, Effect};
 
@@ -53,15 +56,15 @@ impl AppState {
         }
     }
 
-    /// The Deployment an action applies to: the one in the history view, else the selection.
-    pub(super) fn rollout_subject(&self) -> Option<&DeploymentInfo> {
+    /// The workload an action applies to: the one in the history view, else the selection.
+    pub(super) fn rollout_subject(&self) -> Option<&WorkloadInfo> {
         match &self.ui.overlay {
-            Overlay::RolloutHistory(h) => self.rollouts.deployment(&h.namespace, &h.name),
+            Overlay::RolloutHistory(h) => self.rollouts.workload(&h.key),
             _ => self.rollouts.selected_deployment(),
         }
     }
 
-    fn target_of(&self, d: &DeploymentInfo) -> Target {
+    fn target_of(&self, d: &WorkloadInfo) -> Target {
         Target {
             context: self.context.clone(),
             namespace: d.namespace.clone(),
@@ -71,8 +74,9 @@ impl AppState {
 
     fn open_history(&mut self) {
         if let Some(d) = self.rollouts.selected_deployment() {
-            let revisions = self.rollouts.history(&d.namespace, &d.name);
-            let view = HistoryView::new(&d.namespace, &d.name, &revisions);
+            let key = RolloutKey::of(d);
+            let revisions = self.rollouts.history(&key);
+            let view = HistoryView::new(key, &revisions);
             self.ui.overlay = Overlay::RolloutHistory(view);
         }
     }
@@ -102,9 +106,10 @@ impl AppState {
         }
         let command = Command::RestartRollout {
             target: self.target_of(d),
+            kind: d.kind,
             restarted_at: self.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         };
-        let title = format!("Rollout restart deployment {} ?", d.name);
+        let title = format!("Rollout restart {} ?", d.object());
         self.confirm(&Action::Restart, ConfirmDialog::new(title, command));
         vec![]
     }
@@ -113,6 +118,12 @@ impl AppState {
         let Some(d) = self.rollout_subject() else {
             return vec![];
         };
+        if !d.kind.pausable() {
+            // kubectl: `error: statefulsets.apps "postgres" pausing is not supported`.
+            let text = format!("{} can't be paused: only deployments pause", d.object());
+            self.ui.set_status(text, Level::Info, self.now);
+            return vec![];
+        }
         let paused = !d.paused;
         let verb = if paused { "Pause" } else { "Resume" };
         let title = format!("{verb} rollout of {} ?", d.name);
@@ -128,15 +139,21 @@ impl AppState {
         let Some(d) = self.rollout_subject() else {
             return vec![];
         };
+        if !d.kind.scalable() {
+            let text = format!("{} can't be scaled: it runs one pod per node", d.object());
+            self.ui.set_status(text, Level::Info, self.now);
+            return vec![];
+        }
         let to = (d.desired + delta).max(0);
         if to == d.desired {
-            let text = format!("deployment {} is already scaled to 0", d.name);
+            let text = format!("{} is already scaled to 0", d.object());
             self.ui.set_status(text, Level::Info, self.now);
             return vec![];
         }
         let title = format!("Scale {} to {to} ?", d.name);
-        let command = Command::ScaleDeployment {
+        let command = Command::ScaleWorkload {
             target: self.target_of(d),
+            kind: d.kind,
             from: d.desired,
             to,
         };
@@ -150,7 +167,7 @@ impl AppState {
     }
 
     /// Explain why a paused Deployment cannot do that, and offer to resume it.
-    fn offer_resume(&mut self, d: &DeploymentInfo, why: String) {
+    fn offer_resume(&mut self, d: &WorkloadInfo, why: String) {
         let command = Command::SetRolloutPaused {
             target: self.target_of(d),
             paused: false,
@@ -167,9 +184,14 @@ impl AppState {
         let Some(d) = self.rollout_subject().cloned() else {
             return vec![];
         };
-        let replica_sets = self.rollouts.replica_sets_of(&d.namespace, &d.name);
-        let Some(to_revision) = to.or_else(|| previous_revision(&d, &replica_sets)) else {
-            let text = format!("no rollout history found for deployment {:?}", d.name);
+        let revisions = self.rollouts.revisions_of(&RolloutKey::of(&d));
+        let from_revision = current_revision(&d, &revisions);
+        let Some(to_revision) = to.or_else(|| previous_revision(&d, &revisions)) else {
+            let text = format!(
+                "no rollout history found for {} {:?}",
+                d.kind.noun(),
+                d.name
+            );
             self.ui.set_status(text, Level::Error, self.now);
             return vec![];
         };
@@ -188,15 +210,16 @@ impl AppState {
         }
         if rs.template.fingerprint == d.template.fingerprint {
             let text = format!(
-                "deployment {}: skipped rollback (current template already matches revision {to_revision})",
-                d.name
+                "{}: skipped rollback (current template already matches revision {to_revision})",
+                d.object()
             );
             self.ui.set_status(text, Level::Ok, self.now);
             return vec![];
         }
         let undo = Undo {
+            kind: d.kind,
             to_revision,
-            from_revision: d.revision,
+            from_revision,
             resource_version: d.resource_version.clone(),
             generation: d.generation,
         };

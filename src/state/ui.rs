@@ -9,6 +9,7 @@ use crate::command::{Command, Target};
 use crate::model::event::DescribedPod;
 use crate::model::rollout::{DiffLine, RevisionRow, UndoPreview};
 use crate::state::list::{ListState, Mode};
+use crate::state::rollouts::RolloutKey;
 
 /// A window over the panes. Only one at a time.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -39,17 +40,15 @@ pub enum Overlay {
 /// The revision history of one Deployment; rows come from the rollouts state at render time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryView {
-    pub namespace: String,
-    pub name: String,
+    pub key: RolloutKey,
     /// The revisions, newest first; the cursor follows its revision as new ones arrive.
     pub list: ListState<Reverse<u64>>,
 }
 
 impl HistoryView {
-    pub fn new(namespace: &str, name: &str, revisions: &[RevisionRow]) -> HistoryView {
+    pub fn new(key: RolloutKey, revisions: &[RevisionRow]) -> HistoryView {
         let mut view = HistoryView {
-            namespace: namespace.to_string(),
-            name: name.to_string(),
+            key,
             list: ListState::new(Mode::Follow),
         };
         view.set_revisions(revisions);

@@ -20,15 +20,28 @@ use crate::ui::widgets::{
 /// Smallest size at which all four panes are shown at once.
 pub const GRID_MIN: (u16, u16) = (160, 45);
 
+/// What a frame showed that the sources care about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// The pods pane is on screen with room for the CPU/MEM columns.
+    pub usage_room: bool,
+}
+
 /// Draw the whole screen.
 pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keymap) {
+    draw(frame, state, theme, keymap);
+}
+
+/// Draw the whole screen and say what it showed.
+pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keymap) -> Drawn {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
-        return;
+        return Drawn::default();
     }
     let [top, body, status, bottom] = screen(area);
     frame.render_widget(header::Header { state, theme }, top);
-    render_body(frame, body, state, theme, keymap);
+    let usage_room = std::cell::Cell::new(false);
+    render_body(frame, body, (state, &usage_room), theme, keymap);
     let context = state.key_context();
     if status.height > 0 {
         frame.render_widget(
@@ -50,6 +63,9 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
         bottom,
     );
     render_overlay(frame, body, state, theme, keymap);
+    Drawn {
+        usage_room: usage_room.get(),
+    }
 }
 
 /// The rows of the screen: header, body (panes and overlays), status line, footer.
@@ -109,7 +125,13 @@ impl Panes {
     }
 }
 
-fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, keymap: &Keymap) {
+fn render_body(
+    frame: &mut Frame,
+    area: Rect,
+    (state, usage_room): (&AppState, &std::cell::Cell<bool>),
+    theme: &Theme,
+    keymap: &Keymap,
+) {
     if area.height == 0 {
         return;
     }
@@ -118,7 +140,8 @@ fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, k
             if let Some(tabs) = tabs {
                 frame.render_widget(tab_bar(state, theme), tabs);
             }
-            render_pane(frame, pane, (state.ui.focus, state), theme, keymap);
+            let pane_state = (state.ui.focus, state, usage_room);
+            render_pane(frame, pane, pane_state, theme, keymap);
         }
         Panes::Grid(areas) => {
             for (pane, rect) in Pane::ALL.into_iter().zip(areas) {
@@ -126,7 +149,7 @@ fn render_body(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, k
                     Pane::Logs if state.timeline.shown => Pane::Timeline,
                     pane => pane,
                 };
-                render_pane(frame, rect, (pane, state), theme, keymap);
+                render_pane(frame, rect, (pane, state, usage_room), theme, keymap);
             }
         }
     }
@@ -148,6 +171,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
                 now: state.now,
                 theme,
                 keymap,
+                rollouts: &state.rollouts,
             };
             (usize::from(text.height), view.text_rows(text.width))
         }
@@ -179,7 +203,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
 fn render_pane(
     frame: &mut Frame,
     area: Rect,
-    (pane, state): (Pane, &AppState),
+    (pane, state, usage_room): (Pane, &AppState, &std::cell::Cell<bool>),
     theme: &Theme,
     keymap: &Keymap,
 ) {
@@ -190,6 +214,7 @@ fn render_pane(
                 state,
                 theme,
                 focused,
+                usage_room: Some(usage_room),
             },
             area,
         ),
@@ -198,6 +223,7 @@ fn render_pane(
                 state,
                 theme,
                 focused,
+                usage_room: Some(usage_room),
             },
             area,
         ),
@@ -284,6 +310,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 now,
                 theme,
                 keymap,
+                rollouts: &state.rollouts,
             },
             body,
         ),

@@ -7,4 +7,4 @@ pub mod panes;
 pub mod theme;
 pub mod widgets;
 
-pub use layout::render;
+pub use layout::{Drawn, draw, render};

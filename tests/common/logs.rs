@@ -52,9 +52,7 @@ pub fn pod_request(id: u64) -> LogRequest {
 
 pub fn deploy_request(id: u64) -> LogRequest {
     LogRequest {
-        target: LogTarget::Deployment {
-            name: "checkout".into(),
-        },
+        target: LogTarget::deployment("checkout"),
         ..pod_request(id)
     }
 }

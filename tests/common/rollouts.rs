@@ -5,7 +5,9 @@ use std::path::Path;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use opsdeck::action::Action;
 use opsdeck::command::Command;
-use opsdeck::model::rollout::{DeploymentInfo, ReplicaSetInfo, RolloutChange};
+use opsdeck::model::rollout::{
+    RevisionInfo, RevisionSource, RolloutChange, WorkloadInfo, WorkloadKind,
+};
 use opsdeck::state::{AppState, Effect};
 use opsdeck::update::{SourceHealth, SourceId, Update};
 
@@ -19,7 +21,7 @@ pub const FIXTURES: [&str; 6] = [
 ];
 
 /// Deployments and ReplicaSets of every fixture, as the watcher would send them.
-pub fn infos() -> (Vec<DeploymentInfo>, Vec<ReplicaSetInfo>) {
+pub fn infos() -> (Vec<WorkloadInfo>, Vec<RevisionInfo>) {
     let mut deployments = Vec::new();
     let mut replica_sets = Vec::new();
     for name in FIXTURES {
@@ -31,10 +33,10 @@ pub fn infos() -> (Vec<DeploymentInfo>, Vec<ReplicaSetInfo>) {
         for item in list["items"].as_array().unwrap() {
             if item["kind"] == "Deployment" {
                 let d: Deployment = serde_json::from_value(item.clone()).unwrap();
-                deployments.push(DeploymentInfo::from_deployment(&d));
+                deployments.push(WorkloadInfo::from_deployment(&d));
             } else {
                 let rs: ReplicaSet = serde_json::from_value(item.clone()).unwrap();
-                replica_sets.push(ReplicaSetInfo::from_replica_set(&rs));
+                replica_sets.push(RevisionInfo::from_replica_set(&rs));
             }
         }
     }
@@ -48,11 +50,11 @@ pub fn rollout_state() -> AppState {
     let (deployments, replica_sets) = infos();
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::ReplicaSetsListed(replica_sets),
+        change: RolloutChange::RevisionsListed(RevisionSource::ReplicaSet, replica_sets),
     });
     state.apply(Update::RolloutsChanged {
         scope,
-        change: RolloutChange::DeploymentsListed(deployments),
+        change: RolloutChange::Listed(WorkloadKind::Deployment, deployments),
     });
     state.apply(Update::SourceHealth {
         scope,
@@ -92,4 +94,46 @@ pub fn select(state: &mut AppState, name: &str) {
         state.handle(Action::Down);
     }
     panic!("{name} not found");
+}
+
+/// The StatefulSets, DaemonSets and ControllerRevisions of `tests/fixtures/rollouts/sets.json`
+/// (dumped from the simulator's incident scenario with `kubectl get -o json`, then: the
+/// DaemonSet's image set, the postgres StatefulSet made OnDelete and its image set).
+pub fn set_infos() -> (Vec<WorkloadInfo>, Vec<WorkloadInfo>, Vec<RevisionInfo>) {
+    use k8s_openapi::api::apps::v1::{ControllerRevision, DaemonSet, StatefulSet};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/rollouts/sets.json");
+    let list: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (mut sts, mut ds, mut crs) = (Vec::new(), Vec::new(), Vec::new());
+    for item in list["items"].as_array().unwrap() {
+        let item = item.clone();
+        match item["kind"].as_str().unwrap() {
+            "StatefulSet" => sts.push(WorkloadInfo::from_statefulset(
+                &serde_json::from_value::<StatefulSet>(item).unwrap(),
+            )),
+            "DaemonSet" => ds.push(WorkloadInfo::from_daemonset(
+                &serde_json::from_value::<DaemonSet>(item).unwrap(),
+            )),
+            _ => crs.extend(RevisionInfo::from_controller_revision(
+                &serde_json::from_value::<ControllerRevision>(item).unwrap(),
+            )),
+        }
+    }
+    (sts, ds, crs)
+}
+
+/// `rollout_state()` plus the StatefulSets and DaemonSets of [`set_infos`].
+pub fn mixed_state() -> AppState {
+    let mut state = rollout_state();
+    let scope = state.scope;
+    let (sts, ds, crs) = set_infos();
+    let changes = [
+        RolloutChange::RevisionsListed(RevisionSource::ControllerRevision, crs),
+        RolloutChange::Listed(WorkloadKind::StatefulSet, sts),
+        RolloutChange::Listed(WorkloadKind::DaemonSet, ds),
+    ];
+    for change in changes {
+        state.apply(Update::RolloutsChanged { scope, change });
+    }
+    state
 }

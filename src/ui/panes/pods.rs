@@ -19,6 +19,9 @@ pub struct PodsPane<'a> {
     pub state: &'a AppState,
     pub theme: &'a Theme,
     pub focused: bool,
+    /// Set when the table has room for the CPU/MEM columns (whether the cluster serves them
+    /// or not yet): the usage poller lists only then.
+    pub usage_room: Option<&'a std::cell::Cell<bool>>,
 }
 
 /// Theme role for a pod's health.
@@ -83,7 +86,10 @@ impl PodsPane<'_> {
             now,
             alert,
         );
-        cols.fit_usage(area.width, pods.usage_served, &usage);
+        let room = cols.fit_usage(area.width, pods.usage_served, &usage);
+        if let Some(cell) = self.usage_room {
+            cell.set(cell.get() || room);
+        }
         let header = Row::new(cols.header());
         let body = rows
             .iter()
@@ -236,10 +242,8 @@ impl Columns {
 
     /// CPU and MEM after the other columns, when the cluster serves the metrics API and the
     /// pane has room for them next to what already fits.
-    fn fit_usage(&mut self, width: u16, served: bool, cells: &[Option<UsageCells>]) {
-        if !served {
-            return;
-        }
+    /// Returns whether the columns have room (at their narrowest when nothing is served yet).
+    fn fit_usage(&mut self, width: u16, served: bool, cells: &[Option<UsageCells>]) -> bool {
         let w = |f: &dyn Fn(&UsageCells) -> usize| {
             cells
                 .iter()
@@ -258,9 +262,11 @@ impl Columns {
                 _ => 1,
             })
             .sum();
-        if used + cpu + mem + 2 <= width {
+        let room = used + cpu + mem + 2 <= width;
+        if room && served {
             self.usage = Some((cpu, mem));
         }
+        room
     }
 
     fn push_usage<'a>(&self, cells: &mut Vec<Cell<'a>>, usage: Option<&UsageCells>, theme: &Theme) {

@@ -1,5 +1,7 @@
-//! The rollouts pane: one row per Deployment, most recent change first, with revision, age,
-//! progress (updated/ready/available of desired), state and what the last revision changed.
+//! The rollouts pane: one row per Deployment, StatefulSet and DaemonSet, most recent change
+//! first, with kind, revision, age, progress (updated/ready/available of desired), update
+//! strategy (a StatefulSet's partition, `manual` for OnDelete), state and what the last
+//! revision changed.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -7,8 +9,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Widget};
 
 use crate::model::alert::Severity;
-use crate::model::rollout::{RolloutRow, RolloutState};
+use crate::model::rollout::{RolloutRow, RolloutState, Strategy, WorkloadKind};
+use crate::model::usage::{Usage, cpu_text, memory_text};
 use crate::state::AppState;
+use crate::state::rollouts::RolloutKey;
 use crate::ui::panes::{BADGE_WIDTH, alert_badge};
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::pane_frame::list_frame;
@@ -22,6 +26,27 @@ pub struct RolloutsPane<'a> {
     pub state: &'a AppState,
     pub theme: &'a Theme,
     pub focused: bool,
+    /// Set when the table has room for the CPU/MEM sums: the usage poller lists only then.
+    pub usage_room: Option<&'a std::cell::Cell<bool>>,
+}
+
+/// Width of the CPU and MEM columns, and what else the table keeps beside them.
+const USAGE_WIDTH: u16 = 14;
+
+/// What a workload's pods use together: a Deployment's through its ReplicaSets.
+fn workload_usage(state: &AppState, r: &RolloutRow) -> Option<Usage> {
+    let pods = &state.pods;
+    if r.kind != WorkloadKind::Deployment {
+        return pods.owner_usage(&r.namespace, r.kind.kind(), &r.name);
+    }
+    let revisions = state.rollouts.revisions_of(&RolloutKey::of_row(r));
+    let each = revisions
+        .iter()
+        .filter_map(|rs| pods.owner_usage(&r.namespace, "ReplicaSet", &rs.name));
+    each.reduce(|a, b| Usage {
+        cpu_m: a.cpu_m + b.cpu_m,
+        mem_b: a.mem_b + b.mem_b,
+    })
 }
 
 /// Theme role for a rollout's state.
@@ -50,10 +75,23 @@ impl Widget for RolloutsPane<'_> {
 
 fn summary_line<'a>(state: &AppState, theme: &Theme) -> Line<'a> {
     let counts = state.rollouts.counts();
-    let mut spans = vec![Span::styled(
-        format!("{} deployments", state.rollouts.len()),
-        theme.style(Role::Text),
-    )];
+    let total = state.rollouts.len();
+    let kinds = [
+        WorkloadKind::Deployment,
+        WorkloadKind::StatefulSet,
+        WorkloadKind::DaemonSet,
+    ];
+    let text = if counts.of_kind(WorkloadKind::Deployment) == total {
+        format!("{total} deployments")
+    } else {
+        let each: Vec<String> = kinds
+            .iter()
+            .filter(|k| counts.of_kind(**k) > 0)
+            .map(|k| format!("{} {}", counts.of_kind(*k), k.short()))
+            .collect();
+        format!("{total} workloads ({})", each.join(", "))
+    };
+    let mut spans = vec![Span::styled(text, theme.style(Role::Text))];
     for s in [
         RolloutState::Progressing,
         RolloutState::Stalled,
@@ -86,9 +124,9 @@ impl RolloutsPane<'_> {
         }
         if rollouts.visible_len() == 0 {
             let text = if rollouts.is_empty() {
-                "no deployments in scope"
+                "no deployments, statefulsets or daemonsets in scope"
             } else {
-                "no deployments match the filter"
+                "no workloads match the filter"
             };
             Paragraph::new(Line::styled(text, theme.style(Role::Muted))).render(area, buf);
             return;
@@ -99,16 +137,25 @@ impl RolloutsPane<'_> {
         let related = &self.state.related;
         let badges: Vec<_> = rows
             .iter()
-            .map(|r| related.rollout_badge(&r.namespace, &r.name))
+            .map(|r| related.rollout_badge(&RolloutKey::of_row(r)))
             .collect();
-        let mut cols = Columns::fit(area.width, &rows, self.state.namespace.is_none());
+        let counts = rollouts.counts();
+        let mixed = counts.of_kind(WorkloadKind::Deployment) != rollouts.len();
+        let served = self.state.pods.usage_served;
+        let mut cols = Columns::fit(area.width, &rows, (self.state.namespace.is_none(), mixed));
+        if let Some(cell) = self.usage_room {
+            cell.set(cell.get() || cols.usage_room());
+        }
+        cols.usage = served && cols.usage_room();
         cols.alert = badges.iter().any(Option::is_some);
         cols.change = cols
             .change
-            .saturating_sub(if cols.alert { BADGE_WIDTH + 1 } else { 0 });
+            .saturating_sub(if cols.alert { BADGE_WIDTH + 1 } else { 0 })
+            .saturating_sub(if cols.usage { USAGE_WIDTH } else { 0 });
         let header = Row::new(cols.header());
         let body = rows.iter().zip(&badges).map(|(r, badge)| {
-            Row::new(cols.cells(r, *badge, self.state.now, theme))
+            let usage = cols.usage.then(|| workload_usage(self.state, r));
+            Row::new(cols.cells(r, (*badge, usage), self.state.now, theme))
                 .style(theme.style(state_role(r.state)))
         });
         let table = (header, body.collect(), cols.widths());
@@ -138,10 +185,25 @@ fn progress_bar<'a>(r: &RolloutRow, theme: &Theme) -> Line<'a> {
     ])
 }
 
+/// The STRATEGY cell: `rolling`, `recreate`, `manual` (OnDelete), a StatefulSet's
+/// `part N` (ordinals below N keep the old revision).
+fn strategy_text(r: &RolloutRow) -> String {
+    match r.strategy {
+        Strategy::RollingUpdate if r.partition > 0 => format!("part {}", r.partition),
+        Strategy::RollingUpdate => "rolling".into(),
+        Strategy::Recreate => "recreate".into(),
+        Strategy::OnDelete => "manual".into(),
+    }
+}
+
 /// Which columns fit at a width.
 struct Columns {
     namespace: Option<u16>,
+    /// KIND (`deploy`, `sts`, `ds`); when it drops out, names of other kinds than Deployment
+    /// carry the kind (`sts/postgres`).
+    kind: bool,
     name: u16,
+    strategy: bool,
     rev: bool,
     age: bool,
     bar: bool,
@@ -150,16 +212,24 @@ struct Columns {
     change: u16,
     /// Some visible row has a firing alert: the ALERT column.
     alert: bool,
+    /// CPU and MEM of the workload's pods (the cluster serves metrics.k8s.io, and room).
+    usage: bool,
 }
 
 impl Columns {
-    fn fit(width: u16, rows: &[&RolloutRow], show_ns: bool) -> Columns {
+    /// `show_ns`: all namespaces are in scope; `mixed`: not only Deployments are (KIND).
+    /// STRATEGY shows only when a visible row is not a plain rolling update.
+    fn fit(width: u16, rows: &[&RolloutRow], (show_ns, mixed): (bool, bool)) -> Columns {
         let w = |f: &dyn Fn(&RolloutRow) -> usize, min: usize, max: usize| {
             rows.iter().map(|r| f(r)).max().unwrap_or(0).clamp(min, max) as u16
         };
         let mut cols = Columns {
             namespace: show_ns.then(|| w(&|r| r.namespace.chars().count(), 9, 20)),
+            kind: mixed,
             name: w(&|r| r.name.chars().count(), 4, 40),
+            strategy: rows
+                .iter()
+                .any(|r| r.strategy != Strategy::RollingUpdate || r.partition > 0),
             rev: true,
             age: true,
             bar: true,
@@ -167,9 +237,11 @@ impl Columns {
             state: w(&|r| r.state.label().len(), 5, 12),
             change: 0,
             alert: false,
+            usage: false,
         };
         let need = |c: &Columns| {
             c.namespace.map(|n| n + 1).unwrap_or(0)
+                + if c.kind { 7 } else { 0 }
                 + c.name
                 + 1
                 + if c.rev { 4 } else { 0 }
@@ -177,14 +249,23 @@ impl Columns {
                 + if c.bar { BAR as u16 + 1 } else { 0 }
                 + 6
                 + if c.counts { 8 } else { 0 }
+                + if c.strategy { 9 } else { 0 }
                 + c.state
                 + 1
         };
-        let drops: [fn(&mut Columns); 5] = [
+        let drops: [fn(&mut Columns); 7] = [
+            |c| c.strategy = false,
             |c| c.counts = false,
             |c| c.bar = false,
             |c| c.namespace = None,
             |c| c.age = false,
+            |c| {
+                // The kind moves into the name: `sts/postgres`.
+                if c.kind {
+                    c.kind = false;
+                    c.name += 4;
+                }
+            },
             |c| c.rev = false,
         ];
         for drop in drops {
@@ -197,10 +278,18 @@ impl Columns {
         cols
     }
 
+    /// Whether CPU and MEM fit beside the columns kept, the change keeping 20 cells.
+    fn usage_room(&self) -> bool {
+        self.change >= USAGE_WIDTH + 20
+    }
+
     fn header(&self) -> Vec<&'static str> {
         let mut h = Vec::new();
         if self.namespace.is_some() {
             h.push("NAMESPACE");
+        }
+        if self.kind {
+            h.push("KIND");
         }
         h.push("NAME");
         if self.rev {
@@ -216,6 +305,12 @@ impl Columns {
         if self.counts {
             h.extend(["UPD", "AVL"]);
         }
+        if self.usage {
+            h.extend(["CPU", "MEM"]);
+        }
+        if self.strategy {
+            h.push("STRATEGY");
+        }
         h.push("STATE");
         if self.alert {
             h.push("ALERT");
@@ -228,6 +323,9 @@ impl Columns {
         let mut w = Vec::new();
         if let Some(ns) = self.namespace {
             w.push(Constraint::Length(ns));
+        }
+        if self.kind {
+            w.push(Constraint::Length(6));
         }
         w.push(Constraint::Length(self.name));
         if self.rev {
@@ -243,6 +341,12 @@ impl Columns {
         if self.counts {
             w.extend([Constraint::Length(3), Constraint::Length(3)]);
         }
+        if self.usage {
+            w.extend([Constraint::Length(6), Constraint::Length(6)]);
+        }
+        if self.strategy {
+            w.push(Constraint::Length(8));
+        }
         w.push(Constraint::Length(self.state));
         if self.alert {
             w.push(Constraint::Length(BADGE_WIDTH));
@@ -254,7 +358,7 @@ impl Columns {
     fn cells<'a>(
         &self,
         r: &RolloutRow,
-        badge: Option<&Severity>,
+        (badge, usage): (Option<&Severity>, Option<Option<Usage>>),
         now: jiff::Timestamp,
         theme: &Theme,
     ) -> Vec<Cell<'a>> {
@@ -262,7 +366,14 @@ impl Columns {
         if self.namespace.is_some() {
             c.push(Cell::from(r.namespace.clone()));
         }
-        c.push(Cell::from(r.name.clone()));
+        if self.kind {
+            c.push(Cell::from(r.kind.short()));
+            c.push(Cell::from(r.name.clone()));
+        } else if r.kind == WorkloadKind::Deployment {
+            c.push(Cell::from(r.name.clone()));
+        } else {
+            c.push(Cell::from(format!("{}/{}", r.kind.short(), r.name)));
+        }
         if self.rev {
             c.push(Cell::from(r.revision.to_string()));
         }
@@ -276,6 +387,16 @@ impl Columns {
         if self.counts {
             c.push(Cell::from(r.updated.to_string()));
             c.push(Cell::from(r.available.to_string()));
+        }
+        if let Some(u) = usage {
+            let (cpu, mem) = match u {
+                Some(u) => (cpu_text(u.cpu_m), memory_text(u.mem_b)),
+                None => (String::new(), String::new()),
+            };
+            c.extend([Cell::from(cpu), Cell::from(mem)]);
+        }
+        if self.strategy {
+            c.push(Cell::from(strategy_text(r)));
         }
         c.push(Cell::from(r.state.label()));
         if self.alert {

@@ -38,9 +38,8 @@ impl Widget for HistoryOverlay<'_> {
         let v = self.view;
         let key = |action| self.keymap.hint(KeyContext::Pane(Pane::Rollouts), &action);
         let title = format!(
-            " History {}/{} ({} undo to selected · {} closes) ",
-            v.namespace,
-            v.name,
+            " History {} ({} undo to selected · {} closes) ",
+            v.key.describe(),
             key(Action::UndoRollout),
             key(Action::Back)
         );
@@ -63,10 +62,11 @@ impl HistoryOverlay<'_> {
     fn lines(&self, rows: usize) -> Vec<Line<'static>> {
         let t = self.theme;
         let v = self.view;
-        let Some(d) = self.rollouts.deployment(&v.namespace, &v.name) else {
-            return vec![Line::styled("deployment is gone", t.style(Role::Muted))];
+        let Some(d) = self.rollouts.workload(&v.key) else {
+            let gone = format!("{} is gone", v.key.kind.noun());
+            return vec![Line::styled(gone, t.style(Role::Muted))];
         };
-        let revisions = self.rollouts.history(&v.namespace, &v.name);
+        let revisions = self.rollouts.history(&v.key);
         let mut out = vec![Line::styled(
             format!(
                 " {:<10}{:<6}{:<6}{:<30}CHANGE-CAUSE",
@@ -81,11 +81,17 @@ impl HistoryOverlay<'_> {
             let marker = if here { "▶" } else { " " };
             let current = if r.current { "*" } else { " " };
             let images: Vec<&str> = r.images.iter().map(|i| short_image(i)).collect();
+            // ControllerRevisions have no pods of their own to count.
+            let pods = if r.replicas < 0 {
+                "-".to_string()
+            } else {
+                format!("{}/{}", r.ready, r.replicas)
+            };
             let text = format!(
                 "{marker}{:<10}{:<6}{:<6}{:<30}{}",
                 format!("{}{current}", r.revision),
                 r.age_text(self.now),
-                format!("{}/{}", r.ready, r.replicas),
+                pods,
                 images.join(","),
                 r.change_cause.as_deref().unwrap_or("<none>"),
             );
@@ -99,7 +105,12 @@ impl HistoryOverlay<'_> {
         };
         let head = format!(
             " revision {} ({}) against the current template (revision {}):",
-            chosen.revision, chosen.replica_set, d.revision
+            chosen.revision,
+            chosen.replica_set,
+            revisions
+                .iter()
+                .find(|r| r.current)
+                .map_or(0, |r| r.revision)
         );
         out.push(Line::styled(head, t.style(Role::Title)));
         let diff = self

@@ -11,7 +11,9 @@ use crate::command::Target;
 use crate::config::keymap::{KeyContext, Keymap};
 use crate::model::event::DescribedPod;
 use crate::model::pod::{ConditionDetail, ContainerDetail};
+use crate::model::rollout::CONTROLLER_REVISION_HASH;
 use crate::model::time::{age_opt, since};
+use crate::state::rollouts::RolloutsState;
 use crate::ui::panes::pods::health_role;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::events::event_line;
@@ -23,6 +25,8 @@ pub struct PodDetailView<'a> {
     pub now: Timestamp,
     pub theme: &'a Theme,
     pub keymap: &'a Keymap,
+    /// To name the owner chain (ReplicaSet of Deployment, the revision a pod runs).
+    pub rollouts: &'a RolloutsState,
 }
 
 impl Widget for PodDetailView<'_> {
@@ -96,7 +100,9 @@ impl PodDetailView<'_> {
             ),
         ];
         if let Some((kind, name)) = &r.owner {
-            out.push(kv("Controlled", format!("by {kind}/{name}")));
+            let hash = d.labels.get(CONTROLLER_REVISION_HASH).map(String::as_str);
+            let chain = self.rollouts.owner_chain(&r.namespace, (kind, name), hash);
+            out.push(kv("Controlled", format!("by {chain}")));
         }
         if let Some(m) = &d.message {
             out.push(kv("Message", m.clone()));
