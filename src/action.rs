@@ -133,6 +133,8 @@ pub enum Action {
     TailLogs,
     /// `o`: alert → its workload's row; rollout or pod → its alerts.
     OpenRelated,
+    /// `b` on the alerts pane / `:slo`: every SLO, its burn-rate pairs and sparklines.
+    Slos,
     Restart,
     UndoRollout,
     ScaleUp,
@@ -206,13 +208,14 @@ impl Action {
             ("theme", Some(name)) => Ok(Action::SetTheme(name.to_string())),
             ("q" | "quit" | "q!", None) => Ok(Action::Quit),
             ("timeline", None) => Ok(Action::FocusTimeline),
+            ("slo" | "slos", None) => Ok(Action::Slos),
             ("export", file) => Ok(Action::Export(file.map(str::to_string))),
             ("ns" | "namespace" | "ctx" | "context" | "theme", None) => {
                 Err(format!("{verb} needs an argument"))
             }
             ("", _) => Err("empty command".to_string()),
             _ => Err(format!(
-                "unknown command: {verb} (try ns, ctx, theme, timeline, export, q)"
+                "unknown command: {verb} (try ns, ctx, theme, timeline, slo, export, q)"
             )),
         }
     }

@@ -63,6 +63,8 @@ pub struct AlertsOptions {
     /// Timeouts, auth (secrets already read), headers, TLS.
     pub http: HttpOptions,
     pub signals: crate::config::SignalsConfig,
+    /// `[[slo]]`: SLOs declared in the config.
+    pub slos: Vec<crate::config::slo::DeclaredSlo>,
 }
 
 /// Run the dashboard until the user quits or a signal arrives.
@@ -364,6 +366,8 @@ fn alerts_setup(state: &mut AppState, alerts: &AlertsOptions) -> Option<HttpClie
     settings.silence_duration = span(alerts.silence_duration);
     settings.created_by = alerts.created_by.clone();
     settings.correlate = alerts.correlate.clone();
+    state.alerts.slos.prometheus = alerts.prometheus_url.clone();
+    state.alerts.slos.declared = alerts.slos.clone();
     if !enabled {
         return None;
     }

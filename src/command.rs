@@ -96,6 +96,14 @@ pub enum Command {
     SetRolloutPaused { target: Target, paused: bool },
     /// Ask the API (SelfSubjectAccessReview) whether an action is allowed. No mutation.
     ReviewAccess { target: Target, check: AccessCheck },
+    /// Range queries behind an SLO's sparklines (`target.name` is the SLO's id); the answer
+    /// comes back as [`crate::update::Update::SloHistoryLoaded`]. No mutation.
+    LoadSloHistory {
+        target: Target,
+        prometheus: String,
+        /// `(error ratio, budget left)` PromQL.
+        queries: (String, String),
+    },
 }
 
 /// What an undo rolls back to, and the workload it was computed from.
@@ -140,6 +148,7 @@ impl Command {
             Command::SetRolloutPaused { paused: true, .. } => "rollout pause",
             Command::SetRolloutPaused { paused: false, .. } => "rollout resume",
             Command::ReviewAccess { .. } => "access review",
+            Command::LoadSloHistory { .. } => "query SLO history",
             Command::CreateSilence { .. } => "create silence",
             Command::ExpireSilence { .. } => "expire silence",
         }
@@ -154,7 +163,8 @@ impl Command {
             | Command::PreviewUndo { target, .. }
             | Command::ScaleWorkload { target, .. }
             | Command::SetRolloutPaused { target, .. }
-            | Command::ReviewAccess { target, .. } => target,
+            | Command::ReviewAccess { target, .. }
+            | Command::LoadSloHistory { target, .. } => target,
             Command::CreateSilence { target, .. } | Command::ExpireSilence { target, .. } => target,
         }
     }
@@ -168,6 +178,7 @@ impl Command {
                 format!("alert/{name}")
             }
             Command::ReviewAccess { .. } => name.clone(),
+            Command::LoadSloHistory { .. } => format!("slo/{name}"),
             _ => format!("{}/{name}", self.workload_kind().short()),
         }
     }
@@ -216,6 +227,9 @@ impl Command {
                 t.name
             ),
             Command::ReviewAccess { check, .. } => format!("May I {check}?"),
+            Command::LoadSloHistory { prometheus, .. } => {
+                format!("Read the history of SLO {} from {prometheus}", t.name)
+            }
             Command::CreateSilence { silence, .. } => describe_silence(silence),
             Command::ExpireSilence {
                 alertmanager,

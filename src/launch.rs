@@ -146,6 +146,7 @@ pub fn alerts_options(common: &CommonArgs, config: &Config) -> Result<AlertsOpti
         correlate: config.correlate_mappings(),
         http,
         signals: config.signals.clone(),
+        slos: config.slo.clone(),
     })
 }
 

@@ -28,14 +28,17 @@ use crate::model::log::LogRequest;
 use crate::sources::alerts::AlertEndpoint;
 use crate::sources::link::Links;
 use crate::sources::{
-    AlertPoller, EventWatcher, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher, UsagePoller,
-    Watch,
+    AlertPoller, EventWatcher, LogTailer, MetricsPoller, PodWatcher, RolloutWatcher, SloPoller,
+    UsagePoller, Watch,
 };
 use crate::update::Update;
 
 /// Longest retry delay of a failing alert or metrics source (without `Retry-After`): a
 /// server that is back is live again within this plus one request timeout.
 const MAX_BACKOFF: Duration = Duration::from_secs(3);
+
+/// SLO recording rules are evaluated every 30 s to 1 min: asking more often shows nothing new.
+const SLO_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Channel capacities: sources block (back-pressure) rather than queue without bound.
 const UPDATES: usize = 4096;
@@ -153,6 +156,18 @@ fn spawn_alert_sources(
             endpoints,
             prometheus_url: alerts.prometheus_url.clone(),
             interval: alerts.interval,
+            max_backoff: MAX_BACKOFF,
+            scope,
+            tx: tx.clone(),
+        };
+        tasks.spawn(poller.run());
+    }
+    if let Some(url) = &alerts.prometheus_url {
+        let poller = SloPoller {
+            http: http.clone(),
+            prometheus_url: url.clone(),
+            declared: alerts.slos.clone(),
+            interval: alerts.interval.max(SLO_INTERVAL),
             max_backoff: MAX_BACKOFF,
             scope,
             tx: tx.clone(),

@@ -10,6 +10,7 @@ use crate::model::log::LogLine;
 use crate::model::pod::PodRow;
 use crate::model::rollout::{RolloutChange, UndoPreview};
 use crate::model::signal::ServiceSignals;
+use crate::model::slo::{Slo, SloHistory};
 
 /// Which long-lived source an [`Update::SourceHealth`] is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -28,6 +29,8 @@ pub enum SourceId {
     Events,
     /// `metrics.k8s.io` PodMetrics (CPU and memory of every pod).
     Usage,
+    /// Prometheus instant queries for the SLOs (Sloth, Pyrra, declared).
+    Slo,
     /// The log tail (pods/log streams).
     Logs,
 }
@@ -42,6 +45,7 @@ impl SourceId {
             SourceId::Metrics => "metrics",
             SourceId::Events => "events",
             SourceId::Usage => "usage",
+            SourceId::Slo => "slo",
             SourceId::Logs => "logs",
         }
     }
@@ -136,6 +140,13 @@ pub enum Update {
     SignalsFetched {
         scope: u64,
         services: Vec<ServiceSignals>,
+    },
+    /// Every SLO of every source (Sloth, Pyrra, declared), as of one poll.
+    SlosFetched { scope: u64, slos: Vec<Slo> },
+    /// The sparklines of one SLO (its error ratio and budget left over the last hours).
+    SloHistoryLoaded {
+        id: String,
+        history: Box<SloHistory>,
     },
     /// A batch of lines of the log tail `tail` (sanitised).
     LogLines { tail: u64, lines: Vec<LogLine> },

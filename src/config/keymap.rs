@@ -64,6 +64,7 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
         (PODS, "o", OpenRelated, "its alerts", false),
         (ROLLOUTS, "o", OpenRelated, "its alerts", false),
         (ALERTS, "o", OpenRelated, "workload", true),
+        (ALERTS, "b", Slos, "SLOs", true),
         (LOGS, "p", Pause, "pause/follow", true),
         (LOGS, "/", Search, "search", true),
         (LOGS, "&", FilterLines, "filter", true),

@@ -8,6 +8,7 @@ pub mod key;
 pub mod key_overrides;
 pub mod keymap;
 pub mod logs;
+pub mod slo;
 
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,8 @@ pub struct Config {
     pub logs: LogsConfig,
     pub timeline: TimelineConfig,
     pub metrics: MetricsConfig,
+    /// SLOs declared for teams without Sloth or Pyrra (`[[slo]]`).
+    pub slo: Vec<slo::DeclaredSlo>,
     /// Extra alert labels that name an object: label → kind (`app = "deployment"`).
     pub correlate: std::collections::BTreeMap<String, String>,
     /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`, in every context;
@@ -194,6 +197,16 @@ impl Config {
             ("correlate", self.correlate_problems()),
             ("timeline", self.timeline_problems()),
         ];
+        for (n, declared) in self.slo.iter().enumerate() {
+            if let Some((key, message)) = declared.problems().into_iter().next() {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    line: line_of_table_key(text, ("slo", n), key),
+                    key: format!("slo[{n}].{key}"),
+                    message,
+                });
+            }
+        }
         for (section, problems) in sections {
             if let Some((key, message)) = problems.into_iter().next() {
                 return Err(ConfigError::Invalid {
@@ -298,6 +311,26 @@ fn line_of_section_key(text: &str, section: &str, key: &str) -> usize {
         .find(|(_, l)| l.trim_start().starts_with(key))
         .map(|(i, _)| i + 1)
         .unwrap_or_else(|| line_of_key(text, key))
+}
+
+/// The line of `key` in the `n`-th `[[table]]` (0-based), else of the table's header.
+fn line_of_table_key(text: &str, (table, n): (&str, usize), key: &str) -> usize {
+    let header = format!("[[{table}]]");
+    let Some(start) = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == header)
+        .nth(n)
+        .map(|(i, _)| i)
+    else {
+        return line_of_key(text, key);
+    };
+    text.lines()
+        .enumerate()
+        .skip(start + 1)
+        .take_while(|(_, l)| !l.trim_start().starts_with('['))
+        .find(|(_, l)| l.trim_start().starts_with(key))
+        .map_or(start + 1, |(i, _)| i + 1)
 }
 
 fn first_line(e: &toml::de::Error) -> String {

@@ -185,11 +185,60 @@ impl Shared {
                 Command::ReviewAccess { target, check } => {
                     access::review_access(self.kube(target).await?, check, tx).await
                 }
+                Command::LoadSloHistory {
+                    target,
+                    prometheus,
+                    queries,
+                } => slo_history(http, (prometheus, &target.name), queries, tx).await,
             })
         };
         run.await.unwrap_or_else(|failed: Outcome| failed)
     }
 }
+
+/// The last hours of an SLO's error ratio and budget, sent as an update.
+async fn slo_history(
+    http: Option<&crate::http::HttpClient>,
+    (prometheus, id): (&str, &str),
+    (ratio, budget): &(String, String),
+    tx: &Sender<Update>,
+) -> Outcome {
+    let Some(http) = http else {
+        return Outcome::Failed("no HTTP client for Prometheus".into());
+    };
+    let end = jiff::Timestamp::now().as_second();
+    let (span, step) = (SLO_HISTORY.as_secs() as i64, 180);
+    let range = |q: &str| {
+        let url = crate::http::join(prometheus, "api/v1/query_range");
+        let params = [
+            ("query", q.to_string()),
+            ("start", (end - span).to_string()),
+            ("end", end.to_string()),
+            ("step", step.to_string()),
+        ];
+        async move {
+            let url = reqwest::Url::parse_with_params(&url, params).map_err(|e| e.to_string())?;
+            let body = http.get(url.as_str()).await.map_err(|e| e.to_string())?;
+            crate::model::signal::parse_query_range(&body).map_err(|e| e.to_string())
+        }
+    };
+    let (r, b) = tokio::join!(range(ratio), range(budget));
+    let error = r.as_ref().err().or(b.as_ref().err()).cloned();
+    let history = crate::model::slo::SloHistory {
+        ratio: r.unwrap_or_default(),
+        budget: b.unwrap_or_default(),
+        error,
+    };
+    let update = Update::SloHistoryLoaded {
+        id: id.to_string(),
+        history: Box::new(history),
+    };
+    let _ = tx.send(update).await;
+    Outcome::Quiet
+}
+
+/// How far back an SLO's sparklines go.
+const SLO_HISTORY: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
 
 fn done(result: Result<String, String>) -> Outcome {
     match result {

@@ -11,6 +11,7 @@ pub mod log_json;
 pub mod pod;
 pub mod rollout;
 pub mod signal;
+pub mod slo;
 pub mod time;
 pub mod timeline;
 pub mod usage;

@@ -52,6 +52,37 @@ pub fn retry_delay(attempt: u32, retry_after: Option<Duration>, max: Duration) -
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
+/// A polled server's outage: since when, and how many attempts failed.
+#[derive(Debug, Default)]
+pub struct Outage(Option<(jiff::Timestamp, u32)>);
+
+impl Outage {
+    /// The server answered.
+    pub fn ended(&mut self) {
+        self.0 = None;
+    }
+
+    /// Another attempt failed: the stale health to report and when to try again.
+    pub fn failed(
+        &mut self,
+        failure: Failure,
+        max_backoff: Duration,
+        what: &str,
+    ) -> (SourceHealth, Duration) {
+        let (since, attempt) = self.0.get_or_insert((jiff::Timestamp::now(), 0));
+        *attempt += 1;
+        let delay = retry_delay(*attempt, failure.retry_after, max_backoff);
+        tracing::warn!(attempt = *attempt, error = %failure.reason, retry_in = ?delay,
+            "{what} failed");
+        let health = SourceHealth::Reconnecting {
+            since: *since,
+            attempt: *attempt,
+            reason: failure.reason,
+        };
+        (health, delay)
+    }
+}
+
 /// One API to poll.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AlertEndpoint {

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::config::alerts::{ServiceConfig, SignalQuery};
 use crate::http::{HttpClient, HttpError, join};
 use crate::model::signal::{ServiceSignals, SignalKind, SignalSeries, parse_query_range};
-use crate::sources::alerts::{Failure, retry_delay};
+use crate::sources::alerts::{Failure, Outage};
 use crate::update::{SourceHealth, SourceId, Update};
 
 /// Points per sparkline (the step is `window / POINTS`).
@@ -31,7 +31,7 @@ pub struct MetricsPoller {
 }
 
 /// Outcome of one query: a transport failure means the server is down, an API error does not.
-enum QueryError {
+pub(crate) enum QueryError {
     Unreachable(Failure),
     Query(String),
 }
@@ -39,7 +39,7 @@ enum QueryError {
 impl MetricsPoller {
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
-        let mut down: Option<(Timestamp, u32)> = None;
+        let mut outage = Outage::default();
         let mut next = Instant::now();
         loop {
             tokio::time::sleep_until(next).await;
@@ -54,7 +54,7 @@ impl MetricsPoller {
             }
             let health = match unreachable {
                 None => {
-                    down = None;
+                    outage.ended();
                     let update = Update::SignalsFetched {
                         scope: self.scope,
                         services,
@@ -65,17 +65,10 @@ impl MetricsPoller {
                     SourceHealth::Live
                 }
                 Some(failure) => {
-                    let (since, attempt) = down.get_or_insert((now, 0));
-                    *attempt += 1;
-                    let delay = retry_delay(*attempt, failure.retry_after, self.max_backoff);
+                    let (health, delay) =
+                        outage.failed(failure, self.max_backoff, "metrics source");
                     next = Instant::now() + delay;
-                    tracing::warn!(attempt = *attempt, error = %failure.reason, retry_in = ?delay,
-                        "metrics source failed");
-                    SourceHealth::Reconnecting {
-                        since: *since,
-                        attempt: *attempt,
-                        reason: failure.reason,
-                    }
+                    health
                 }
             };
             let update = Update::SourceHealth {
@@ -147,17 +140,23 @@ impl MetricsPoller {
             ],
         )
         .map_err(|e| QueryError::Query(e.to_string()))?;
-        match self.http.get(url.as_str()).await {
-            Ok(body) => parse_query_range(&body).map_err(|e| QueryError::Query(e.to_string())),
-            // Prometheus answers a bad query with 400/422 and a JSON error: the server is fine.
-            Err(HttpError::Status { status, body, .. }) if status == 400 || status == 422 => {
-                let msg = serde_json::from_str::<serde_json::Value>(&body)
-                    .ok()
-                    .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
-                    .unwrap_or(body);
-                Err(QueryError::Query(msg))
-            }
-            Err(e) => Err(QueryError::Unreachable(Failure::from(e))),
+        let body = get(&self.http, url.as_str()).await?;
+        parse_query_range(&body).map_err(|e| QueryError::Query(e.to_string()))
+    }
+}
+
+/// GET a Prometheus API URL. Prometheus answers a bad query with 400/422 and a JSON error: the
+/// server is fine, the query is not.
+pub(crate) async fn get(http: &HttpClient, url: &str) -> Result<Vec<u8>, QueryError> {
+    match http.get(url).await {
+        Ok(body) => Ok(body),
+        Err(HttpError::Status { status, body, .. }) if status == 400 || status == 422 => {
+            let msg = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+                .unwrap_or(body);
+            Err(QueryError::Query(msg))
         }
+        Err(e) => Err(QueryError::Unreachable(Failure::from(e))),
     }
 }

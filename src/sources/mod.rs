@@ -12,6 +12,7 @@ pub mod logs;
 pub mod metrics;
 pub mod pods;
 pub mod rollouts;
+pub mod slo;
 pub mod usage;
 
 pub use alerts::AlertPoller;
@@ -21,4 +22,5 @@ pub use logs::LogTailer;
 pub use metrics::MetricsPoller;
 pub use pods::PodWatcher;
 pub use rollouts::RolloutWatcher;
+pub use slo::SloPoller;
 pub use usage::UsagePoller;

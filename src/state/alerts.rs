@@ -98,6 +98,8 @@ pub struct AlertsState {
     rules: HashMap<String, String>,
     /// Golden-signal series, as last fetched.
     pub signals: Vec<ServiceSignals>,
+    /// SLOs (Sloth, Pyrra, declared), as last fetched.
+    pub slos: crate::state::slo::SloState,
     /// True once any source answered.
     pub fetched: bool,
     /// Only these alerts are listed (`o` on a rollout or pod): what they are about, and
@@ -124,6 +126,7 @@ impl AlertsState {
             seen: HashSet::new(),
             rules: HashMap::new(),
             signals: Vec::new(),
+            slos: Default::default(),
             fetched: false,
             only: None,
         }

@@ -19,6 +19,7 @@ mod rollout_actions;
 pub mod rollouts;
 mod router;
 pub mod silence_form;
+pub mod slo;
 pub mod timeline;
 pub mod ui;
 
@@ -204,6 +205,16 @@ impl AppState {
             }
             Update::SignalsFetched { scope, services } if scope == self.scope => {
                 self.alerts.signals = services;
+            }
+            Update::SlosFetched { scope, slos } if scope == self.scope => {
+                let changed = self.alerts.slos.apply(slos);
+                if let Overlay::Slos(view) = &mut self.ui.overlay {
+                    view.set_slos(self.alerts.slos.all());
+                }
+                return changed;
+            }
+            Update::SloHistoryLoaded { id, history } => {
+                return self.alerts.slos.set_history(id, *history);
             }
             Update::CommandFinished { id, outcome } => {
                 match &outcome {

@@ -37,6 +37,7 @@ impl AppState {
                 scroll.set_height(v.overlay);
             }
             Overlay::RolloutHistory(h) => h.list.set_height(v.overlay),
+            Overlay::Slos(view) => view.list.set_height(v.overlay),
             Overlay::None | Overlay::Help | Overlay::Silence(_) | Overlay::Confirm(_) => {}
         }
     }
@@ -50,6 +51,7 @@ impl AppState {
         match &mut self.ui.overlay {
             Overlay::PodDetail { scroll, .. } | Overlay::AlertDetail { scroll, .. } => scroll.go(m),
             Overlay::RolloutHistory(h) => h.list.go(m),
+            Overlay::Slos(v) => v.list.go(m),
             Overlay::Silence(form) => form.fields.go(m),
             Overlay::Help | Overlay::Confirm(_) => {}
             Overlay::None => match self.ui.focus {

@@ -28,6 +28,7 @@ fn is_global(action: &Action) -> bool {
             | Action::SetContext(_)
             | Action::SetTheme(_)
             | Action::Export(_)
+            | Action::Slos
     )
 }
 
@@ -42,6 +43,7 @@ impl AppState {
         }
         let mut effects = match &self.ui.overlay {
             _ if is_global(&action) => self.handle_global(action),
+            Overlay::Slos(_) if action != Action::Slos => self.handle_slos(action),
             Overlay::RolloutHistory(_) => self.handle_history(action),
             Overlay::PodDetail { .. } | Overlay::AlertDetail { .. } => self.handle_detail(action),
             Overlay::Help => self.close_on_back(&action),
@@ -63,7 +65,7 @@ impl AppState {
             _ if self.ui.input != Input::None => KeyContext::Input,
             Overlay::RolloutHistory(_) => KeyContext::Pane(Pane::Rollouts),
             Overlay::PodDetail { .. } => KeyContext::Pane(Pane::Pods),
-            Overlay::AlertDetail { .. } => KeyContext::Pane(Pane::Alerts),
+            Overlay::AlertDetail { .. } | Overlay::Slos(_) => KeyContext::Pane(Pane::Alerts),
             Overlay::Help | Overlay::None => KeyContext::Pane(self.ui.focus),
         }
     }
@@ -115,6 +117,10 @@ impl AppState {
             Action::SetContext(ctx) => return self.set_context(ctx),
             Action::SetTheme(name) => return vec![Effect::LoadTheme(name)],
             Action::Export(file) => return self.export(file),
+            Action::Slos => match self.ui.overlay {
+                Overlay::Slos(_) => self.ui.overlay = Overlay::None,
+                _ => return self.open_slos(),
+            },
             _ => {}
         }
         vec![]

@@ -35,6 +35,8 @@ pub enum Overlay {
     Confirm(Box<ConfirmDialog>),
     /// Enter on a rollout: its revisions (`kubectl rollout history`) and a diff.
     RolloutHistory(HistoryView),
+    /// `b` / `:slo`: every SLO with its burn-rate pairs and sparklines.
+    Slos(crate::state::slo::SloView),
 }
 
 /// The revision history of one Deployment; rows come from the rollouts state at render time.

@@ -187,6 +187,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
             (usize::from(text.height), view.text_rows(text.width))
         }
         Overlay::RolloutHistory(_) => (history::list_rows(body), 0),
+        Overlay::Slos(_) => (crate::ui::widgets::slo::list_rows(body), 0),
         Overlay::None | Overlay::Help | Overlay::Silence(_) | Overlay::Confirm(_) => (0, 0),
     };
     Viewports {
@@ -311,6 +312,15 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 theme,
                 keymap,
                 rollouts: &state.rollouts,
+            },
+            body,
+        ),
+        Overlay::Slos(view) => frame.render_widget(
+            crate::ui::widgets::slo::SloOverlay {
+                state,
+                view,
+                theme,
+                keymap,
             },
             body,
         ),

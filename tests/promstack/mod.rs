@@ -151,6 +151,15 @@ impl Stack {
 
     /// As [`Stack::start`], evaluating `rules` (a Prometheus rule file) instead of [`RULES`].
     pub async fn start_with_rules(with_alertmanager: bool, rules_yaml: &str) -> Stack {
+        Stack::start_scraping(with_alertmanager, rules_yaml, &[]).await
+    }
+
+    /// As [`Stack::start_with_rules`], also scraping `targets` (`127.0.0.1:PORT`, every second).
+    pub async fn start_scraping(
+        with_alertmanager: bool,
+        rules_yaml: &str,
+        targets: &[String],
+    ) -> Stack {
         let prom_bin = require(PROMETHEUS, "prometheus");
         let am_bin = require(ALERTMANAGER, "prometheus-alertmanager");
         let dir = tempfile::tempdir().expect("tempdir");
@@ -173,6 +182,13 @@ impl Stack {
         config.push_str(&format!(
             "scrape_configs:\n- job_name: prometheus\n  static_configs: [{{targets: [\"127.0.0.1:{port}\"]}}]\n"
         ));
+        if !targets.is_empty() {
+            let quoted: Vec<String> = targets.iter().map(|t| format!("\"{t}\"")).collect();
+            config.push_str(&format!(
+                "- job_name: app\n  static_configs: [{{targets: [{}]}}]\n",
+                quoted.join(", ")
+            ));
+        }
         let config_file = d.join("prometheus.yml");
         std::fs::write(&config_file, config).expect("write prometheus.yml");
         let args = vec![

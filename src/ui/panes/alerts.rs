@@ -17,6 +17,7 @@ use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::header::{source_title, stale_reason};
 use crate::ui::widgets::pane_frame::pane_block;
 use crate::ui::widgets::signals::{SignalsView, signals_height};
+use crate::ui::widgets::slo;
 use crate::ui::widgets::table::{render_window, table_rows};
 use crate::update::SourceId;
 
@@ -82,7 +83,7 @@ impl Widget for AlertsPane<'_> {
             services: &alerts.signals,
             theme,
         };
-        let [summary, table, _, bottom] = areas(alerts, inner);
+        let [summary, strip, table, _, bottom] = areas(alerts, inner);
         // A narrow pane's title cuts the reason short: the summary line says it whole.
         let why = stale_reason(self.state, source_id(self.state))
             .map(|why| Line::styled(format!("⚠ {why}"), theme.style(Role::Warning)));
@@ -95,6 +96,8 @@ impl Widget for AlertsPane<'_> {
         }
         let summary_text = why.unwrap_or_else(|| summary_line(self.state, theme, self.keymap));
         Paragraph::new(summary_text).render(summary, buf);
+        let slo_lines = slo::strip_lines(&alerts.slos, strip.height.into(), self.keymap, theme);
+        Paragraph::new(slo_lines).render(strip, buf);
         self.render_table(table, buf);
         if bottom.height > 0 {
             signals.render(bottom, buf);
@@ -102,24 +105,42 @@ impl Widget for AlertsPane<'_> {
     }
 }
 
-/// The areas inside the pane's border: summary line, table, a gap and the golden signals (the
-/// last two empty when there are none, or no room). The table takes what its rows need, up to
-/// what the signals leave; signals follow it.
-fn areas(alerts: &AlertsState, inner: Rect) -> [Rect; 4] {
+/// The areas inside the pane's border: summary line, the SLO strip, table, a gap and the golden
+/// signals (the last two empty when there are none, or no room). The table takes what its
+/// rows need, up to what the signals leave; signals follow it. The SLO strip gives way first
+/// on a short pane.
+fn areas(alerts: &AlertsState, inner: Rect) -> [Rect; 5] {
+    let strip = if inner.height >= 8 {
+        slo::strip_height(&alerts.slos).min(inner.height / 4)
+    } else {
+        0
+    };
+    let [summary, strip, rest] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(strip),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let [table, gap, bottom] = table_areas(alerts, rest);
+    [summary, strip, table, gap, bottom]
+}
+
+/// Table, gap and signals in what the summary and the strip leave.
+fn table_areas(alerts: &AlertsState, inner: Rect) -> [Rect; 3] {
     let want = signals_height(&alerts.signals);
-    let signal_rows = if want > 0 && inner.height >= 10 {
-        want.min(inner.height / 2)
+    // As before the strip: ten rows with the summary line.
+    let signal_rows = if want > 0 && inner.height >= 9 {
+        want.min(inner.height.div_ceil(2))
     } else {
         0
     };
     let rows_needed = alerts.visible_len().max(1) as u16 + 1;
     let table_rows = if signal_rows > 0 {
-        rows_needed.min(inner.height.saturating_sub(2 + signal_rows))
+        rows_needed.min(inner.height.saturating_sub(1 + signal_rows))
     } else {
-        inner.height.saturating_sub(1)
+        inner.height
     };
     Layout::vertical([
-        Constraint::Length(1),
         Constraint::Length(table_rows),
         Constraint::Length(u16::from(signal_rows > 0)),
         Constraint::Min(0),
@@ -133,7 +154,7 @@ pub fn list_rows(alerts: &AlertsState, area: Rect) -> usize {
     if inner.height == 0 || inner.width == 0 {
         return 0;
     }
-    table_rows(areas(alerts, inner)[1])
+    table_rows(areas(alerts, inner)[2])
 }
 
 impl AlertsPane<'_> {

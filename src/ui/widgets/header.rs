@@ -127,6 +127,7 @@ impl Widget for Header<'_> {
             Role::Ok
         };
         let mut right = alert_counts(s, t);
+        let slo = super::slo::header_text(&s.alerts.slos);
         right.extend([
             Span::styled(
                 format!(" {unhealthy} unhealthy "),
@@ -141,6 +142,26 @@ impl Widget for Header<'_> {
         let wide = |spans: &[Span]| spans.iter().map(|s| s.width()).sum::<usize>();
         if width < right_width + 24 {
             right_width = 0;
+        }
+        // The worst SLO: while it breaches, its whole line where it fits beside the compact
+        // sources, else the verdict alone; a healthy one only where the full sources still
+        // fit. It goes before the count of alerts outside scope.
+        if let (true, Some((text, short, role))) = (right_width > 0, slo) {
+            let mut style = base.patch(t.style(role));
+            let beside = if short.is_some() {
+                style = style.add_modifier(ratatui::style::Modifier::BOLD);
+                wide(&compact)
+            } else {
+                wide(&full)
+            };
+            for text in std::iter::once(text).chain(short) {
+                let span = Span::styled(text, style);
+                if right_width + span.width() + beside <= width {
+                    right_width += span.width();
+                    right.insert(0, span);
+                    break;
+                }
+            }
         }
         // The full form of the sources when it fits; else one mark per source and the first
         // stale time. The count of alerts outside the scope only where it still fits.

@@ -11,6 +11,7 @@ pub mod pane_frame;
 pub mod pod_detail;
 pub mod signals;
 pub mod silence;
+pub mod slo;
 pub mod table;
 
 use ratatui::buffer::Buffer;
