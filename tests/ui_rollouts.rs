@@ -251,3 +251,58 @@ fn rollout_rows_sum_what_their_pods_use_and_the_frame_asks_for_usage_only_with_r
     state.handle(Action::FocusPods);
     assert!(!room(&mut narrow, &state), "40 columns: no room");
 }
+
+#[test]
+fn the_pod_detail_names_the_owner_chain_and_the_revision_a_pod_runs() {
+    use opsdeck::model::event::DescribedPod;
+    use opsdeck::model::pod::PodDetail;
+    let mut state = common::rollouts::mixed_state();
+    let detail_of = |name: &str, owner: (&str, &str), labels: serde_json::Value| {
+        let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": name, "namespace": "shop", "labels": labels,
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner.0, "name": owner.1,
+                    "uid": "u", "controller": true}]},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]},
+            "status": {"phase": "Running"}
+        }))
+        .unwrap();
+        DescribedPod {
+            pod: PodDetail::from_pod(&pod),
+            events: vec![],
+            events_error: None,
+        }
+    };
+    let show = |state: &mut opsdeck::state::AppState, detail: DescribedPod| {
+        state.ui.overlay = Overlay::PodDetail {
+            target: Target {
+                context: "prod-eu-1".into(),
+                namespace: "shop".into(),
+                name: detail.pod.row.name.clone(),
+            },
+            detail: None,
+            scroll: Default::default(),
+        };
+        state.apply(Update::PodDetailLoaded(Box::new(detail)));
+        draw(state, 140, 40).backend().to_string()
+    };
+    let kafka = detail_of(
+        "kafka-2",
+        ("StatefulSet", "kafka"),
+        serde_json::json!({"app": "kafka", "controller-revision-hash": "kafka-cl4rpz67nc"}),
+    );
+    let screen = show(&mut state, kafka);
+    assert!(
+        screen.contains("by StatefulSet/kafka, revision 2 (kafka-cl4rpz67nc)"),
+        "{screen}"
+    );
+    let api = detail_of(
+        "api-5c8f7b9d4-x1",
+        ("ReplicaSet", "api-5c8f7b9d4"),
+        serde_json::json!({"app": "api", "pod-template-hash": "5c8f7b9d4"}),
+    );
+    let screen = show(&mut state, api);
+    assert!(
+        screen.contains("by ReplicaSet/api-5c8f7b9d4 (revision 1) of Deployment/api"),
+        "{screen}"
+    );
+}
