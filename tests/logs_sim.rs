@@ -467,3 +467,89 @@ async fn retargeting_a_deployment_tail_ends_every_stream_of_the_old_one() {
     .await;
     drop(s.sim);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statefulset_tail_reads_every_pod_tagged_with_its_controller_revision() {
+    use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet};
+    use opsdeck::model::rollout::WorkloadKind;
+    let s = setup().await;
+    let sets: Api<StatefulSet> = Api::all(s.client.clone());
+    let postgres = sets
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|s| s.metadata.name.as_deref() == Some("postgres"))
+        .expect("the simulator has the postgres StatefulSet");
+    let ns = postgres.metadata.namespace.clone().unwrap();
+    let revisions: Api<ControllerRevision> = Api::namespaced(s.client.clone(), &ns);
+    let current = revisions
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|r| {
+            r.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("postgres-"))
+        })
+        .expect("postgres has a ControllerRevision");
+    let cr_name = current.metadata.name.clone().unwrap();
+    let target = LogTarget::Workload {
+        kind: WorkloadKind::StatefulSet,
+        name: "postgres".into(),
+    };
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tailer = LogTailer {
+        cluster: ClusterConfig {
+            kubeconfig: Some(s.kubeconfig.clone()),
+        },
+        request: LogRequest {
+            id: 1,
+            context: "opsdeck-sim".into(),
+            namespace: ns.clone(),
+            target,
+            previous: false,
+        },
+        settings: LogsConfig::default(),
+        scope: 1,
+        tx,
+        links: Default::default(),
+    };
+    tokio::spawn(tailer.run());
+    let want: HashSet<String> = (0..3).map(|i| format!("postgres-{i}")).collect();
+    let mut lines = Vec::new();
+    let mut revisions_seen: Vec<(String, u64)> = Vec::new();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !(want.is_subset(&pods_of(&lines)) && !revisions_seen.is_empty()) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(Update::LogLines { lines: batch, .. })) => lines.extend(batch),
+            Ok(Some(Update::LogRevisions { revisions, .. })) => revisions_seen = revisions,
+            Ok(Some(_)) => {}
+            other => panic!("waiting for every postgres pod and the revisions: {other:?}"),
+        }
+    }
+    // Each line's pod runs the ControllerRevision its controller-revision-hash names, and the
+    // tail knows that revision's number.
+    let logs: Vec<&LogLine> = lines.iter().filter(|l| l.kind == LineKind::Log).collect();
+    assert!(
+        logs.iter()
+            .all(|l| l.source.hash.as_deref() == Some(cr_name.as_str())),
+        "{:?}",
+        logs.iter().map(|l| &l.source.hash).collect::<HashSet<_>>()
+    );
+    assert!(
+        revisions_seen.contains(&(cr_name.clone(), current.revision as u64)),
+        "{revisions_seen:?}"
+    );
+    let tags: HashSet<&str> = logs.iter().map(|l| l.source.tag.as_str()).collect();
+    assert_eq!(
+        tags,
+        ["0", "1", "2"].into_iter().collect(),
+        "tagged by ordinal"
+    );
+    drop(s.sim);
+}
