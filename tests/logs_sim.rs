@@ -524,7 +524,7 @@ async fn statefulset_tail_reads_every_pod_tagged_with_its_controller_revision() 
     let mut lines = Vec::new();
     let mut revisions_seen: Vec<(String, u64)> = Vec::new();
     let deadline = tokio::time::Instant::now() + WAIT;
-    while !(want.is_subset(&pods_of(&lines)) && !revisions_seen.is_empty()) {
+    while !want.is_subset(&pods_of(&lines)) || revisions_seen.is_empty() {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some(Update::LogLines { lines: batch, .. })) => lines.extend(batch),
             Ok(Some(Update::LogRevisions { revisions, .. })) => revisions_seen = revisions,
