@@ -69,6 +69,21 @@ fn pyrra(ratios: &[(&str, f64)]) -> String {
     out
 }
 
+/// A Pyrra SLO without Pyrra's generic rules (`payments-latency`, 99.5 % over 28 days): its
+/// objective is only in Pyrra's alerting rule.
+fn pyrra_without_generic_rules() -> String {
+    let mut out = "- name: payments-latency\n  interval: 1s\n  rules:\n".to_string();
+    for w in ["5m", "30m", "1h", "2h", "6h", "1d", "4d"] {
+        out.push_str(&format!(
+            "  - record: http_request_duration_seconds:burnrate{w}\n    expr: vector(0.001)\n    labels: {{slo: payments-latency, job: payments}}\n"
+        ));
+    }
+    out.push_str(
+        "  - alert: ErrorBudgetBurn\n    expr: http_request_duration_seconds:burnrate5m{job=\"payments\",slo=\"payments-latency\"} > (14 * (1-0.995)) and http_request_duration_seconds:burnrate1h{job=\"payments\",slo=\"payments-latency\"} > (14 * (1-0.995))\n    for: 2m\n    labels: {slo: payments-latency, long: 1h, short: 5m, severity: critical, exhaustion: 2d}\n",
+    );
+    out
+}
+
 /// Counters that grow linearly with time: 99 good and 1 failed request a second, so every
 /// window's error ratio is exactly 1 %.
 async fn counters() -> (String, tokio::task::JoinHandle<()>) {
@@ -187,7 +202,7 @@ async fn sloth_pyrra_and_declared_slos_from_the_real_prometheus() {
         ("4d", 0.005),
     ];
     let rules = format!(
-        "groups:\n{}{}{}",
+        "groups:\n{}{}{}{}",
         sloth(
             "checkout-availability",
             "checkout",
@@ -196,7 +211,8 @@ async fn sloth_pyrra_and_declared_slos_from_the_real_prometheus() {
             &checkout
         ),
         sloth("search-latency", "search", "latency", 0.99, &search),
-        pyrra(&orders)
+        pyrra(&orders),
+        pyrra_without_generic_rules()
     );
     let stack =
         promstack::Stack::start_scraping(false, &rules, std::slice::from_ref(&target)).await;
@@ -214,7 +230,7 @@ async fn sloth_pyrra_and_declared_slos_from_the_real_prometheus() {
     let (tx, mut rx) = mpsc::channel(64);
     let task = tokio::spawn(poller(&stack.prometheus.url, declared, tx).run());
     let slos = wait_for(&mut rx, "every SLO with its ratios", |slos| {
-        slos.len() == 6
+        slos.len() == 7
             && slos
                 .iter()
                 .filter(|s| s.id != "app-broken")
@@ -288,6 +304,14 @@ async fn sloth_pyrra_and_declared_slos_from_the_real_prometheus() {
         assert_eq!(d.breach(), Some(BurnSeverity::Ticket));
         assert!((d.budget_left().unwrap() - (1.0 - 0.01 / 0.005)).abs() < 1e-6);
     }
+    // Pyrra without its generic rules: the objective and period from its alerting rule.
+    let p = by_id(&slos, "payments-latency");
+    assert_eq!(p.error, None);
+    assert!(close(p.objective.unwrap(), 0.995));
+    assert_eq!(p.period, 28 * 86_400);
+    assert!(close(p.burn(300).unwrap(), 0.001 / 0.005));
+    assert_eq!(p.breach(), None);
+
     let broken = by_id(&slos, "app-broken");
     let error = broken.error.as_deref().unwrap_or_default();
     assert!(error.contains("parse error"), "{error}");
@@ -296,7 +320,7 @@ async fn sloth_pyrra_and_declared_slos_from_the_real_prometheus() {
     let mut state = opsdeck::state::slo::SloState::default();
     state.apply(slos);
     let order: Vec<&str> = state.all().iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(order[5], "app-broken", "{order:?}");
+    assert_eq!(order[6], "app-broken", "{order:?}");
     assert_eq!(order[4], "search-latency", "{order:?}");
     assert!(state.users_affected());
 }

@@ -484,6 +484,55 @@ pub struct SloHistory {
     pub error: Option<String>,
 }
 
+/// Objective and period of Pyrra SLOs from Pyrra's own alerting rules, for a Prometheus
+/// without Pyrra's generic rules: `…:burnrate5m{slo="x"} > (14 * (1-0.99)) and …`, with the
+/// `slo` and `long` labels (the factor-14 pair's long window is the period / 672).
+pub fn pyrra_objectives(
+    rules: &[crate::model::alert::PrometheusRule],
+) -> BTreeMap<String, (f64, Option<u64>)> {
+    static OBJECTIVE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r":burnrate\w+\{[^}]*\}\s*>\s*\(\s*([0-9.]+)\s*\*\s*\(\s*1\s*-\s*([0-9.]+)\s*\)\s*\)",
+        )
+        .expect("valid regex")
+    });
+    let mut out: BTreeMap<String, (f64, Option<u64>)> = BTreeMap::new();
+    for rule in rules {
+        let (Some(slo), Some(c)) = (rule.labels.get("slo"), OBJECTIVE.captures(&rule.expr)) else {
+            continue;
+        };
+        let Ok(objective) = c[2].parse::<f64>() else {
+            continue;
+        };
+        let factor: f64 = c[1].parse().unwrap_or(0.0);
+        let period = rule
+            .labels
+            .get("long")
+            .and_then(|l| parse_window(l))
+            .filter(|_| factor == 14.0)
+            .map(|long| long * 28 * 24);
+        let entry = out.entry(slo.clone()).or_insert((objective, None));
+        entry.1 = entry.1.or(period);
+    }
+    out
+}
+
+/// Fill in the objective (and period) of Pyrra SLOs that lack `pyrra_objective`.
+pub fn complete_pyrra(slos: &mut [Slo], found: &BTreeMap<String, (f64, Option<u64>)>) {
+    for slo in slos
+        .iter_mut()
+        .filter(|s| s.source == SloSource::Pyrra && s.objective.is_none())
+    {
+        if let Some((objective, period)) = found.get(&slo.id) {
+            slo.objective = Some(*objective);
+            if let Some(p) = period {
+                slo.period = *p;
+            }
+            slo.error = None;
+        }
+    }
+}
+
 /// A PromQL label value, quoted.
 pub fn quote(value: &str) -> String {
     format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))

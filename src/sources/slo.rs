@@ -12,9 +12,10 @@ use tokio::time::Instant;
 
 use crate::config::slo::DeclaredSlo;
 use crate::http::{HttpClient, join};
+use crate::model::alert::parse_rules;
 use crate::model::slo::{
-    PYRRA_QUERY, SLOTH_QUERY, Sample, Slo, batched_ratio_query, declared_ratios, parse_vector,
-    pyrra_slos, sloth_slos,
+    PYRRA_QUERY, SLOTH_QUERY, Sample, Slo, SloSource, batched_ratio_query, complete_pyrra,
+    declared_ratios, parse_vector, pyrra_objectives, pyrra_slos, sloth_slos,
 };
 use crate::sources::alerts::{Failure, Outage};
 use crate::sources::metrics::{QueryError, get};
@@ -100,6 +101,22 @@ impl SloPoller {
                 // A Prometheus that cannot run the discovery query has none of these.
                 Err(QueryError::Query(e)) => {
                     tracing::warn!(error = %e, "SLO discovery query failed")
+                }
+            }
+        }
+        let unknown = slos
+            .iter()
+            .any(|s| s.source == SloSource::Pyrra && s.objective.is_none());
+        if unknown {
+            // No pyrra_objective: Pyrra's own alerting rules carry the objective.
+            match get(&self.http, &join(base, "api/v1/rules?type=alert")).await {
+                Ok(body) => match parse_rules(&body) {
+                    Ok(rules) => complete_pyrra(&mut slos, &pyrra_objectives(&rules)),
+                    Err(e) => tracing::warn!(error = %e, "cannot read Prometheus's rules"),
+                },
+                Err(QueryError::Unreachable(f)) => return Err(f),
+                Err(QueryError::Query(e)) => {
+                    tracing::warn!(error = %e, "cannot read Prometheus's rules")
                 }
             }
         }

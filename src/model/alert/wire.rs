@@ -116,6 +116,7 @@ struct PromRule {
     #[serde(rename = "type")]
     kind: String,
     duration: f64,
+    labels: std::collections::BTreeMap<String, String>,
 }
 
 /// An alerting rule from `GET /api/v1/rules?type=alert`: the expression behind an alert.
@@ -125,6 +126,8 @@ pub struct PrometheusRule {
     pub expr: String,
     /// The rule's `for:` in seconds.
     pub for_seconds: f64,
+    /// The labels the rule adds to its alerts.
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// RFC 3339 text to a timestamp; Go's zero time (`0001-01-01…`) and garbage become `None`.
@@ -197,6 +200,7 @@ pub fn parse_rules(body: &[u8]) -> Result<Vec<PrometheusRule>, AlertParseError> 
             name: r.name,
             expr: r.query,
             for_seconds: r.duration,
+            labels: r.labels,
         })
         .collect())
 }
