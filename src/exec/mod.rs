@@ -54,6 +54,18 @@ impl Executor {
         let audit = self.audit.map(Arc::new);
         while let Some(req) = rx.recv().await {
             let tx = self.tx.clone();
+            // A line for the audit log only (arming, the incident window): written also under
+            // --readonly, nothing is sent.
+            if let Command::Note { note, .. } = &req.command {
+                audit::record(
+                    &shared.cluster,
+                    audit.clone(),
+                    &req.command,
+                    &note.outcome(),
+                )
+                .await;
+                continue;
+            }
             if req.command.is_mutation() && self.readonly {
                 let outcome = Outcome::Refused(format!(
                     "read-only mode: refused to {} {}",
@@ -185,6 +197,7 @@ impl Shared {
                 Command::ReviewAccess { target, check } => {
                     access::review_access(self.kube(target).await?, check, tx).await
                 }
+                Command::Note { .. } => Outcome::Quiet,
             })
         };
         run.await.unwrap_or_else(|failed: Outcome| failed)

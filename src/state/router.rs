@@ -28,6 +28,11 @@ fn is_global(action: &Action) -> bool {
             | Action::SetContext(_)
             | Action::SetTheme(_)
             | Action::Export(_)
+            | Action::TogglePresentation
+            | Action::Freeze
+            | Action::StartIncident(_)
+            | Action::EndIncident
+            | Action::Disarm
     )
 }
 
@@ -115,6 +120,11 @@ impl AppState {
             Action::SetContext(ctx) => return self.set_context(ctx),
             Action::SetTheme(name) => return vec![Effect::LoadTheme(name)],
             Action::Export(file) => return self.export(file),
+            action @ (Action::TogglePresentation
+            | Action::Freeze
+            | Action::StartIncident(_)
+            | Action::EndIncident
+            | Action::Disarm) => return self.handle_present(action),
             _ => {}
         }
         vec![]

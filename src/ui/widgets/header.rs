@@ -126,7 +126,14 @@ impl Widget for Header<'_> {
         } else {
             Role::Ok
         };
-        let mut right = alert_counts(s, t);
+        let mut right = Vec::new();
+        // Destructive actions on this protected context run without asking for its name.
+        if let Some(left) = s.safety.armed_left(&s.context, s.now) {
+            let text = format!(" ARMED {} ", crate::state::present::ms(left));
+            right.push(Span::styled(text, t.style(Role::Critical)));
+            right.push(Span::styled(" ", base));
+        }
+        right.extend(alert_counts(s, t));
         right.extend([
             Span::styled(
                 format!(" {unhealthy} unhealthy "),
