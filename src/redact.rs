@@ -407,4 +407,38 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn presentation_hides_addresses_mail_tokens_and_servers_but_not_clocks() {
+        let none: [&str; 0] = [];
+        let red = Redactor::presentation(&["https://10.96.0.1:6443/"], DEFAULT_PATTERNS, &none);
+        let p = |t: &str| red.redact_text(t).into_owned();
+        assert_eq!(p("from 10.0.2.17:5432"), "from ‹ip›:5432");
+        assert_eq!(p("node 10.244.1…"), "node ‹ip›");
+        assert_eq!(p("peer fd00:10:244::1a2b up"), "peer ‹ip› up");
+        assert_eq!(
+            p("peer 2001:0db8:0000:0000:0000:ff00:0042:8329"),
+            "peer ‹ip›"
+        );
+        assert_eq!(p("mail bob.smith@example.com now"), "mail ‹email› now");
+        assert_eq!(
+            p("Authorization: Basic dXNlcjpwYXNz"),
+            "Authorization: Basic ‹secret›"
+        );
+        assert_eq!(p("api https://10.96.0.1:6443 down"), "api ‹secret› down");
+        assert_eq!(
+            p("~ api env LOG_LEVEL: \"info\" → \"debug\""),
+            "~ api env LOG_LEVEL: ‹secret›"
+        );
+        for kept in [
+            "12:00:05",
+            "INCIDENT x 00:17:42",
+            "image app:1.4.2 → app:1.5.0",
+            "3h10m",
+        ] {
+            assert_eq!(p(kept), kept);
+        }
+        let custom = Redactor::presentation(&[], DEFAULT_PATTERNS, &["cust-[0-9]{6}"]);
+        assert_eq!(custom.redact_text("for cust-204518"), "for ‹secret›");
+    }
 }

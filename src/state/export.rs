@@ -103,13 +103,13 @@ impl AppState {
             let _ = match i.ended {
                 None => writeln!(
                     out,
-                    "- **Incident:** {} — started {} UTC, open for {duration}",
+                    "- **Incident:** {} — started {}, open for {duration}",
                     cell(&i.name),
                     utc(i.started)
                 ),
                 Some(end) => writeln!(
                     out,
-                    "- **Incident:** {} — {} to {} UTC ({duration})",
+                    "- **Incident:** {} — {} to {} ({duration})",
                     cell(&i.name),
                     utc(i.started),
                     utc(end)
