@@ -97,6 +97,12 @@ fn presentation_mode_redacts_every_pane_and_shows_the_banner() {
         assert!(after.contains(marker), "{marker} missing:\n{after}");
     }
     insta::assert_snapshot!("logs_in_presentation", after);
+    // Wrapped at a width that cuts an address over two rows: still hidden whole.
+    state.press(code(KeyCode::Char('w')));
+    let wrapped = shot(&mut screen, &state, 29, 16);
+    for part in ["10.0.2", "192.168", "alice", "example.com", "hunter2"] {
+        assert!(!wrapped.contains(part), "{part} on screen:\n{wrapped}");
+    }
     // The state keeps the real lines: actions and search use them.
     let logs = &state.logs;
     assert!(

@@ -207,6 +207,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
                 theme,
                 keymap,
                 rollouts: &state.rollouts,
+                redact: state.present.on.then_some(&*state.present.redactor),
             };
             (usize::from(text.height), view.text_rows(text.width))
         }
@@ -218,6 +219,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
                 now: state.now,
                 theme,
                 keymap,
+                redact: state.present.on.then_some(&*state.present.redactor),
             };
             (usize::from(text.height), view.text_rows(text.width))
         }
@@ -346,6 +348,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 theme,
                 keymap,
                 rollouts: &state.rollouts,
+                redact: state.present.on.then_some(&*state.present.redactor),
             },
             body,
         ),
@@ -370,6 +373,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 now,
                 theme,
                 keymap,
+                redact: state.present.on.then_some(&*state.present.redactor),
             },
             body,
         ),

@@ -97,6 +97,25 @@ impl Screen {
     }
 }
 
+/// `lines` with what `redactor` matches in each span replaced by its marker (before a
+/// paragraph wraps them); unchanged without one.
+pub fn redact_lines(lines: Vec<Line<'static>>, redactor: Option<&Redactor>) -> Vec<Line<'static>> {
+    let Some(redactor) = redactor else {
+        return lines;
+    };
+    lines
+        .into_iter()
+        .map(|mut line| {
+            for span in &mut line.spans {
+                if let std::borrow::Cow::Owned(text) = redactor.redact_text(&span.content) {
+                    span.content = text.into();
+                }
+            }
+            line
+        })
+        .collect()
+}
+
 /// Copy the cells of `area` from `from` (same size as `to`).
 pub(crate) fn copy_area(from: &Buffer, to: &mut Buffer, area: Rect) {
     for y in area.top()..area.bottom() {
