@@ -402,6 +402,17 @@ fn incident_start_and_end_go_to_banner_export_and_audit() {
         }]
     );
     assert!(state.open_incident().is_none());
+    let marks: Vec<String> = state
+        .timeline
+        .all()
+        .filter(|e| e.object == "incident/checkout-latency")
+        .map(|e| e.text.clone())
+        .collect();
+    assert_eq!(
+        marks,
+        ["incident ended after 00:17:42", "incident started"],
+        "in the timeline, newest first"
+    );
     assert!(state.incident_report().contains("(00:17:42)"));
     let screen = common::draw(&state, 120, 30).backend().to_string();
     assert!(!screen.contains("INCIDENT"));

@@ -199,7 +199,22 @@ impl AppState {
         });
         let text = format!("incident {name} started (:incident end closes it)");
         self.ui.set_status(text, Level::Info, self.now);
+        self.incident_entry(&name, at, "incident started");
         vec![self.note(&name, Note::IncidentStarted { auto })]
+    }
+
+    /// The incident window in the timeline, with the session's actions.
+    fn incident_entry(&mut self, name: &str, at: Timestamp, text: &str) {
+        self.timeline.add(crate::model::timeline::Entry {
+            at,
+            kind: crate::model::timeline::EntryKind::Action,
+            namespace: self.namespace.clone().unwrap_or_default(),
+            object: format!("incident/{name}"),
+            text: text.to_string(),
+            count: 1,
+            key: format!("incident:{name}:{at}:{text}"),
+            workload: None,
+        });
     }
 
     fn end_incident(&mut self) -> Vec<Effect> {
@@ -213,6 +228,7 @@ impl AppState {
         let (name, duration) = (incident.name.clone(), hms(incident.duration(now)));
         let text = format!("incident {name} ended after {duration}");
         self.ui.set_status(text, Level::Info, self.now);
+        self.incident_entry(&name, now, &format!("incident ended after {duration}"));
         vec![self.note(&name, Note::IncidentEnded { duration })]
     }
 
