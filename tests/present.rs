@@ -390,6 +390,18 @@ fn incident_start_and_end_go_to_banner_export_and_audit() {
         ),
         "{report}"
     );
+    // At 80 columns, frozen and presenting: context and namespace give way (the header has
+    // them), the frozen mark and the incident clock stay.
+    state.handle(Action::Freeze);
+    state.handle(Action::TogglePresentation);
+    let narrow = common::draw(&state, 80, 24).backend().to_string();
+    let banner = narrow.lines().next().unwrap();
+    assert!(
+        banner.contains("FROZEN 12:17:42") && banner.contains("INCIDENT checkout-latency 00:17:42"),
+        "{banner}"
+    );
+    state.handle(Action::Freeze);
+    state.handle(Action::TogglePresentation);
     // A second start while one is open is refused.
     state.press(code(KeyCode::Char(':')));
     assert!(sent(&type_line(&mut state, "incident start other")).is_empty());

@@ -38,12 +38,11 @@ impl Widget for Banner<'_> {
         let (s, t) = (self.state, self.theme);
         let base = t.style(Role::Header);
         buf.set_style(area, base);
-        let mut spans = Vec::new();
+        // Each part with what goes first when the line is too narrow (higher first).
+        let mut spans: Vec<(u8, Span)> = Vec::new();
         if s.present.on {
-            spans.push(Span::styled(
-                " PRESENTING ",
-                base.patch(t.style(Role::Title)),
-            ));
+            let title = base.patch(t.style(Role::Title));
+            spans.push((2, Span::styled(" PRESENTING ", title)));
         }
         // Frozen first: whoever looks must know the picture stands still.
         if let Some(at) = s.present.frozen {
@@ -55,17 +54,27 @@ impl Widget for Banner<'_> {
                 " FROZEN {} — {key} resumes ",
                 crate::ui::widgets::header::clock(at, &s.tz)
             );
-            spans.push(Span::styled(text, t.style(Role::Selection)));
+            spans.push((0, Span::styled(text, t.style(Role::Selection))));
         }
+        // Context and namespace are in the header too: they give way first.
         let ns = s.namespace.as_deref().unwrap_or("all");
-        spans.push(Span::styled(format!(" ctx {} ", s.context), base));
-        spans.push(Span::styled(format!(" ns {ns} "), base));
+        spans.push((4, Span::styled(format!(" ctx {} ", s.context), base)));
+        spans.push((5, Span::styled(format!(" ns {ns} "), base)));
         let utc = s.now.strftime("%H:%M:%S UTC").to_string();
-        spans.push(Span::styled(format!(" {utc} "), base));
+        spans.push((1, Span::styled(format!(" {utc} "), base)));
         if let Some(i) = s.open_incident() {
             let text = format!(" INCIDENT {} {} ", i.name, hms(i.duration(s.now)));
-            spans.push(Span::styled(text, t.style(Role::Critical)));
+            spans.push((0, Span::styled(text, t.style(Role::Critical))));
         }
+        let width = |spans: &[(u8, Span)]| spans.iter().map(|(_, s)| s.width()).sum::<usize>();
+        while width(&spans) > usize::from(area.width) {
+            let worst = spans.iter().map(|(p, _)| *p).max().unwrap_or(0);
+            match spans.iter().position(|(p, _)| *p == worst && worst > 0) {
+                Some(at) => spans.remove(at),
+                None => break,
+            };
+        }
+        let spans: Vec<Span> = spans.into_iter().map(|(_, s)| s).collect();
         Paragraph::new(Line::from(spans))
             .style(base)
             .render(area, buf);
