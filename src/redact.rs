@@ -54,6 +54,11 @@ pub const PRESENTATION_PATTERNS: &[(&str, &str)] = &[
         r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
         EMAIL,
     ),
+    // An address cut short by a column or marked `…` (`ops@example.c`), not a digest.
+    (
+        r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]*…?",
+        EMAIL,
+    ),
     // Env values in revision diffs and the pod detail: `env NAME: a → b`, `NAME=value`.
     (
         r"\benv [A-Za-z_][A-Za-z0-9_.-]*: (?P<secret>[^│┃\n]*[^\s│┃])",
@@ -421,6 +426,8 @@ mod tests {
             "peer ‹ip›"
         );
         assert_eq!(p("mail bob.smith@example.com now"), "mail ‹email› now");
+        assert_eq!(p("to bob.smith@example.c"), "to ‹email›");
+        assert_eq!(p("app@sha256:0abc"), "app@sha256:0abc");
         assert_eq!(
             p("Authorization: Basic dXNlcjpwYXNz"),
             "Authorization: Basic ‹secret›"
