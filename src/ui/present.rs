@@ -85,6 +85,8 @@ impl Widget for Banner<'_> {
 #[derive(Debug, Default)]
 pub struct Screen {
     frozen: Option<Buffer>,
+    /// What the last live frame showed (the usage poller keeps running while frozen).
+    live: Drawn,
 }
 
 impl Screen {
@@ -102,7 +104,12 @@ impl Screen {
         if !freeze {
             self.frozen = None;
         }
-        draw_frame(frame, state, theme, keymap, (&mut self.frozen, freeze))
+        let replay = self.frozen.as_ref().is_some_and(|b| b.area == frame.area());
+        let drawn = draw_frame(frame, state, theme, keymap, (&mut self.frozen, freeze));
+        if !(freeze && replay) {
+            self.live = drawn;
+        }
+        self.live
     }
 }
 
