@@ -335,4 +335,6 @@ fn describe_silence(s: &SilenceSpec) -> String {
 pub struct CommandRequest {
     pub id: u64,
     pub command: Command,
+    /// The incident open when it was sent (`:incident start`), for the audit log.
+    pub incident: Option<String>,
 }

@@ -127,4 +127,8 @@ fn demo_present_redacts_keeps_the_incident_clock_freezes_and_arms() {
         "the typed text is not recorded: {log}"
     );
     assert!(lines.iter().all(|v| v["context"] == "opsdeck-sim"));
+    // Everything sent while the incident was open names it.
+    for v in &lines[..4] {
+        assert_eq!(v["incident"], "checkout-latency", "{v}");
+    }
 }

@@ -373,6 +373,17 @@ fn incident_start_and_end_go_to_banner_export_and_audit() {
         note_of(&effects),
         vec![Note::IncidentStarted { auto: false }]
     );
+    // What is sent from now on carries the incident's name (for the audit log).
+    state.press(code(KeyCode::Char('r')));
+    let effects = state.press(code(KeyCode::Char('y')));
+    let incidents: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Run(r) if r.command.is_mutation() => Some(r.incident.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(incidents, vec![Some("checkout-latency".to_string())]);
     state.tick(now() + SignedDuration::from_secs(17 * 60 + 42));
     let screen = common::draw(&state, 120, 30).backend().to_string();
     assert!(
@@ -524,6 +535,18 @@ fn audit_lines_of_arming_and_the_incident() {
             .iter()
             .all(|v| v["context"] == "prod-eu-1" && v["user"] == "alice")
     );
+    assert!(lines.iter().all(|v| v.get("incident").is_none()));
+    // A command sent while an incident is open names it.
+    let delete = Command::DeletePod {
+        target: target.clone(),
+    };
+    let done = Outcome::Done("deleted".into());
+    log.append_in(&delete, &done, None, Some("checkout-latency"))
+        .unwrap();
+    let text = std::fs::read_to_string(&log.path).unwrap();
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["incident"], "checkout-latency");
+    assert_eq!(last["action"], "delete pod");
     assert_eq!(
         Note::Armed { minutes: 10 }.outcome(),
         Outcome::Done("armed for 10 min".into())

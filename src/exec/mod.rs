@@ -62,6 +62,7 @@ impl Executor {
                     audit.clone(),
                     &req.command,
                     &note.outcome(),
+                    req.incident.as_deref(),
                 )
                 .await;
                 continue;
@@ -72,7 +73,15 @@ impl Executor {
                     req.command.verb(),
                     req.command.target()
                 ));
-                audit::record(&shared.cluster, audit.clone(), &req.command, &outcome).await;
+                let incident = req.incident.as_deref();
+                audit::record(
+                    &shared.cluster,
+                    audit.clone(),
+                    &req.command,
+                    &outcome,
+                    incident,
+                )
+                .await;
                 let _ = tx
                     .send(Update::CommandFinished {
                         id: req.id,
@@ -98,7 +107,8 @@ impl Executor {
                     };
                 let outcome = access::settle_review(&req.command, outcome, &tx).await;
                 if req.command.is_mutation() {
-                    audit::record(&shared.cluster, audit, &req.command, &outcome).await;
+                    let incident = req.incident.as_deref();
+                    audit::record(&shared.cluster, audit, &req.command, &outcome, incident).await;
                 }
                 let _ = tx
                     .send(Update::CommandFinished {

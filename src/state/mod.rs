@@ -336,7 +336,12 @@ impl AppState {
                 outcome: None,
             });
         }
-        Effect::Run(CommandRequest { id, command })
+        let incident = self.open_incident().map(|i| i.name.clone());
+        Effect::Run(CommandRequest {
+            id,
+            command,
+            incident,
+        })
     }
 
     fn rescope(&mut self) -> Vec<Effect> {
