@@ -177,6 +177,16 @@ pub enum Action {
     SetTheme(String),
     /// `:export [FILE]`: write the incident report (`None`: the default file name).
     Export(Option<String>),
+    /// `M`: presentation mode (high contrast, banner, redaction) on and off.
+    TogglePresentation,
+    /// `F`: freeze the screen (data keeps arriving into the state) / resume.
+    Freeze,
+    /// `:incident start [NAME]`.
+    StartIncident(Option<String>),
+    /// `:incident end`.
+    EndIncident,
+    /// `:disarm`: end the arming of the context early.
+    Disarm,
 }
 
 impl Action {
@@ -193,8 +203,19 @@ impl Action {
     }
 
     /// Parse a `:` command line (`ns NAME`, `ns all`, `ctx NAME`, `theme NAME`, `timeline`,
-    /// `export [FILE]`, `q`).
+    /// `export [FILE]`, `incident start [NAME]`, `incident end`, `disarm`, `q`).
     pub fn from_command_line(line: &str) -> Result<Action, String> {
+        let all: Vec<&str> = line.split_whitespace().collect();
+        match all.as_slice() {
+            ["incident", "start"] => return Ok(Action::StartIncident(None)),
+            ["incident", "start", name @ ..] => {
+                return Ok(Action::StartIncident(Some(name.join(" "))));
+            }
+            ["incident", "end" | "stop"] => return Ok(Action::EndIncident),
+            ["incident", ..] => return Err("usage: incident start [NAME] | incident end".into()),
+            ["disarm"] => return Ok(Action::Disarm),
+            _ => {}
+        }
         let mut words = line.split_whitespace();
         let verb = words.next().unwrap_or("");
         let arg = words.next();
@@ -215,7 +236,7 @@ impl Action {
             }
             ("", _) => Err("empty command".to_string()),
             _ => Err(format!(
-                "unknown command: {verb} (try ns, ctx, theme, timeline, slo, export, q)"
+                "unknown command: {verb} (try ns, ctx, theme, timeline, slo, export, incident, disarm, q)"
             )),
         }
     }

@@ -47,6 +47,16 @@ pub struct Options {
     pub usage_interval: std::time::Duration,
     /// `[timeline] max_entries`.
     pub timeline_entries: usize,
+    /// `--present`: start in presentation mode.
+    pub present: bool,
+    /// `[presentation] redact`: extra patterns hidden while presenting.
+    pub presentation_redact: Vec<String>,
+    /// `[safety] protected_contexts`.
+    pub protected_contexts: Vec<String>,
+    /// `[safety] arm_minutes`.
+    pub arm_minutes: u32,
+    /// `[incident] auto_start`.
+    pub auto_incident: bool,
 }
 
 /// The alert feed and golden signals, resolved from the config and the flags.
@@ -86,6 +96,8 @@ pub async fn run(opts: Options) -> Result<()> {
         frames: Frames::new(opts.max_fps, opts.data_fps),
         trim: false,
         theme: opts.theme.clone(),
+        theme_before: None,
+        screen: crate::ui::Screen::default(),
         opts,
         state,
         supervisor,
@@ -119,6 +131,16 @@ fn initial_state(opts: &Options) -> AppState {
     state.logs = crate::state::logs::LogsState::with_capacity(opts.logs.buffer_lines);
     state.logs.redactor = std::sync::Arc::new(opts.logs.redactor());
     state.timeline = crate::state::timeline::TimelineState::with_max(opts.timeline_entries);
+    let servers = opts.cluster.servers();
+    let servers: Vec<&str> = servers.iter().map(String::as_str).collect();
+    state.present.redactor = std::sync::Arc::new(crate::redact::Redactor::presentation(
+        &servers,
+        &opts.logs.redact,
+        &opts.presentation_redact,
+    ));
+    state.safety.protected = opts.protected_contexts.clone();
+    state.safety.arm_minutes = opts.arm_minutes;
+    state.safety.auto_incident = opts.auto_incident;
     if !opts.warnings.is_empty() {
         state
             .ui
@@ -141,6 +163,10 @@ struct Dashboard {
     opts: Options,
     state: AppState,
     theme: Theme,
+    /// The theme to go back to when presentation mode ends.
+    theme_before: Option<Theme>,
+    /// The frozen picture (`F`), kept between frames.
+    screen: crate::ui::Screen,
     supervisor: Supervisor,
     updates: Receiver<Update>,
     guard: TerminalGuard,
@@ -156,6 +182,10 @@ impl Dashboard {
         let quit = quit_signal();
         tokio::pin!(quit);
         let mut clock = clock();
+        if self.opts.present {
+            let effects = self.state.handle(crate::action::Action::TogglePresentation);
+            let _ = self.perform(effects);
+        }
         loop {
             self.lay_out();
             self.draw_if_due()?;
@@ -196,8 +226,9 @@ impl Dashboard {
         }
         let (state, theme, keymap) = (&self.state, &self.theme, &self.opts.keymap);
         let mut drawn = crate::ui::Drawn::default();
+        let screen = &mut self.screen;
         (self.guard.terminal)
-            .draw(|f| drawn = crate::ui::draw(f, state, theme, keymap))
+            .draw(|f| drawn = screen.draw(f, state, theme, keymap))
             .wrap_err("cannot draw (terminal gone?)")?;
         self.frames.drawn(Instant::now());
         // CPU/MEM are polled only while the pods pane has room for them.
@@ -230,25 +261,26 @@ impl Dashboard {
 
     /// Apply `first` and everything already queued: a burst of watch events costs one frame.
     fn on_updates(&mut self, first: Update) -> Vec<Effect> {
-        self.apply(first);
+        let mut effects = self.apply(first);
         while let Ok(update) = self.updates.try_recv() {
-            self.apply(update);
+            effects.extend(self.apply(update));
         }
-        Vec::new()
+        effects
     }
 
-    fn apply(&mut self, update: Update) {
+    fn apply(&mut self, update: Update) -> Vec<Effect> {
         self.trim |= update.ends_a_list();
-        self.frames.data |= self.state.apply(update);
+        let (changed, effects) = self.state.apply_effects(update);
+        self.frames.data |= changed;
+        effects
     }
 
     fn on_tick(&mut self) -> Vec<Effect> {
         if std::mem::take(&mut self.trim) {
             crate::memory::release_free_memory();
         }
-        self.state.tick(Timestamp::now());
         self.frames.data = true;
-        Vec::new()
+        self.state.tick(Timestamp::now())
     }
 
     /// Carry out what the state asked for: tasks through the supervisor, the theme here.
@@ -266,6 +298,21 @@ impl Dashboard {
                 Effect::TailLogs(request) => self.supervisor.tail(request),
                 Effect::Rescope => self.supervisor.rescope(scope_of(&self.state)),
                 Effect::Export { path, contents } => self.supervisor.export(path, contents),
+                Effect::Present(true) => {
+                    let (dir, no_color) = (self.opts.theme_dir.as_deref(), self.opts.no_color);
+                    match Theme::load("high-contrast", dir, no_color) {
+                        Ok(theme) => {
+                            let before = std::mem::replace(&mut self.theme, theme);
+                            self.theme_before.get_or_insert(before);
+                        }
+                        Err(e) => self.show_error(e.to_string()),
+                    }
+                }
+                Effect::Present(false) => {
+                    if let Some(before) = self.theme_before.take() {
+                        self.theme = before;
+                    }
+                }
                 Effect::LoadTheme(name) => {
                     let (dir, no_color) = (self.opts.theme_dir.as_deref(), self.opts.no_color);
                     match Theme::load(&name, dir, no_color) {

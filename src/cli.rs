@@ -51,6 +51,9 @@ pub struct CommonArgs {
     /// Refuse every mutation (enforced where actions are executed).
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// Start in presentation mode (high contrast, banner, redaction; `M` toggles it).
+    #[arg(long, global = true)]
+    pub present: bool,
     /// Prometheus base URL (alerts when no Alertmanager is set; golden signals).
     #[arg(long, global = true, value_name = "URL")]
     pub prometheus_url: Option<String>,

@@ -65,6 +65,18 @@ impl ClusterConfig {
         }
     }
 
+    /// The API server URL of every cluster in the kubeconfig (hidden in presentation mode).
+    pub fn servers(&self) -> Vec<String> {
+        match self.read() {
+            Ok(Some(k)) => k
+                .clusters
+                .iter()
+                .filter_map(|c| c.cluster.as_ref()?.server.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The default namespace of a context (kubectl's behaviour when `-n` is not given).
     pub fn context_namespace(&self, context: Option<&str>) -> Option<String> {
         let k = self.read().ok().flatten()?;

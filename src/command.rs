@@ -104,6 +104,53 @@ pub enum Command {
         /// `(error ratio, budget left)` PromQL.
         queries: (String, String),
     },
+    /// A line for the audit log only (arming, disarming, a refusal, the incident window):
+    /// nothing is sent anywhere. `target` names the context (and the incident, if any).
+    Note { target: Target, note: Note },
+}
+
+/// Something the audit log records that is not a call to an API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The context name was typed: destructive actions are allowed for `minutes`.
+    Armed {
+        minutes: u32,
+    },
+    /// Arming ended: `:disarm`, or it expired.
+    Disarmed {
+        expired: bool,
+    },
+    /// A wrong context name was typed: `action` (`rollout restart shop/checkout`) not sent.
+    ArmRefused {
+        action: String,
+    },
+    IncidentStarted {
+        auto: bool,
+    },
+    /// `duration` as `HH:MM:SS`.
+    IncidentEnded {
+        duration: String,
+    },
+}
+
+impl Note {
+    /// How the audit log records it: refused or done, and what happened.
+    pub fn outcome(&self) -> crate::update::Outcome {
+        use crate::update::Outcome;
+        match self {
+            Note::ArmRefused { action } => Outcome::Refused(format!(
+                "the typed name is not the context; {action} not sent"
+            )),
+            Note::Armed { minutes } => Outcome::Done(format!("armed for {minutes} min")),
+            Note::Disarmed { expired: true } => Outcome::Done("arming expired".into()),
+            Note::Disarmed { expired: false } => Outcome::Done("disarmed".into()),
+            Note::IncidentStarted { auto: true } => {
+                Outcome::Done("started by a critical alert".into())
+            }
+            Note::IncidentStarted { auto: false } => Outcome::Done("started".into()),
+            Note::IncidentEnded { duration } => Outcome::Done(format!("ended after {duration}")),
+        }
+    }
 }
 
 /// What an undo rolls back to, and the workload it was computed from.
@@ -136,6 +183,19 @@ impl Command {
         )
     }
 
+    /// Whether the command destroys or replaces something running: needs arming on a
+    /// protected context (silences and reads do not).
+    pub fn is_destructive(&self) -> bool {
+        matches!(
+            self,
+            Command::DeletePod { .. }
+                | Command::RestartRollout { .. }
+                | Command::UndoRollout { .. }
+                | Command::ScaleWorkload { .. }
+                | Command::SetRolloutPaused { .. }
+        )
+    }
+
     /// The verb for the audit log and status line.
     pub fn verb(&self) -> &'static str {
         match self {
@@ -151,6 +211,12 @@ impl Command {
             Command::LoadSloHistory { .. } => "query SLO history",
             Command::CreateSilence { .. } => "create silence",
             Command::ExpireSilence { .. } => "expire silence",
+            Command::Note { note, .. } => match note {
+                Note::Armed { .. } | Note::ArmRefused { .. } => "arm",
+                Note::Disarmed { .. } => "disarm",
+                Note::IncidentStarted { .. } => "incident start",
+                Note::IncidentEnded { .. } => "incident end",
+            },
         }
     }
 
@@ -164,7 +230,8 @@ impl Command {
             | Command::ScaleWorkload { target, .. }
             | Command::SetRolloutPaused { target, .. }
             | Command::ReviewAccess { target, .. }
-            | Command::LoadSloHistory { target, .. } => target,
+            | Command::LoadSloHistory { target, .. }
+            | Command::Note { target, .. } => target,
             Command::CreateSilence { target, .. } | Command::ExpireSilence { target, .. } => target,
         }
     }
@@ -179,6 +246,7 @@ impl Command {
             }
             Command::ReviewAccess { .. } => name.clone(),
             Command::LoadSloHistory { .. } => format!("slo/{name}"),
+            Command::Note { .. } => format!("incident/{name}"),
             _ => format!("{}/{name}", self.workload_kind().short()),
         }
     }
@@ -231,6 +299,25 @@ impl Command {
                 format!("Read the history of SLO {} from {prometheus}", t.name)
             }
             Command::CreateSilence { silence, .. } => describe_silence(silence),
+            Command::Note { note, .. } => match note {
+                Note::Armed { minutes } => format!(
+                    "Arm context {} for {minutes} min: destructive actions allowed",
+                    t.context
+                ),
+                Note::ArmRefused { action } => format!(
+                    "Refuse to arm context {}: the typed name did not match ({action})",
+                    t.context
+                ),
+                Note::Disarmed { expired } => format!(
+                    "Disarm context {}{}",
+                    t.context,
+                    if *expired { " (expired)" } else { "" }
+                ),
+                Note::IncidentStarted { .. } => format!("Start incident {:?}", t.name),
+                Note::IncidentEnded { duration } => {
+                    format!("End incident {:?} after {duration}", t.name)
+                }
+            },
             Command::ExpireSilence {
                 alertmanager,
                 silence_id,
@@ -262,4 +349,6 @@ fn describe_silence(s: &SilenceSpec) -> String {
 pub struct CommandRequest {
     pub id: u64,
     pub command: Command,
+    /// The incident open when it was sent (`:incident start`), for the audit log.
+    pub incident: Option<String>,
 }

@@ -86,6 +86,11 @@ pub fn options(common: &CommonArgs) -> Result<Options> {
         logs: config.logs.clone(),
         usage_interval: config.metrics.interval.0,
         timeline_entries: config.timeline.max_entries,
+        present: common.present,
+        presentation_redact: config.presentation.redact.clone(),
+        protected_contexts: config.safety.protected_contexts.clone(),
+        arm_minutes: config.safety.arm_minutes,
+        auto_incident: config.incident.auto_start,
     })
 }
 

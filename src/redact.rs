@@ -4,6 +4,9 @@
 //!
 //! Each pattern is a regex; its whole match is replaced by [`MARKER`], or only its capture group
 //! named `secret` when it has one (`password=[REDACTED]` keeps the key readable).
+//!
+//! Presentation mode (`M`) uses the same code with more patterns and a marker per kind
+//! ([`Redactor::presentation`]): `‹ip›`, `‹email›`, `‹secret›`, applied to what is drawn.
 
 use regex::{Regex, RegexSet};
 
@@ -20,6 +23,48 @@ pub const DEFAULT_PATTERNS: &[&str] = &[
     r"://[^:/\s]+:(?P<secret>[^@/\s]+)@",
     r#"(?i)(?:password|passwd|pwd|secret|token|api_?key)=(?P<secret>[^\s&"',;]+)"#,
     r#"(?i)"(?:password|passwd|pwd|secret|token|api_?key)"\s*:\s*"(?P<secret>[^"]*)""#,
+];
+
+/// Markers of presentation mode: the audience sees that something was hidden, and what kind.
+pub const IP: &str = "‹ip›";
+pub const EMAIL: &str = "‹email›";
+pub const SECRET: &str = "‹secret›";
+
+/// Patterns of presentation mode, with their markers (before the `[logs]` and
+/// `[presentation]` ones). IPv4 also when cut short by a column (`10.244.1…`).
+pub const PRESENTATION_PATTERNS: &[(&str, &str)] = &[
+    // Credentials in a URL: the whole userinfo.
+    (r"[A-Za-z][A-Za-z0-9+.-]*://(?P<secret>[^\s/?#@]+)@", SECRET),
+    (
+        r"(?i)\b(?:bearer|basic)\s+(?P<secret>[A-Za-z0-9._~+/-]+=*)",
+        SECRET,
+    ),
+    (
+        r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b(?:/\d{1,2})?",
+        IP,
+    ),
+    (r"\b\d{1,3}\.\d{1,3}\.\d{0,3}(?:\.\d{0,3})?…", IP),
+    // IPv6: eight groups, or a `::` abbreviation with at least one group.
+    (r"\b(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\b", IP),
+    (
+        r"(?:\b[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6})?::(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,6}\b)?",
+        IP,
+    ),
+    (
+        r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b",
+        EMAIL,
+    ),
+    // An address cut short by a column or marked `…` (`ops@example.c`), not a digest.
+    (
+        r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]*…?",
+        EMAIL,
+    ),
+    // Env values in revision diffs and the pod detail: `env NAME: a → b`, `NAME=value`.
+    (
+        r"\benv [A-Za-z_][A-Za-z0-9_.-]*: (?P<secret>[^│┃\n]*[^\s│┃])",
+        SECRET,
+    ),
+    (r"\b[A-Z][A-Z0-9_]{2,}=(?P<secret>\S+)", SECRET),
 ];
 
 /// `url` with the userinfo of its authority (`user:password@`) replaced by `***@`, for anything
@@ -46,6 +91,8 @@ pub struct Redactor {
     /// One pass to tell whether any pattern matches (the common case is: none).
     set: Option<RegexSet>,
     patterns: Vec<Regex>,
+    /// What each pattern's match is replaced with.
+    markers: Vec<&'static str>,
 }
 
 /// A pattern that is not a valid regex: its position in the list and the regex error.
@@ -69,6 +116,38 @@ struct Edit {
 impl Redactor {
     /// Compile `patterns` (an empty list disables redaction).
     pub fn new<S: AsRef<str>>(patterns: &[S]) -> Result<Redactor, BadPattern> {
+        let marked: Vec<(&str, &'static str)> =
+            patterns.iter().map(|p| (p.as_ref(), MARKER)).collect();
+        Redactor::with_markers(&marked)
+    }
+
+    /// The redactor of presentation mode: [`PRESENTATION_PATTERNS`], the API server URLs as
+    /// literals, then `secrets` (the `[logs]` patterns) and `custom` (`[presentation]`), all
+    /// shown as `‹secret›` but IPs and e-mail addresses. A bad pattern is skipped (config
+    /// validation reports it before the screen starts).
+    pub fn presentation<S: AsRef<str>, T: AsRef<str>>(
+        servers: &[&str],
+        secrets: &[S],
+        custom: &[T],
+    ) -> Redactor {
+        let literals: Vec<String> = servers
+            .iter()
+            .filter(|s| !s.is_empty())
+            .map(|s| regex::escape(s.trim_end_matches('/')))
+            .collect();
+        let mut all: Vec<(&str, &'static str)> = PRESENTATION_PATTERNS.to_vec();
+        all.extend(literals.iter().map(|l| (l.as_str(), SECRET)));
+        all.extend(secrets.iter().map(|p| (p.as_ref(), SECRET)));
+        all.extend(custom.iter().map(|p| (p.as_ref(), SECRET)));
+        let valid: Vec<(&str, &'static str)> = all
+            .into_iter()
+            .filter(|(p, _)| Regex::new(p).is_ok())
+            .collect();
+        Redactor::with_markers(&valid).unwrap_or_default()
+    }
+
+    /// Compile `(pattern, marker)` pairs.
+    pub fn with_markers(patterns: &[(&str, &'static str)]) -> Result<Redactor, BadPattern> {
         let build = |src: &str| {
             regex::RegexBuilder::new(src)
                 .size_limit(1 << 22)
@@ -76,10 +155,10 @@ impl Redactor {
                 .map_err(|e| e.to_string())
         };
         let mut compiled = Vec::with_capacity(patterns.len());
-        for (i, p) in patterns.iter().enumerate() {
-            let regex = build(p.as_ref()).map_err(|e| BadPattern {
+        for (i, (p, _)) in patterns.iter().enumerate() {
+            let regex = build(p).map_err(|e| BadPattern {
                 index: i + 1,
-                pattern: p.as_ref().to_string(),
+                pattern: p.to_string(),
                 message: e.lines().last().unwrap_or("invalid").trim().to_string(),
             })?;
             compiled.push(regex);
@@ -92,6 +171,7 @@ impl Redactor {
         Ok(Redactor {
             set,
             patterns: compiled,
+            markers: patterns.iter().map(|(_, m)| *m).collect(),
         })
     }
 
@@ -121,38 +201,73 @@ impl Redactor {
         true
     }
 
-    fn redact_edits(&self, text: &str) -> Option<(String, Vec<Edit>)> {
-        let set = self.set.as_ref()?;
+    /// The byte ranges of `text` to hide and the marker of each (overlaps merged, in order);
+    /// empty when nothing matched. For redacting what is already drawn (cell by cell).
+    pub fn ranges(&self, text: &str) -> Vec<(usize, usize, &'static str)> {
+        let Some(set) = self.set.as_ref() else {
+            return Vec::new();
+        };
         let hits = set.matches(text);
         if !hits.matched_any() {
-            return None;
+            return Vec::new();
         }
-        // Every pattern against the original text; overlapping secrets become one marker.
-        let mut ranges: Vec<(usize, usize)> = hits
+        let mut ranges: Vec<(usize, usize, &'static str)> = hits
             .iter()
-            .flat_map(|i| secret_ranges(&self.patterns[i], text))
+            .flat_map(|i| {
+                let marker = self.markers[i];
+                secret_ranges(&self.patterns[i], text)
+                    .into_iter()
+                    .map(move |(s, e)| (s, e, marker))
+            })
             .collect();
-        ranges.sort_unstable();
-        let mut edits: Vec<Edit> = Vec::with_capacity(ranges.len());
-        for (start, end) in ranges {
-            match edits.last_mut() {
-                Some(last) if start < last.end => last.end = last.end.max(end),
-                _ => edits.push(Edit {
-                    start,
-                    end,
-                    new_len: MARKER.len(),
-                }),
+        ranges.sort_unstable_by_key(|r| (r.0, std::cmp::Reverse(r.1)));
+        let mut merged: Vec<(usize, usize, &'static str)> = Vec::with_capacity(ranges.len());
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.0 < last.1 => last.1 = last.1.max(r.1),
+                _ => merged.push(r),
             }
+        }
+        merged
+    }
+
+    /// `text` with every match replaced by its marker; borrowed when nothing matched.
+    pub fn redact_text<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        let ranges = self.ranges(text);
+        if ranges.is_empty() {
+            return text.into();
         }
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for e in &edits {
-            out.push_str(&text[last..e.start]);
-            out.push_str(MARKER);
-            last = e.end;
+        for (start, end, marker) in ranges {
+            out.push_str(&text[last..start]);
+            out.push_str(marker);
+            last = end;
         }
         out.push_str(&text[last..]);
-        (!edits.is_empty()).then_some((out, edits))
+        out.into()
+    }
+
+    fn redact_edits(&self, text: &str) -> Option<(String, Vec<Edit>)> {
+        let ranges = self.ranges(text);
+        if ranges.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut edits = Vec::with_capacity(ranges.len());
+        let mut last = 0;
+        for (start, end, marker) in ranges {
+            out.push_str(&text[last..start]);
+            out.push_str(marker);
+            edits.push(Edit {
+                start,
+                end,
+                new_len: marker.len(),
+            });
+            last = end;
+        }
+        out.push_str(&text[last..]);
+        Some((out, edits))
     }
 }
 
@@ -296,5 +411,41 @@ mod tests {
                 ("tail", sgr)
             ]
         );
+    }
+
+    #[test]
+    fn presentation_hides_addresses_mail_tokens_and_servers_but_not_clocks() {
+        let none: [&str; 0] = [];
+        let red = Redactor::presentation(&["https://10.96.0.1:6443/"], DEFAULT_PATTERNS, &none);
+        let p = |t: &str| red.redact_text(t).into_owned();
+        assert_eq!(p("from 10.0.2.17:5432"), "from ‹ip›:5432");
+        assert_eq!(p("node 10.244.1…"), "node ‹ip›");
+        assert_eq!(p("peer fd00:10:244::1a2b up"), "peer ‹ip› up");
+        assert_eq!(
+            p("peer 2001:0db8:0000:0000:0000:ff00:0042:8329"),
+            "peer ‹ip›"
+        );
+        assert_eq!(p("mail bob.smith@example.com now"), "mail ‹email› now");
+        assert_eq!(p("to bob.smith@example.c"), "to ‹email›");
+        assert_eq!(p("app@sha256:0abc"), "app@sha256:0abc");
+        assert_eq!(
+            p("Authorization: Basic dXNlcjpwYXNz"),
+            "Authorization: Basic ‹secret›"
+        );
+        assert_eq!(p("api https://10.96.0.1:6443 down"), "api ‹secret› down");
+        assert_eq!(
+            p("~ api env LOG_LEVEL: \"info\" → \"debug\""),
+            "~ api env LOG_LEVEL: ‹secret›"
+        );
+        for kept in [
+            "12:00:05",
+            "INCIDENT x 00:17:42",
+            "image app:1.4.2 → app:1.5.0",
+            "3h10m",
+        ] {
+            assert_eq!(p(kept), kept);
+        }
+        let custom = Redactor::presentation(&[], DEFAULT_PATTERNS, &["cust-[0-9]{6}"]);
+        assert_eq!(custom.redact_text("for cust-204518"), "for ‹secret›");
     }
 }

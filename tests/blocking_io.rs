@@ -86,7 +86,11 @@ fn an_audit_log_that_blocks_does_not_freeze_the_runtime() {
         };
         let command = Command::DeletePod { target };
         cmd_tx
-            .send(CommandRequest { id: 1, command })
+            .send(CommandRequest {
+                id: 1,
+                command,
+                incident: None,
+            })
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(1000)).await;

@@ -29,6 +29,7 @@ async fn run_review(kubeconfig: &Path) -> (Option<Access>, Outcome) {
     let request = CommandRequest {
         id: 3,
         command: review(),
+        incident: None,
     };
     cmd_tx.send(request).await.unwrap();
     let mut access = None;

@@ -82,7 +82,11 @@ impl Cluster {
         };
         let task = tokio::spawn(executor.run(cmd_rx));
         cmd_tx
-            .send(CommandRequest { id: 7, command })
+            .send(CommandRequest {
+                id: 7,
+                command,
+                incident: None,
+            })
             .await
             .unwrap();
         let mut seen = Vec::new();

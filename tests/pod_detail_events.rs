@@ -48,7 +48,11 @@ async fn load_detail(kubeconfig: &Path, target: Target) -> DescribedPod {
     let (cmd_tx, mut rx) = common::exec::start_executor(kubeconfig);
     let command = Command::LoadPodDetail { target };
     cmd_tx
-        .send(CommandRequest { id: 1, command })
+        .send(CommandRequest {
+            id: 1,
+            command,
+            incident: None,
+        })
         .await
         .unwrap();
     tokio::time::timeout(Duration::from_secs(20), async {

@@ -101,6 +101,8 @@ const DEFAULTS: &[(KeyContext, &str, Action, &str, bool)] = {
         (Global, ":", CommandLine, "command", true),
         (Global, "?", Help, "help", true),
         (Global, "q ctrl-c", Quit, "quit", true),
+        (Global, "M", TogglePresentation, "presentation mode", false),
+        (Global, "F", Freeze, "freeze/resume the screen", false),
     ]
 };
 

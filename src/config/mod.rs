@@ -31,6 +31,10 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// SLOs declared for teams without Sloth or Pyrra (`[[slo]]`).
     pub slo: Vec<slo::DeclaredSlo>,
+    /// Presentation mode (`M`, `--present`): what else is hidden on a shared screen.
+    pub presentation: PresentationConfig,
+    /// The incident window (`:incident start|end`).
+    pub incident: IncidentConfig,
     /// Extra alert labels that name an object: label → kind (`app = "deployment"`).
     pub correlate: std::collections::BTreeMap<String, String>,
     /// Key overrides by action name, e.g. `undo_rollout = ["u", "ctrl-z"]`, in every context;
@@ -107,13 +111,46 @@ impl Default for UiConfig {
 }
 
 /// Mutations and their record.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SafetyConfig {
     /// Refuse every mutation (same as `--readonly`).
     pub readonly: bool,
     /// Append-only audit log of every action; default: `audit.log` in the state dir.
     pub audit_log: Option<PathBuf>,
+    /// Contexts (globs, `*` and `?`, case-insensitive) on which destructive actions need
+    /// arming: typing the context name first.
+    pub protected_contexts: Vec<String>,
+    /// How long arming lasts, in minutes.
+    pub arm_minutes: u32,
+}
+
+impl Default for SafetyConfig {
+    fn default() -> Self {
+        SafetyConfig {
+            readonly: false,
+            audit_log: None,
+            protected_contexts: vec!["*prod*".to_string(), "*prd*".to_string()],
+            arm_minutes: 10,
+        }
+    }
+}
+
+/// `[presentation]`: presentation mode.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PresentationConfig {
+    /// Regexes hidden on screen (and in `:export`) while presenting, shown as `‹secret›`
+    /// (the whole match, or its `secret` group), on top of the built-in ones.
+    pub redact: Vec<String>,
+}
+
+/// `[incident]`: the incident window.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IncidentConfig {
+    /// Start an incident by itself when a critical alert starts firing and none is open.
+    pub auto_start: bool,
 }
 
 /// A config file that could not be used. The message names the file, line and key.
@@ -196,6 +233,8 @@ impl Config {
             ("logs", self.logs.problems()),
             ("correlate", self.correlate_problems()),
             ("timeline", self.timeline_problems()),
+            ("presentation", self.presentation_problems()),
+            ("safety", self.safety_problems()),
         ];
         for (n, declared) in self.slo.iter().enumerate() {
             if let Some((key, message)) = declared.problems().into_iter().next() {
@@ -233,6 +272,23 @@ impl Config {
                 })
             })
             .collect()
+    }
+
+    fn presentation_problems(&self) -> Vec<(&str, String)> {
+        match crate::redact::Redactor::new(&self.presentation.redact) {
+            Err(e) => vec![("redact", e.to_string())],
+            Ok(_) => Vec::new(),
+        }
+    }
+
+    fn safety_problems(&self) -> Vec<(&str, String)> {
+        match self.safety.arm_minutes {
+            1..=1440 => Vec::new(),
+            n => vec![(
+                "arm_minutes",
+                format!("must be between 1 and 1440, not {n}"),
+            )],
+        }
     }
 
     fn timeline_problems(&self) -> Vec<(&str, String)> {

@@ -26,6 +26,18 @@ impl AuditLog {
         outcome: &Outcome,
         identity: Option<&str>,
     ) -> std::io::Result<()> {
+        self.append_in(command, outcome, identity, None)
+    }
+
+    /// [`Self::append`] of a command sent while an incident was open: the record names it
+    /// (`"incident": "checkout-latency"`).
+    pub fn append_in(
+        &self,
+        command: &Command,
+        outcome: &Outcome,
+        identity: Option<&str>,
+        incident: Option<&str>,
+    ) -> std::io::Result<()> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -36,7 +48,7 @@ impl AuditLog {
             Outcome::Refused(m) => ("refused", m.as_str()),
             Outcome::Failed(m) => ("failed", m.as_str()),
         };
-        let record = serde_json::json!({
+        let mut record = serde_json::json!({
             "time": jiff::Timestamp::now().to_string(),
             "user": identity,
             "local_user": crate::identity::local_user(),
@@ -48,6 +60,9 @@ impl AuditLog {
             "result": result,
             "message": message,
         });
+        if let (Some(name), Some(fields)) = (incident, record.as_object_mut()) {
+            fields.insert("incident".into(), name.into());
+        }
         let mut line = record.to_string();
         line.push('\n');
         let mut f = OpenOptions::new()
@@ -67,15 +82,17 @@ pub(super) async fn record(
     audit: Option<Arc<AuditLog>>,
     command: &Command,
     outcome: &Outcome,
+    incident: Option<&str>,
 ) {
     tracing::info!(command = ?command, outcome = ?outcome, "command finished");
     let Some(audit) = audit else {
         return;
     };
     let (cluster, command, outcome) = (cluster.clone(), command.clone(), outcome.clone());
+    let incident = incident.map(str::to_string);
     let written = tokio::task::spawn_blocking(move || {
         let identity = cluster.user_of(&command.target().context);
-        audit.append(&command, &outcome, identity.as_deref())
+        audit.append_in(&command, &outcome, identity.as_deref(), incident.as_deref())
     })
     .await;
     match written {

@@ -54,13 +54,34 @@ impl Executor {
         let audit = self.audit.map(Arc::new);
         while let Some(req) = rx.recv().await {
             let tx = self.tx.clone();
+            // A line for the audit log only (arming, the incident window): written also under
+            // --readonly, nothing is sent.
+            if let Command::Note { note, .. } = &req.command {
+                audit::record(
+                    &shared.cluster,
+                    audit.clone(),
+                    &req.command,
+                    &note.outcome(),
+                    req.incident.as_deref(),
+                )
+                .await;
+                continue;
+            }
             if req.command.is_mutation() && self.readonly {
                 let outcome = Outcome::Refused(format!(
                     "read-only mode: refused to {} {}",
                     req.command.verb(),
                     req.command.target()
                 ));
-                audit::record(&shared.cluster, audit.clone(), &req.command, &outcome).await;
+                let incident = req.incident.as_deref();
+                audit::record(
+                    &shared.cluster,
+                    audit.clone(),
+                    &req.command,
+                    &outcome,
+                    incident,
+                )
+                .await;
                 let _ = tx
                     .send(Update::CommandFinished {
                         id: req.id,
@@ -86,7 +107,8 @@ impl Executor {
                     };
                 let outcome = access::settle_review(&req.command, outcome, &tx).await;
                 if req.command.is_mutation() {
-                    audit::record(&shared.cluster, audit, &req.command, &outcome).await;
+                    let incident = req.incident.as_deref();
+                    audit::record(&shared.cluster, audit, &req.command, &outcome, incident).await;
                 }
                 let _ = tx
                     .send(Update::CommandFinished {
@@ -190,6 +212,7 @@ impl Shared {
                     prometheus,
                     queries,
                 } => slo_history(http, (prometheus, &target.name), queries, tx).await,
+                Command::Note { .. } => Outcome::Quiet,
             })
         };
         run.await.unwrap_or_else(|failed: Outcome| failed)

@@ -22,6 +22,16 @@ impl AppState {
         match action {
             Action::InputAccept => self.accept(input),
             Action::InputCancel => {
+                if let Input::Arm { dialog, .. } = &input {
+                    let t = dialog.command.target();
+                    let text = format!(
+                        "not armed: {} {}/{} not sent",
+                        dialog.command.verb(),
+                        t.namespace,
+                        t.name
+                    );
+                    self.ui.set_status(text, Level::Info, self.now);
+                }
                 if let Some(previous) = input.previous() {
                     let previous = previous.to_string();
                     self.preview(&input, &previous);
@@ -47,14 +57,16 @@ impl AppState {
             Input::Filter { .. } => self.set_focused_filter(text),
             Input::Search { .. } => self.logs.set_search(text),
             Input::LogFilter { .. } => self.logs.set_filter(text),
-            Input::Command { .. } | Input::None => {}
+            Input::Command { .. } | Input::Arm { .. } | Input::None => {}
         }
     }
 
     /// Enter: filters are applied already; a command line runs.
     fn accept(&mut self, input: Input) -> Vec<Effect> {
-        let Input::Command { text } = input else {
-            return vec![];
+        let text = match input {
+            Input::Command { text } => text,
+            Input::Arm { text, dialog } => return self.accept_arming(&text, *dialog),
+            _ => return vec![],
         };
         match Action::from_command_line(&text) {
             Ok(action) => self.handle(action),

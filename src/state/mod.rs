@@ -14,6 +14,7 @@ pub mod logs;
 mod paging;
 mod pod_actions;
 pub mod pods;
+pub mod present;
 pub mod related;
 mod rollout_actions;
 pub mod rollouts;
@@ -50,6 +51,8 @@ pub enum Effect {
     TailLogs(crate::model::log::LogRequest),
     /// Resolve and switch to a theme.
     LoadTheme(String),
+    /// Presentation mode on (the high-contrast theme) or off (the theme before it).
+    Present(bool),
     /// Write the incident report to `path` atomically (`:export`).
     Export {
         path: std::path::PathBuf,
@@ -87,6 +90,12 @@ pub struct AppState {
     pub actions: Vec<export::SessionAction>,
     /// Time zone for the clock and "stale since" (UTC in tests).
     pub tz: jiff::tz::TimeZone,
+    /// Presentation mode and the frozen screen (`M`, `F`).
+    pub present: present::Presentation,
+    /// The incident marked with `:incident start` (the last one, once ended).
+    pub incident: Option<present::Incident>,
+    /// Protected contexts and their arming.
+    pub safety: present::Safety,
     next_command: u64,
     /// Id of the next log tail; never reused (not even after a rescope), so lines a stopped
     /// tailer had already queued cannot land in a later tail.
@@ -115,6 +124,9 @@ impl AppState {
             timeline: timeline::TimelineState::default(),
             actions: Vec::new(),
             tz: jiff::tz::TimeZone::UTC,
+            present: present::Presentation::default(),
+            incident: None,
+            safety: present::Safety::default(),
             next_command: 1,
             next_tail: 1,
         }
@@ -122,6 +134,12 @@ impl AppState {
 
     /// Apply a fact. Returns whether anything visible changed.
     pub fn apply(&mut self, update: Update) -> bool {
+        self.apply_effects(update).0
+    }
+
+    /// Apply a fact; also the effects it leads to (an incident started by a critical alert,
+    /// written to the audit log).
+    pub fn apply_effects(&mut self, update: Update) -> (bool, Vec<Effect>) {
         let correlated = matches!(
             update,
             Update::RolloutsChanged { .. }
@@ -137,6 +155,10 @@ impl AppState {
         if changed && correlated {
             self.refresh_related();
         }
+        let effects = match &firing {
+            Some(before) if changed => self.auto_incident(before),
+            _ => Vec::new(),
+        };
         let started = firing.map(|before| self.alert_entries(&before));
         for mut entry in entries.into_iter().chain(started.into_iter().flatten()) {
             if entry.workload.is_none() {
@@ -145,7 +167,7 @@ impl AppState {
             // Visible only when the timeline is on screen: events arrive all the time.
             changed |= self.timeline.add(entry) && self.timeline.shown;
         }
-        changed
+        (changed || !effects.is_empty(), effects)
     }
 
     fn apply_fact(&mut self, update: Update) -> bool {
@@ -270,17 +292,21 @@ impl AppState {
         true
     }
 
-    /// Advance the clock (1 s tick). Visible: ages and the header clock change.
-    pub fn tick(&mut self, now: Timestamp) {
+    /// Advance the clock (1 s tick). Visible: ages and the header clock change. Returns
+    /// what the time running out leads to (an arming that expired, for the audit log).
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Effect> {
         self.now = now;
         self.alerts.expire(now);
+        self.expire_arming()
     }
 
     /// A confirmation dialog: `y` hands its command to the executor, `n`/Esc drops it.
     fn handle_confirm(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Confirm => {
-                if let Overlay::Confirm(dialog) = std::mem::take(&mut self.ui.overlay) {
+                if let Overlay::Confirm(dialog) = std::mem::take(&mut self.ui.overlay)
+                    && let Some(dialog) = self.rearm_on_confirm(*dialog)
+                {
                     let t = dialog.command.target();
                     let text = format!(
                         "{} {}/{}: sent…",
@@ -321,7 +347,12 @@ impl AppState {
                 outcome: None,
             });
         }
-        Effect::Run(CommandRequest { id, command })
+        let incident = self.open_incident().map(|i| i.name.clone());
+        Effect::Run(CommandRequest {
+            id,
+            command,
+            incident,
+        })
     }
 
     fn rescope(&mut self) -> Vec<Effect> {

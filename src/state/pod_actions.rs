@@ -54,10 +54,7 @@ impl AppState {
             return vec![];
         }
         let title = format!("Restart pod {} ?", target.name);
-        self.ui.overlay = Overlay::Confirm(Box::new(ConfirmDialog::new(
-            title,
-            Command::DeletePod { target },
-        )));
+        self.open_confirm(ConfirmDialog::new(title, Command::DeletePod { target }));
         vec![]
     }
 }

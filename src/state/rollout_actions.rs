@@ -88,8 +88,7 @@ impl AppState {
             self.ui.set_status(text, Level::Error, self.now);
             return false;
         }
-        self.ui.overlay = Overlay::Confirm(Box::new(dialog));
-        true
+        self.open_confirm(dialog)
     }
 
     fn rollout_restart(&mut self) -> Vec<Effect> {

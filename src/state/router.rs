@@ -29,6 +29,11 @@ fn is_global(action: &Action) -> bool {
             | Action::SetTheme(_)
             | Action::Export(_)
             | Action::Slos
+            | Action::TogglePresentation
+            | Action::Freeze
+            | Action::StartIncident(_)
+            | Action::EndIncident
+            | Action::Disarm
     )
 }
 
@@ -121,6 +126,11 @@ impl AppState {
                 Overlay::Slos(_) => self.ui.overlay = Overlay::None,
                 _ => return self.open_slos(),
             },
+            action @ (Action::TogglePresentation
+            | Action::Freeze
+            | Action::StartIncident(_)
+            | Action::EndIncident
+            | Action::Disarm) => return self.handle_present(action),
             _ => {}
         }
         vec![]

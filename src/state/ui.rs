@@ -112,7 +112,7 @@ pub enum Preview {
 }
 
 /// What the bottom input line is collecting.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Input {
     #[default]
     None,
@@ -124,6 +124,12 @@ pub enum Input {
     LogFilter { text: String, previous: String },
     /// `:`: a command line.
     Command { text: String },
+    /// A destructive action on a protected context: the context name to type before its
+    /// dialog (which waits here) opens.
+    Arm {
+        text: String,
+        dialog: Box<ConfirmDialog>,
+    },
 }
 
 impl Input {
@@ -133,7 +139,8 @@ impl Input {
             Input::Filter { text, .. }
             | Input::Search { text, .. }
             | Input::LogFilter { text, .. }
-            | Input::Command { text } => Some(text),
+            | Input::Command { text }
+            | Input::Arm { text, .. } => Some(text),
             Input::None => None,
         }
     }
@@ -144,7 +151,7 @@ impl Input {
             Input::Filter { previous, .. }
             | Input::Search { previous, .. }
             | Input::LogFilter { previous, .. } => Some(previous),
-            Input::Command { .. } | Input::None => None,
+            Input::Command { .. } | Input::Arm { .. } | Input::None => None,
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::state::list::ListState;
 use crate::state::ui::Overlay;
 use crate::state::{AppState, Viewports};
 use crate::ui::panes::{AlertsPane, LogsPane, PodsPane, RolloutsPane, TimelinePane, alerts, logs};
+use crate::ui::present;
 use crate::ui::theme::{Role, Theme};
 use crate::ui::widgets::{
     alert_detail, dialog, footer, header, help, history, pod_detail, silence, table, wide_inner,
@@ -32,16 +33,44 @@ pub fn render(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keyma
     draw(frame, state, theme, keymap);
 }
 
-/// Draw the whole screen and say what it showed.
+/// Draw the whole screen and say what it showed (never frozen: see [`present::Screen`]).
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keymap) -> Drawn {
+    draw_frame(frame, state, theme, keymap, (&mut None, false))
+}
+
+/// Draw the whole screen; with `freeze`, the panes come from `frozen` (taken now when it
+/// holds no picture of this size). Redacted last, when presenting.
+pub(crate) fn draw_frame(
+    frame: &mut Frame,
+    state: &AppState,
+    theme: &Theme,
+    keymap: &Keymap,
+    (frozen, freeze): (&mut Option<ratatui::buffer::Buffer>, bool),
+) -> Drawn {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return Drawn::default();
     }
-    let [top, body, status, bottom] = screen(area);
+    let [banner, top, body, status, bottom] = screen(area, state);
+    if banner.height > 0 {
+        frame.render_widget(
+            present::Banner {
+                state,
+                theme,
+                keymap,
+            },
+            banner,
+        );
+    }
     frame.render_widget(header::Header { state, theme }, top);
     let usage_room = std::cell::Cell::new(false);
-    render_body(frame, body, (state, &usage_room), theme, keymap);
+    match frozen.as_ref().filter(|b| freeze && b.area == area) {
+        Some(picture) => present::copy_area(picture, frame.buffer_mut(), body),
+        None => {
+            render_body(frame, body, (state, &usage_room), theme, keymap);
+            *frozen = freeze.then(|| frame.buffer_mut().clone());
+        }
+    }
     let context = state.key_context();
     if status.height > 0 {
         frame.render_widget(
@@ -63,14 +92,20 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, keymap: &Keymap)
         bottom,
     );
     render_overlay(frame, body, state, theme, keymap);
+    if state.present.on {
+        present::redact_buffer(frame.buffer_mut(), area, &state.present.redactor);
+    }
     Drawn {
         usage_room: usage_room.get(),
     }
 }
 
-/// The rows of the screen: header, body (panes and overlays), status line, footer.
-fn screen(area: Rect) -> [Rect; 4] {
+/// The rows of the screen: banner (on a call), header, body (panes and overlays), status
+/// line, footer.
+fn screen(area: Rect, state: &AppState) -> [Rect; 5] {
+    let banner = present::has_banner(state) && area.height >= 10;
     Layout::vertical([
+        Constraint::Length(u16::from(banner)),
         Constraint::Length(1),
         Constraint::Min(0),
         Constraint::Length(u16::from(area.height >= 8)),
@@ -159,7 +194,7 @@ fn render_body(
 /// size of each list and how far the open text overlay scrolls. The app hands this to
 /// [`AppState::set_viewports`] whenever the size or the layout may have changed.
 pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -> Viewports {
-    let [_, body, _, _] = screen(area);
+    let [_, _, body, _, _] = screen(area, state);
     let panes = Panes::of(area, body, state.ui.zoomed);
     let text = wide_inner(body);
     let (overlay, overlay_text) = match &state.ui.overlay {
@@ -172,6 +207,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
                 theme,
                 keymap,
                 rollouts: &state.rollouts,
+                redact: state.present.on.then_some(&*state.present.redactor),
             };
             (usize::from(text.height), view.text_rows(text.width))
         }
@@ -183,6 +219,7 @@ pub fn viewports(state: &AppState, theme: &Theme, keymap: &Keymap, area: Rect) -
                 now: state.now,
                 theme,
                 keymap,
+                redact: state.present.on.then_some(&*state.present.redactor),
             };
             (usize::from(text.height), view.text_rows(text.width))
         }
@@ -312,6 +349,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 theme,
                 keymap,
                 rollouts: &state.rollouts,
+                redact: state.present.on.then_some(&*state.present.redactor),
             },
             body,
         ),
@@ -345,6 +383,7 @@ fn render_overlay(frame: &mut Frame, body: Rect, state: &AppState, theme: &Theme
                 now,
                 theme,
                 keymap,
+                redact: state.present.on.then_some(&*state.present.redactor),
             },
             body,
         ),

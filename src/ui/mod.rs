@@ -4,7 +4,9 @@
 pub mod gap_fill;
 pub mod layout;
 pub mod panes;
+pub mod present;
 pub mod theme;
 pub mod widgets;
 
 pub use layout::{Drawn, draw, render};
+pub use present::Screen;

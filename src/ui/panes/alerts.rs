@@ -177,7 +177,11 @@ impl AlertsPane<'_> {
         let selected = alerts.selected_index();
         let offset = alerts.list().first_shown(height);
         let rows: Vec<AlertView> = alerts.window(offset, height).collect();
-        let cols = Columns::fit(area.width, &rows);
+        let mut cols = Columns::fit(area.width, &rows);
+        // On a call: no LABELS (instance addresses and the like).
+        if self.state.present.on {
+            cols.labels = None;
+        }
         let header = Row::new(cols.header());
         let now = self.state.now;
         let body = rows.iter().map(|v| {

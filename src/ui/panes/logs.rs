@@ -234,10 +234,28 @@ impl LogsPane<'_> {
         let pretty = (logs.readable_json && line.kind == LineKind::Log)
             .then(|| readable(&line.text, &logs.redactor))
             .flatten();
-        spans.extend(match &pretty {
-            Some(r) => self.body(logs, &r.text, &r.runs, r.level, line.kind),
-            None => self.body(logs, &line.text, &line.runs, line.level, line.kind),
-        });
+        let (text, runs, level): (&str, &[StyleRun], _) = match &pretty {
+            Some(r) => (&r.text, &r.runs, r.level),
+            None => (&line.text, &line.runs, line.level),
+        };
+        // On a call, before wrapping: a secret cut over two rows is hidden whole (the frame
+        // is redacted again as a whole, see `ui::present`).
+        if self.state.present.on {
+            let (mut text, mut runs) = (text.to_string(), runs.to_vec());
+            let level = match self
+                .state
+                .present
+                .redactor
+                .redact_line(&mut text, &mut runs)
+            {
+                // The level token moved with the text: find it again.
+                true => crate::model::log::detect_level(&text),
+                false => level,
+            };
+            spans.extend(self.body(logs, &text, &runs, level, line.kind));
+        } else {
+            spans.extend(self.body(logs, text, runs, level, line.kind));
+        }
         Line::from(spans)
     }
 

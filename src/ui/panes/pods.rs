@@ -86,7 +86,12 @@ impl PodsPane<'_> {
             now,
             alert,
         );
-        let room = cols.fit_usage(area.width, pods.usage_served, &usage);
+        // On a call: fewer, wider columns (no NODE, no CPU/MEM).
+        let presenting = self.state.present.on;
+        if presenting {
+            cols.node = None;
+        }
+        let room = !presenting && cols.fit_usage(area.width, pods.usage_served, &usage);
         if let Some(cell) = self.usage_room {
             cell.set(cell.get() || room);
         }

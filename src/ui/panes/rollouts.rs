@@ -143,10 +143,17 @@ impl RolloutsPane<'_> {
         let mixed = counts.of_kind(WorkloadKind::Deployment) != rollouts.len();
         let served = self.state.pods.usage_served;
         let mut cols = Columns::fit(area.width, &rows, (self.state.namespace.is_none(), mixed));
-        if let Some(cell) = self.usage_room {
-            cell.set(cell.get() || cols.usage_room());
+        // On a call: fewer, wider columns (no STRATEGY, counts or CPU/MEM; CHANGE gets it).
+        let presenting = self.state.present.on;
+        if presenting {
+            cols.change += if cols.strategy { 9 } else { 0 } + if cols.counts { 8 } else { 0 };
+            cols.strategy = false;
+            cols.counts = false;
         }
-        cols.usage = served && cols.usage_room();
+        if let Some(cell) = self.usage_room {
+            cell.set(cell.get() || (!presenting && cols.usage_room()));
+        }
+        cols.usage = !presenting && served && cols.usage_room();
         cols.alert = badges.iter().any(Option::is_some);
         cols.change = cols
             .change

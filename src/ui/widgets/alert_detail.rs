@@ -22,6 +22,8 @@ pub struct AlertDetailView<'a> {
     pub now: Timestamp,
     pub theme: &'a Theme,
     pub keymap: &'a Keymap,
+    /// Presentation mode: hidden before wrapping (a value cut over two rows is hidden whole).
+    pub redact: Option<&'a crate::redact::Redactor>,
 }
 
 impl Widget for AlertDetailView<'_> {
@@ -53,6 +55,7 @@ impl AlertDetailView<'_> {
             )],
             Some(v) => self.lines(&v),
         };
+        let lines = crate::ui::present::redact_lines(lines, self.redact);
         Paragraph::new(lines).wrap(Wrap { trim: false })
     }
 

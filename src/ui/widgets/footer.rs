@@ -6,6 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use crate::action::Action;
 use crate::config::keymap::{KeyContext, Keymap};
 use crate::state::AppState;
 use crate::state::ui::{Input, Level, Status};
@@ -29,14 +30,23 @@ impl Widget for Footer<'_> {
         let cut = !matches!(self.context, KeyContext::Input | KeyContext::Silence);
         let mut spans = Vec::new();
         let mut used = 0;
-        let hints = self
-            .keymap
-            .bindings_for(self.context)
-            .filter(|b| b.in_footer);
+        // On a call only the keys that matter there (in a pane; dialogs keep theirs).
+        let call = self.state.present.on && matches!(self.context, KeyContext::Pane(_));
+        let hints = self.keymap.bindings_for(self.context).filter(|b| {
+            if call {
+                call_label(&b.action).is_some()
+            } else {
+                b.in_footer
+            }
+        });
         for b in hints {
             let Some(key) = b.keys.first() else { continue };
             let key = format!(" {key}");
-            let desc = format!(" {} ", b.description);
+            let description = match call {
+                true => call_label(&b.action).unwrap_or(b.description),
+                false => b.description,
+            };
+            let desc = format!(" {description} ");
             used += key.chars().count() + desc.chars().count();
             if cut && used > area.width as usize {
                 break;
@@ -53,6 +63,21 @@ impl Widget for Footer<'_> {
         }
         Paragraph::new(Line::from(spans)).render(area, buf);
     }
+}
+
+/// The keys the footer shows in presentation mode, with a short label.
+fn call_label(action: &Action) -> Option<&'static str> {
+    Some(match action {
+        Action::Open => "details",
+        Action::FocusNext => "next pane",
+        Action::Zoom => "zoom",
+        Action::Filter => "filter",
+        Action::ToggleTimeline => "timeline",
+        Action::Freeze => "freeze",
+        Action::TogglePresentation => "leave presentation",
+        Action::Help => "help",
+        _ => return None,
+    })
 }
 
 pub struct StatusLine<'a> {
@@ -74,6 +99,21 @@ impl Widget for StatusLine<'_> {
             Input::Filter { text, .. } | Input::Search { text, .. } => prompt("/", text),
             Input::LogFilter { text, .. } => prompt("&", text),
             Input::Command { text } => prompt(":", text),
+            Input::Arm { text, dialog } => {
+                let c = &dialog.command;
+                let target = c.target();
+                let ask = format!(
+                    "ARM {} — type the context name to allow {} {}/{}: ",
+                    target.context,
+                    c.verb(),
+                    target.namespace,
+                    target.name
+                );
+                Line::from(vec![
+                    Span::styled(ask, t.style(Role::Warning)),
+                    Span::styled(format!("{text}█"), t.style(Role::Text)),
+                ])
+            }
             Input::None => match &self.state.ui.status {
                 Some(s) if (self.state.now - s.at).as_secs() < STATUS_SECONDS => {
                     let role = match s.level {

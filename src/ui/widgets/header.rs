@@ -126,7 +126,15 @@ impl Widget for Header<'_> {
         } else {
             Role::Ok
         };
-        let mut right = alert_counts(s, t);
+        let mut right = Vec::new();
+        // Destructive actions on this protected context run without asking for its name.
+        if let Some(left) = s.safety.armed_left(&s.context, s.now) {
+            let text = format!(" ARMED {} ", crate::state::present::ms(left));
+            right.push(Span::styled(text, t.style(Role::Critical)));
+            right.push(Span::styled(" ", base));
+        }
+        let slo_at = right.len();
+        right.extend(alert_counts(s, t));
         let slo = super::slo::header_text(&s.alerts.slos);
         right.extend([
             Span::styled(
@@ -158,7 +166,7 @@ impl Widget for Header<'_> {
                 let span = Span::styled(text, style);
                 if right_width + span.width() + beside <= width {
                     right_width += span.width();
-                    right.insert(0, span);
+                    right.insert(slo_at, span);
                     break;
                 }
             }

@@ -27,6 +27,8 @@ pub struct PodDetailView<'a> {
     pub keymap: &'a Keymap,
     /// To name the owner chain (ReplicaSet of Deployment, the revision a pod runs).
     pub rollouts: &'a RolloutsState,
+    /// Presentation mode: hidden before wrapping (a value cut over two rows is hidden whole).
+    pub redact: Option<&'a crate::redact::Redactor>,
 }
 
 impl Widget for PodDetailView<'_> {
@@ -54,6 +56,7 @@ impl PodDetailView<'_> {
             None => vec![Line::styled("loading…", self.theme.style(Role::Muted))],
             Some(d) => self.lines(d),
         };
+        let lines = crate::ui::present::redact_lines(lines, self.redact);
         Paragraph::new(lines).wrap(Wrap { trim: false })
     }
 
