@@ -51,11 +51,15 @@ async fn pod_metrics_are_listed_only_while_the_columns_have_room() {
         }
         None
     };
-    let lists_before = sim.stats().lists;
+    let polls_before = sim.stats().metrics;
 
     // No room: nothing is asked for, however long.
     assert!(fetched(&mut rx, Duration::from_secs(2)).await.is_none());
-    assert_eq!(sim.stats().lists, lists_before, "no LIST while not wanted");
+    assert_eq!(
+        sim.stats().metrics,
+        polls_before,
+        "no PodMetrics LIST while not wanted"
+    );
 
     // Room: the PodMetrics of every pod, at once and then every interval.
     wanted.send_replace(true);
@@ -70,8 +74,9 @@ async fn pod_metrics_are_listed_only_while_the_columns_have_room() {
     // No room again: the polls stop (one in flight may still land).
     wanted.send_replace(false);
     let _ = fetched(&mut rx, Duration::from_millis(500)).await;
-    let lists = sim.stats().lists;
+    let polls = sim.stats().metrics;
+    assert!(polls > polls_before);
     assert!(fetched(&mut rx, Duration::from_secs(2)).await.is_none());
-    assert_eq!(sim.stats().lists, lists, "polls stopped");
+    assert_eq!(sim.stats().metrics, polls, "polls stopped");
     task.abort();
 }

@@ -53,11 +53,13 @@ impl RolloutWatcher {
             .await;
     }
 
-    /// One watch of kind `K`, its events converted by `convert`.
+    /// One watch of kind `K`, its events converted by `convert`. An `optional` kind the user
+    /// may not list (403) or the cluster does not serve (404) ends its stream instead of the
+    /// whole watch: a role written for Deployments keeps the pane live.
     fn stream<K, T>(
         &self,
         client: &kube::Client,
-        convert: impl Fn(&K) -> T + Send + 'static,
+        (convert, optional): (impl Fn(&K) -> T + Send + 'static, bool),
         item: impl Fn(Event<T>) -> Item + Send + 'static,
     ) -> Items
     where
@@ -70,8 +72,20 @@ impl RolloutWatcher {
         <K as Resource>::DynamicType: Default + Eq + std::hash::Hash + Clone,
     {
         let config = watcher::Config::default().page_size(500);
-        watcher::watcher(self.watch.api::<K>(client.clone()), config)
-            .map_ok(move |e| item(convert_event(e, &convert)))
+        let stream = watcher::watcher(self.watch.api::<K>(client.clone()), config)
+            .map_ok(move |e| item(convert_event(e, &convert)));
+        if !optional {
+            return stream.boxed();
+        }
+        let kind = K::kind(&Default::default()).to_string();
+        stream
+            .take_while(move |r| {
+                let refused = r.as_ref().err().and_then(refusal);
+                if let Some(code) = refused {
+                    tracing::warn!(%kind, code, "not watched: the API refuses it");
+                }
+                futures::future::ready(refused.is_none())
+            })
             .boxed()
     }
 
@@ -84,27 +98,33 @@ impl RolloutWatcher {
         let streams: Vec<Items> = vec![
             self.stream(
                 &client,
-                WorkloadInfo::from_deployment,
+                (WorkloadInfo::from_deployment, false),
                 workload(WorkloadKind::Deployment),
             ),
             self.stream(
                 &client,
-                WorkloadInfo::from_statefulset,
+                (WorkloadInfo::from_statefulset, true),
                 workload(WorkloadKind::StatefulSet),
             ),
             self.stream(
                 &client,
-                WorkloadInfo::from_daemonset,
+                (WorkloadInfo::from_daemonset, true),
                 workload(WorkloadKind::DaemonSet),
             ),
             self.stream(
                 &client,
-                |rs: &ReplicaSet| seen(rs, Some(RevisionInfo::from_replica_set(rs))),
+                (
+                    |rs: &ReplicaSet| seen(rs, Some(RevisionInfo::from_replica_set(rs))),
+                    false,
+                ),
                 revision(RevisionSource::ReplicaSet),
             ),
             self.stream(
                 &client,
-                |cr: &ControllerRevision| seen(cr, RevisionInfo::from_controller_revision(cr)),
+                (
+                    |cr: &ControllerRevision| seen(cr, RevisionInfo::from_controller_revision(cr)),
+                    true,
+                ),
                 revision(RevisionSource::ControllerRevision),
             ),
         ];
@@ -130,6 +150,18 @@ impl RolloutWatcher {
             }
         }
     }
+}
+
+/// The status code when the API refuses a kind outright (403 forbidden, 404 not served).
+fn refusal(e: &watcher::Error) -> Option<u16> {
+    let code = match e {
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s))
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => s.code,
+        watcher::Error::WatchError(s) => s.code,
+        _ => return None,
+    };
+    matches!(code, 403 | 404).then_some(code)
 }
 
 fn convert_event<K, T>(event: Event<K>, convert: impl Fn(&K) -> T) -> Event<T> {

@@ -260,7 +260,7 @@ async fn serve(ctx: Arc<Ctx>, req: Request, path: &str, params: &Params) -> ApiR
         }
         Route::AccessReview => Err(ApiError::new(405, "method not allowed")),
         Route::Metrics(t) if method == Method::GET => {
-            ctx.stats.bump(&ctx.stats.lists);
+            ctx.stats.bump(&ctx.stats.metrics);
             metrics::serve(&ctx, &t, params)
         }
         Route::Metrics(_) => Err(ApiError::new(405, "the metrics API is read-only")),

@@ -22,6 +22,8 @@ pub struct Stats {
     pub updates: AtomicU64,
     pub patches: AtomicU64,
     pub deletes: AtomicU64,
+    /// metrics.k8s.io reads (`kubectl top`, usage polls): they cannot be watched.
+    pub metrics: AtomicU64,
     /// Log follow streams open right now (a gauge, not a counter).
     pub log_follows: AtomicU64,
 }
@@ -45,6 +47,8 @@ pub struct SimStats {
     pub patches: u64,
     /// DELETE requests.
     pub deletes: u64,
+    /// metrics.k8s.io reads (PodMetrics and NodeMetrics lists and gets), not in `lists`.
+    pub metrics: u64,
     /// Log follow streams (`pods/log?follow=true`) open now.
     pub log_follows_open: u64,
 }
@@ -80,6 +84,7 @@ impl Stats {
             updates: l(&self.updates),
             patches: l(&self.patches),
             deletes: l(&self.deletes),
+            metrics: l(&self.metrics),
             log_follows_open: l(&self.log_follows),
         }
     }
