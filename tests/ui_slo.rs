@@ -125,6 +125,30 @@ fn the_strip_lists_the_worst_slos_first_and_the_header_says_users_are_affected()
         narrow.lines().next().unwrap().contains("USERS AFFECTED"),
         "{narrow}"
     );
+    // 80 columns: the verdict takes the place of the live sources' ✓ marks.
+    let small = draw(&state, 80, 24).backend().to_string();
+    let header = small.lines().next().unwrap();
+    assert!(header.contains("USERS AFFECTED"), "{small}");
+    assert!(header.contains("4 unhealthy"), "{header}");
+    assert!(header.contains("12:00:00"), "the clock stays: {header}");
+    // A stale source is never pushed off for it: the counts make room (the tab bar keeps the
+    // unhealthy count).
+    let scope = state.scope;
+    state.apply(Update::SourceHealth {
+        scope,
+        source: SourceId::Pods,
+        health: SourceHealth::Reconnecting {
+            since: common::now(),
+            attempt: 1,
+            reason: "connection refused".into(),
+        },
+    });
+    let stale = draw(&state, 80, 24).backend().to_string();
+    let header = stale.lines().next().unwrap();
+    assert!(header.contains("stale 12:00:00"), "{header}");
+    assert!(header.contains("USERS AFFECTED"), "{header}");
+    assert!(!header.contains("unhealthy"), "{header}");
+    assert!(stale.lines().nth(1).unwrap().contains("Pods !4"), "{stale}");
 }
 
 #[test]

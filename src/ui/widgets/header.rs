@@ -158,16 +158,43 @@ impl Widget for Header<'_> {
             let mut style = base.patch(t.style(role));
             let beside = if short.is_some() {
                 style = style.add_modifier(ratatui::style::Modifier::BOLD);
-                wide(&compact)
+                // A breach may push the live sources' ✓ marks off the header (context and
+                // namespace stay); never a stale one's.
+                let stale = s.sources.values().any(|h| h.stale_since().is_some());
+                if stale {
+                    wide(&compact)
+                } else {
+                    wide(&compact[..compact.len().min(2)])
+                }
             } else {
                 wide(&full)
             };
-            for text in std::iter::once(text).chain(short) {
+            let mut shown = false;
+            for text in std::iter::once(text).chain(short.clone()) {
                 let span = Span::styled(text, style);
                 if right_width + span.width() + beside <= width {
                     right_width += span.width();
                     right.insert(slo_at, span);
+                    shown = true;
                     break;
+                }
+            }
+            // Users affected matters more than the counts of unhealthy pods and firing alerts
+            // (the tab bar and the panes still say them): on a narrow header the verdict
+            // takes their place, the unhealthy count first.
+            if let (false, Some(short), Role::Critical) = (shown, short, role) {
+                let span = Span::styled(short, style);
+                let counts = right.len() - 1 - slo_at;
+                for drop in 1..=counts {
+                    let freed: usize = (0..drop).map(|i| right[right.len() - 2 - i].width()).sum();
+                    if right_width - freed + span.width() + beside <= width {
+                        let clock = right.pop();
+                        right.truncate(right.len() - drop);
+                        right.extend(clock);
+                        right_width = right_width - freed + span.width();
+                        right.insert(slo_at, span);
+                        break;
+                    }
                 }
             }
         }
