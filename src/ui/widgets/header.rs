@@ -156,21 +156,23 @@ impl Widget for Header<'_> {
         // fit. It goes before the count of alerts outside scope.
         if let (true, Some((text, short, role))) = (right_width > 0, slo) {
             let mut style = base.patch(t.style(role));
-            let beside = if short.is_some() {
-                style = style.add_modifier(ratatui::style::Modifier::BOLD);
-                // A breach may push the live sources' ✓ marks off the header (context and
-                // namespace stay); never a stale one's.
-                let stale = s.sources.values().any(|h| h.stale_since().is_some());
-                if stale {
-                    wide(&compact)
-                } else {
-                    wide(&compact[..compact.len().min(2)])
-                }
-            } else {
-                wide(&full)
+            // The whole line beside the compact sources (the full ones for a healthy SLO);
+            // the bare verdict may push the live sources' ✓ marks off the header (context and
+            // namespace stay), never a stale one's.
+            let stale = s.sources.values().any(|h| h.stale_since().is_some());
+            let (line_beside, verdict_beside) = match (&short, stale) {
+                (None, _) => (wide(&full), 0),
+                (Some(_), true) => (wide(&compact), wide(&compact)),
+                (Some(_), false) => (wide(&compact), wide(&compact[..compact.len().min(2)])),
             };
+            let beside = verdict_beside;
+            if short.is_some() {
+                style = style.add_modifier(ratatui::style::Modifier::BOLD);
+            }
             let mut shown = false;
-            for text in std::iter::once(text).chain(short.clone()) {
+            let tries = std::iter::once((text, line_beside))
+                .chain(short.clone().map(|s| (s, verdict_beside)));
+            for (text, beside) in tries {
                 let span = Span::styled(text, style);
                 if right_width + span.width() + beside <= width {
                     right_width += span.width();
