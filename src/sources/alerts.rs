@@ -52,6 +52,48 @@ pub fn retry_delay(attempt: u32, retry_after: Option<Duration>, max: Duration) -
 /// Longest `Retry-After` honoured.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
+/// Poll every `interval` until the dashboard is gone: each answer goes out as its update and
+/// the source is reported live; a failure reports it stale, and the next poll waits out the
+/// backoff instead of the interval.
+pub async fn poll_forever<F, Fut>(
+    tx: &tokio::sync::mpsc::Sender<crate::update::Update>,
+    (scope, source, what): (u64, SourceId, &str),
+    (interval, max_backoff): (Duration, Duration),
+    mut poll: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<crate::update::Update, Failure>>,
+{
+    let mut outage = Outage::default();
+    let mut next = tokio::time::Instant::now();
+    loop {
+        tokio::time::sleep_until(next).await;
+        next = tokio::time::Instant::now() + interval;
+        let health = match poll().await {
+            Ok(update) => {
+                outage.ended();
+                if tx.send(update).await.is_err() {
+                    return;
+                }
+                SourceHealth::Live
+            }
+            Err(failure) => {
+                let (health, delay) = outage.failed(failure, max_backoff, what);
+                next = tokio::time::Instant::now() + delay;
+                health
+            }
+        };
+        let update = crate::update::Update::SourceHealth {
+            scope,
+            source,
+            health,
+        };
+        if tx.send(update).await.is_err() {
+            return;
+        }
+    }
+}
+
 /// A polled server's outage: since when, and how many attempts failed.
 #[derive(Debug, Default)]
 pub struct Outage(Option<(jiff::Timestamp, u32)>);

@@ -32,6 +32,8 @@ pub const PROBE_TIMEOUT: Duration = Duration::from_secs(7);
 pub const PROBE_EVERY: Duration = Duration::from_secs(2);
 /// Longest delay before rebuilding a watch that keeps failing while the server answers.
 const MAX_REBUILD_DELAY: Duration = Duration::from_secs(30);
+/// How long a watch must stay up after its list for its failures to be forgiven.
+const STEADY: Duration = Duration::from_secs(10);
 /// Longest `Retry-After` honoured (a bigger one is capped: the server is asked again then).
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 
@@ -207,8 +209,11 @@ pub struct Watchdog {
     what: &'static str,
     /// The current outage: stale since, attempts so far.
     outage: Option<(Timestamp, u32)>,
-    /// Rebuilds since the last complete list (paces a watch that keeps failing).
+    /// Rebuilds since the watch last stayed up (paces a watch that keeps failing).
     failures: u32,
+    /// When the last complete list arrived: a watch that fails soon after it (one of its
+    /// kinds refused, say) still counts as failing.
+    listed_at: Option<Instant>,
 }
 
 /// Why a watch stream was given up.
@@ -229,6 +234,7 @@ impl Watchdog {
             what,
             outage: None,
             failures: 0,
+            listed_at: None,
         }
     }
 
@@ -240,7 +246,7 @@ impl Watchdog {
     /// A complete list arrived: the watch is current again (report it live).
     pub fn listed(&mut self) {
         self.heard();
-        self.failures = 0;
+        self.listed_at = Some(Instant::now());
         if self.outage.take().is_some() {
             tracing::info!(watch = self.what, "watch current again");
         }
@@ -290,6 +296,15 @@ impl Watchdog {
     /// watch error is not reported (a 410 after an API server restart is routine: the
     /// rebuild lists afresh); repeated errors and an unreachable server are.
     pub fn gave_up(&mut self, trouble: &Trouble) -> Option<SourceHealth> {
+        // Only a watch that stayed up after its list starts the count afresh; one that lists
+        // and fails at once keeps backing off instead of relisting in a loop.
+        if self
+            .listed_at
+            .take()
+            .is_some_and(|at| at.elapsed() >= STEADY)
+        {
+            self.failures = 0;
+        }
         self.failures = self.failures.saturating_add(1);
         let (reason, silent_first) = match trouble {
             Trouble::WatchError(e) => (e.clone(), self.failures == 1),

@@ -7,13 +7,12 @@ use std::time::Duration;
 use futures::future::join_all;
 use jiff::Timestamp;
 use tokio::sync::mpsc::Sender;
-use tokio::time::Instant;
 
 use crate::config::alerts::{ServiceConfig, SignalQuery};
 use crate::http::{HttpClient, HttpError, join};
 use crate::model::signal::{ServiceSignals, SignalKind, SignalSeries, parse_query_range};
-use crate::sources::alerts::{Failure, Outage};
-use crate::update::{SourceHealth, SourceId, Update};
+use crate::sources::alerts::{Failure, poll_forever};
+use crate::update::{SourceId, Update};
 
 /// Points per sparkline (the step is `window / POINTS`).
 const POINTS: u64 = 120;
@@ -39,47 +38,28 @@ pub(crate) enum QueryError {
 impl MetricsPoller {
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
-        let mut outage = Outage::default();
-        let mut next = Instant::now();
-        loop {
-            tokio::time::sleep_until(next).await;
-            next = Instant::now() + self.interval;
-            let now = Timestamp::now();
-            let mut unreachable = None;
-            let mut services = Vec::new();
-            for svc in &self.services {
-                let (series, err) = self.service(svc, now).await;
-                unreachable = unreachable.or(err);
-                services.push(series);
+        let what = (self.scope, SourceId::Metrics, "metrics source");
+        poll_forever(&self.tx, what, (self.interval, self.max_backoff), || {
+            self.poll()
+        })
+        .await;
+    }
+
+    /// Every service's series, or why the server could not be reached.
+    async fn poll(&self) -> Result<Update, Failure> {
+        let now = Timestamp::now();
+        let mut services = Vec::new();
+        for svc in &self.services {
+            let (series, unreachable) = self.service(svc, now).await;
+            if let Some(failure) = unreachable {
+                return Err(failure);
             }
-            let health = match unreachable {
-                None => {
-                    outage.ended();
-                    let update = Update::SignalsFetched {
-                        scope: self.scope,
-                        services,
-                    };
-                    if self.tx.send(update).await.is_err() {
-                        return;
-                    }
-                    SourceHealth::Live
-                }
-                Some(failure) => {
-                    let (health, delay) =
-                        outage.failed(failure, self.max_backoff, "metrics source");
-                    next = Instant::now() + delay;
-                    health
-                }
-            };
-            let update = Update::SourceHealth {
-                scope: self.scope,
-                source: SourceId::Metrics,
-                health,
-            };
-            if self.tx.send(update).await.is_err() {
-                return;
-            }
+            services.push(series);
         }
+        Ok(Update::SignalsFetched {
+            scope: self.scope,
+            services,
+        })
     }
 
     /// The series of one service, and the transport error if the server was unreachable.

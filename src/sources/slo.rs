@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use futures::future::join_all;
 use tokio::sync::mpsc::Sender;
-use tokio::time::Instant;
 
 use crate::config::slo::DeclaredSlo;
 use crate::http::{HttpClient, join};
@@ -17,9 +16,9 @@ use crate::model::slo::{
     PYRRA_QUERY, SLOTH_QUERY, Sample, Slo, SloSource, batched_ratio_query, complete_pyrra,
     declared_ratios, parse_vector, pyrra_objectives, pyrra_slos, sloth_slos,
 };
-use crate::sources::alerts::{Failure, Outage};
+use crate::sources::alerts::{Failure, poll_forever};
 use crate::sources::metrics::{QueryError, get};
-use crate::update::{SourceHealth, SourceId, Update};
+use crate::update::{SourceId, Update};
 
 /// Polls every SLO source of one Prometheus until aborted.
 pub struct SloPoller {
@@ -48,38 +47,13 @@ pub(crate) async fn instant(
 impl SloPoller {
     /// Run forever (the app aborts the task on rescope or quit).
     pub async fn run(self) {
-        let mut outage = Outage::default();
-        let mut next = Instant::now();
-        loop {
-            tokio::time::sleep_until(next).await;
-            next = Instant::now() + self.interval;
-            let health = match self.poll().await {
-                Ok(slos) => {
-                    outage.ended();
-                    let update = Update::SlosFetched {
-                        scope: self.scope,
-                        slos,
-                    };
-                    if self.tx.send(update).await.is_err() {
-                        return;
-                    }
-                    SourceHealth::Live
-                }
-                Err(failure) => {
-                    let (health, delay) = outage.failed(failure, self.max_backoff, "SLO source");
-                    next = Instant::now() + delay;
-                    health
-                }
-            };
-            let update = Update::SourceHealth {
-                scope: self.scope,
-                source: SourceId::Slo,
-                health,
-            };
-            if self.tx.send(update).await.is_err() {
-                return;
-            }
-        }
+        let what = (self.scope, SourceId::Slo, "SLO source");
+        let scope = self.scope;
+        let poll = || async {
+            let slos = self.poll().await?;
+            Ok(Update::SlosFetched { scope, slos })
+        };
+        poll_forever(&self.tx, what, (self.interval, self.max_backoff), poll).await;
     }
 
     /// Every SLO, or why Prometheus could not be asked.

@@ -29,7 +29,8 @@ pub struct SloState {
 impl SloState {
     /// A poll's answer. Returns whether anything changed.
     pub fn apply(&mut self, mut slos: Vec<Slo>) -> bool {
-        slos.sort_by_key(Slo::rank);
+        // The rank judges every pair: once per SLO, not once per comparison.
+        slos.sort_by_cached_key(Slo::rank);
         let changed = !self.fetched || slos != self.slos;
         self.slos = slos;
         self.fetched = true;
