@@ -9,7 +9,6 @@ use kube::{Api, Client};
 use serde_json::{Value, json};
 use tokio::sync::mpsc::Sender;
 
-use super::sets::workloads;
 use crate::command::{Target, Undo};
 use crate::model::rollout::{
     LAST_APPLIED, POD_TEMPLATE_HASH, RESTARTED_AT, REVISION, TemplateSummary, UndoPreview,
@@ -82,7 +81,7 @@ pub(super) async fn restart(
     kind: WorkloadKind,
     at: &str,
 ) -> Result<String, String> {
-    let api = workloads(client, kind, &t.namespace);
+    let api = kind.api(client, &t.namespace);
     let fail = |e: kube::Error| format!("rollout restart {t}: {}", super::api_message(&e));
     let d = api.get(&t.name).await.map_err(fail)?;
     if d.data["spec"]["paused"] == Value::Bool(true) {
@@ -299,7 +298,7 @@ pub(super) async fn scale(
     kind: WorkloadKind,
     (from, to): (i32, i32),
 ) -> Result<String, String> {
-    let api = workloads(client, kind, &t.namespace);
+    let api = kind.api(client, &t.namespace);
     let fail = |e: kube::Error| format!("scale {t}: {}", super::api_message(&e));
     let mut s = api.get_scale(&t.name).await.map_err(fail)?;
     let current = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(0);

@@ -5,17 +5,12 @@
 
 use k8s_openapi::api::apps::v1::ControllerRevision;
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use kube::api::{DynamicObject, ListParams, Patch, PatchParams};
+use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::{Value, json};
 
 use crate::command::{Target, Undo};
-use crate::model::rollout::{TemplateSummary, UndoPreview, WorkloadKind, template_diff};
-
-/// The workload `kind` of a namespace, read and patched as plain JSON.
-pub(super) fn workloads(client: Client, kind: WorkloadKind, namespace: &str) -> Api<DynamicObject> {
-    kind.api(client, namespace)
-}
+use crate::model::rollout::{TemplateSummary, UndoPreview, template_diff};
 
 /// A workload's pod template (`spec.template`), normalised through the typed struct so that
 /// two templates compare equal when the API would store the same.
@@ -30,7 +25,7 @@ pub(super) async fn run_undo(
     undo: &Undo,
     dry_run: bool,
 ) -> Result<UndoPreview, String> {
-    let api = workloads(client.clone(), undo.kind, &t.namespace);
+    let api = undo.kind.api(client.clone(), &t.namespace);
     let obj = api.get(&t.name).await.map_err(|e| {
         format!(
             "failed to retrieve {} {}: {}",
